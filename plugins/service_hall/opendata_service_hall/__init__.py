@@ -1,0 +1,151 @@
+"""opendata source: the service hall's item list (服务事项清单) and guides (办事指南).
+
+The provincial service platform holds, for every item the development zone handles, a guide:
+legal basis, conditions, required materials, process steps, statutory and promised time limits
+(working days), fees, place, hours, phones, forms. This source reads the platform's JSON API
+(paged item list, one guide per item) and publishes four related resources keyed by item code.
+
+With ``base_url`` unset it reads the recorded responses shipped in ``sample/api`` (or the folder
+``recorded_dir`` names) through the very same parsing path, so the embedded default works
+offline.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+from importlib import resources as importlib_resources
+
+from opendata.plugin import (
+    DISCLOSURE_PUBLIC,
+    HttpClient,
+    ResourceSpec,
+    Row,
+    Source,
+    fields,
+    validate,
+)
+from opendata_service_hall.api import PlatformApi, RecordedResponses
+from opendata_service_hall.guide import item_rows
+from opendata_service_hall.typemap import CURRENT_TYPES
+
+__all__ = ["ServiceHall"]
+
+
+class ServiceHall(Source):
+    """服务事项清单与办事指南, read from the provincial service platform's API."""
+
+    name = "service_hall"
+    title = "政务服务大厅服务事项清单与办事指南"
+    description = (
+        "吉林经济技术开发区管委会政务服务大厅对外办理的政务服务事项清单及各事项办事指南，"
+        "包括事项类型（保留原“非行政许可审批”类型并给出现行类型）、实施主体、设定依据、申请条件、"
+        "申请材料（原件或复印件、份数、纸质或电子、来源）、办理流程各环节、法定与承诺办结时限"
+        "（工作日）、收费情况（是否收费、依据、标准）、办理地点与时间、咨询与监督投诉电话、"
+        "空白表格、填写说明和示范文本、网上办理地址及跑动次数。数据取自省政务服务平台。"
+    )
+    publisher = "吉林经济技术开发区管理委员会"
+    license = "CC-BY-4.0"
+    # The platform updates guides during office hours; refresh each working morning before the
+    # hall opens, so the day's visitors see yesterday's changes (founding report: 3 WD at most).
+    schedule = "15 6 * * 1-5"
+    keywords = ("政务服务", "服务事项清单", "办事指南", "行政许可", "申请材料", "办理时限", "收费")
+    origin = "吉林省政务服务网 事项与办事指南接口（JSON）"
+    resources = (
+        ResourceSpec(
+            "items",
+            "服务事项清单",
+            "schemas/items.json",
+            description="每个政务服务事项一行：类型、依据、条件、时限、收费、地点、电话等。",
+            disclosure_field="disclosure",
+        ),
+        ResourceSpec(
+            "materials",
+            "申请材料目录",
+            "schemas/materials.json",
+            description="各事项须提交的申请材料，按事项编码和序号排列。",
+        ),
+        ResourceSpec(
+            "steps",
+            "办理流程",
+            "schemas/steps.json",
+            description="各事项的办理环节（受理、审查、决定、送达等）及各环节时限。",
+        ),
+        ResourceSpec(
+            "forms",
+            "表格下载",
+            "schemas/forms.json",
+            description="各事项的空白表格、填写说明和示范文本下载地址。",
+        ),
+    )
+
+    class Config(Source.Config):
+        """Where the platform is and how to page through it."""
+
+        #: The platform API root, e.g. ``https://zwfw.jl.gov.cn/api/v1``; None → recorded files.
+        base_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
+        #: Folder of recorded responses read when ``base_url`` is None; None → shipped sample.
+        recorded_dir = fields.String(load_default=None, allow_none=True)
+        #: Items asked per list page (the recorded sample holds pages of 10).
+        page_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+        #: Item code → current type, for items the built-in mapping table classifies wrongly.
+        type_overrides = fields.Dict(
+            keys=fields.String(),
+            values=fields.String(validate=validate.OneOf(CURRENT_TYPES)),
+            load_default=dict,
+        )
+
+    def _api(self) -> PlatformApi:
+        http: HttpClient
+        base_url = self.config.get("base_url")
+        if base_url:
+            http = self.context.http
+        else:
+            folder = self.config.get("recorded_dir")
+            root = (
+                pathlib.Path(folder)
+                if folder
+                else pathlib.Path(str(importlib_resources.files(__name__).joinpath("sample/api")))
+            )
+            recorded = RecordedResponses(root)
+            http, base_url = recorded, recorded.base_url
+        return PlatformApi(http, base_url, int(self.config.get("page_size", 10)))
+
+    def extract(self) -> Iterator[tuple[str, Row]]:
+        """One pass over the platform feeding all four resources.
+
+        Items not proactively published (公开属性 other than 主动公开) are yielded so that the
+        core withholds and counts them; their materials, steps and forms are not yielded at
+        all, since they belong to a withheld record (and would reference a missing item).
+        """
+        api = self._api()
+        overrides = self.config.get("type_overrides") or {}
+        withheld = 0
+        for where, summary in api.items():
+            guide_where, guide = api.guide(summary["itemCode"])
+            rows = item_rows(where, summary, guide_where, guide, overrides)
+            self.context.warnings.extend(rows.warnings)
+            yield "items", rows.item
+            if rows.item["disclosure"] != DISCLOSURE_PUBLIC:
+                withheld += 1
+                continue
+            for resource, children in (
+                ("materials", rows.materials),
+                ("steps", rows.steps),
+                ("forms", rows.forms),
+            ):
+                for row in children:
+                    yield resource, row
+        if withheld:
+            self.log.info(
+                "service_hall: materials, steps and forms of %d items not proactively "
+                "published were not extracted",
+                withheld,
+            )
+
+    def rows(self, resource: str) -> Iterator[Row]:
+        """The rows of one resource (a full pass over the platform; prefer :meth:`extract`)."""
+        self.resource(resource)  # KeyError for a resource this source does not have
+        for name, row in self.extract():
+            if name == resource:
+                yield row

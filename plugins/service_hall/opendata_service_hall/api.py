@@ -1,0 +1,144 @@
+"""Reading the provincial service platform's JSON API, live or from recorded responses.
+
+Both ways go through the same :class:`PlatformApi`: live, it is given the core's HTTP client
+and the platform's base URL; in the demo, a :class:`RecordedResponses` client over the folder of
+recorded files, which answers exactly as a server replaying that folder would. Nothing else in
+the plugin knows which of the two it is reading.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from opendata.plugin import HttpClient, SourceError
+
+
+def describe(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """``GET url?query`` as a person would paste it, for error messages."""
+    query = "&".join(f"{key}={value}" for key, value in sorted((params or {}).items()))
+    return f"GET {url}{'?' + query if query else ''}"
+
+
+class RecordedResponses:
+    """An :class:`~opendata.plugin.HttpClient` answering from a folder of recorded responses.
+
+    A request for ``{base_url}/items?page=2&pageSize=10`` is answered from the file
+    ``items/page=2&pageSize=10.json`` (query keys sorted, joined with ``&``) and
+    ``{base_url}/items/X/guide`` from ``items/X/guide.json`` — the naming of
+    ``opendata.testing.serve_directory``, so the same folder can be served over HTTP.
+    """
+
+    def __init__(self, root: pathlib.Path) -> None:
+        self.root = root
+        self.base_url = root.resolve().as_uri()
+
+    def _path(self, url: str, params: Mapping[str, Any] | None) -> pathlib.Path:
+        if not url.startswith(self.base_url + "/"):
+            raise SourceError(f"{describe(url, params)}: outside the recorded folder {self.root}")
+        relative = url[len(self.base_url) + 1 :]
+        query = "&".join(f"{key}={value}" for key, value in sorted((params or {}).items()))
+        path = self.root / relative / f"{query}.json" if query else self.root / f"{relative}.json"
+        if not path.is_file():
+            raise SourceError(
+                f"{describe(url, params)}: no recorded response (expected the file {path})"
+            )
+        return path
+
+    def get_bytes(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The recorded response body for the request."""
+        return self._path(url, params).read_bytes()
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The recorded response body parsed as JSON; a file that is not JSON is a SourceError."""
+        path = self._path(url, params)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(f"{describe(url, params)}: {path} is not UTF-8 JSON ({exc})") from exc
+
+
+class PlatformApi:
+    """The two calls of the platform: the paged item list and one item's guide."""
+
+    def __init__(self, http: HttpClient, base_url: str, page_size: int) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.page_size = page_size
+
+    def _data(self, url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of the platform's envelope ``{"code": 200, "msg", "data"}``."""
+        where = describe(url, params)
+        body = self.http.get_json(url, params)
+        if not isinstance(body, dict):
+            raise SourceError(f"{where}: the response is not a JSON object")
+        if "code" not in body:
+            raise SourceError(f"{where}: the response has no 'code'")
+        if body["code"] != 200:
+            raise SourceError(
+                f"{where}: the platform answered code {body['code']!r} "
+                f"({body.get('msg') or 'no message'}) instead of 200"
+            )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise SourceError(f"{where}: the response has no object 'data'")
+        return data
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every item summary of the list, all pages, as ``(where, summary)``.
+
+        The number of pages follows the ``total`` and ``pageSize`` the platform reports (it may
+        cap a page size we ask for); an item list that does not add up to ``total`` or repeats
+        an item fails, since publishing a silently partial list is worse than not publishing.
+        """
+        url = f"{self.base_url}/items"
+        page, pages, seen = 1, 1, 0
+        codes: set[str] = set()
+        total = 0
+        while page <= pages:
+            params = {"page": page, "pageSize": self.page_size}
+            where = describe(url, params)
+            data = self._data(url, params)
+            for key in ("total", "pageSize", "list"):
+                if key not in data:
+                    raise SourceError(f"{where}: the response has no 'data.{key}'")
+            total, size, listed = data["total"], data["pageSize"], data["list"]
+            if not isinstance(total, int) or total < 0:
+                raise SourceError(f"{where}: 'data.total' is not a count ({total!r})")
+            if not isinstance(size, int) or size < 1:
+                raise SourceError(f"{where}: 'data.pageSize' is not a page size ({size!r})")
+            if not isinstance(listed, list):
+                raise SourceError(f"{where}: 'data.list' is not a list")
+            if not listed and seen < total:
+                raise SourceError(f"{where}: empty page after {seen} of {total} items")
+            pages = math.ceil(total / size)
+            for n, summary in enumerate(listed):
+                place = f"{where}: data.list[{n}]"
+                if not isinstance(summary, dict) or not isinstance(summary.get("itemCode"), str):
+                    raise SourceError(f"{place} has no 'itemCode'")
+                if summary["itemCode"] in codes:
+                    raise SourceError(f"{place}: item {summary['itemCode']} listed twice")
+                codes.add(summary["itemCode"])
+                yield place, summary
+            seen += len(listed)
+            page += 1
+        if seen != total:
+            raise SourceError(f"GET {url}: the platform reported {total} items but listed {seen}")
+
+    def guide_url(self, code: str) -> str:
+        """The URL of one item's guide."""
+        return f"{self.base_url}/items/{quote(code, safe='')}/guide"
+
+    def guide(self, code: str) -> tuple[str, dict[str, Any]]:
+        """One item's full guide (materials, steps, forms) as ``(where, guide)``."""
+        url = self.guide_url(code)
+        data = self._data(url)
+        if data.get("itemCode") != code:
+            raise SourceError(
+                f"{describe(url)}: 'data.itemCode' is {data.get('itemCode')!r}, not {code!r}"
+            )
+        return describe(url), data
