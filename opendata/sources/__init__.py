@@ -1,0 +1,1 @@
+"""Source discovery, contract checks and configuration loading (the only code that imports plugins)."""

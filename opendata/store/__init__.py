@@ -1,0 +1,1 @@
+"""Storage: the catalog (SQLAlchemy Core) and the datastore's row tables."""
