@@ -1,0 +1,142 @@
+"""opendata source: requests for disclosure (依申请公开), published as aggregates only.
+
+The origin is the application register kept by the 管委会办公室 (a CSV export, one application per
+line, with the applicant's name, ID number, phone and address). Nothing per application is
+published: the source yields monthly counts, the national annual Table 三 for every year and an
+annual summary with the on-time share, due dates counted in Chinese working days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from opendata.plugin import ResourceSpec, Row, Source, SourceError, fields, validate
+
+from . import aggregate
+from .register import read_register
+from .workdays import WorkdayCalendar, YearOverride
+
+__all__ = ["DisclosureRequests"]
+
+SAMPLE_REGISTER = "register.csv"
+
+
+def sample_register() -> Path:
+    """The shipped sample register."""
+    return Path(str(importlib_resources.files(__name__).joinpath("sample", SAMPLE_REGISTER)))
+
+
+def parse_overrides(config: Mapping[str, Any]) -> dict[int, YearOverride]:
+    """The ``workday_overrides`` of a loaded config, checked: every date lies in its year."""
+    overrides: dict[int, YearOverride] = {}
+    for key, lists in (config.get("workday_overrides") or {}).items():
+        year = int(key)
+        for kind, days in lists.items():
+            wrong = [day for day in days if day.year != year]
+            if wrong:
+                raise SourceError(
+                    f"config workday_overrides[{key!r}][{kind!r}]: "
+                    f"{', '.join(map(str, wrong))} not in {year}"
+                )
+        overrides[year] = YearOverride.of(lists.get("holidays", ()), lists.get("workdays", ()))
+    return overrides
+
+
+class DisclosureRequests(Source):
+    """依申请公开：按月、渠道、申请人类型和办理结果汇总的申请情况，及年度报告表三。"""
+
+    name = "disclosure_requests"
+    title = "依申请公开政府信息办理情况"
+    description = (
+        "管委会办公室受理的政府信息公开申请的汇总统计：按收到月份、申请方式（当面、信函、传真、"
+        "网络）、申请人类型（自然人；商业企业、科研机构、社会公益组织、法律服务机构、其他）和"
+        "办理结果统计的申请件数、按期办结件数、延期件数和收费；每年按国办公开办函〔2021〕30号"
+        "年度报告表三（收到和处理政府信息公开申请情况）的格式编制的统计表；以及每年的按期办结率。"
+        "答复期限按中国工作日计算（调休上班日计入，法定节假日不计）。只发布汇总数，"
+        "不发布申请人的姓名、证件号码、联系方式、地址和申请内容。"
+    )
+    publisher = "吉林经济技术开发区管理委员会办公室"
+    license = "CC-BY-4.0"
+    # Daily at 01:45; the register changes a few times a month.
+    schedule = "45 1 * * *"
+    keywords = ("依申请公开", "政府信息公开申请", "年度报告", "表三", "工作日")
+    origin = "管委会办公室依申请公开登记台账（CSV 导出）"
+    resources = (
+        ResourceSpec(
+            "monthly",
+            "依申请公开月度统计",
+            "schemas/monthly.json",
+            description="按收到月份、申请方式、申请人类型和办理结果汇总的申请件数。",
+        ),
+        ResourceSpec(
+            "annual_table3",
+            "年度报告表三：收到和处理政府信息公开申请情况",
+            "schemas/annual_table3.json",
+            description="按国办公开办函〔2021〕30号格式，每年25行×7列。",
+        ),
+        ResourceSpec(
+            "annual_summary",
+            "依申请公开年度汇总",
+            "schemas/annual_summary.json",
+            description="每年收到、办结、结转、按期办结和收费的合计，以及按期办结率。",
+        ),
+    )
+
+    class Config(Source.Config):
+        """Where the register is and how to count working days."""
+
+        #: Path of the register's CSV export; None → the shipped sample.
+        register_path = fields.String(
+            load_default=None,
+            allow_none=True,
+            metadata={"description": "依申请公开登记台账 CSV 文件路径；为空时读取随包附带的样例"},
+        )
+        #: Encoding of the export: Excel's "CSV UTF-8" is utf-8-sig; older exports are gb18030.
+        encoding = fields.String(load_default="utf-8-sig")
+        #: Per year: {"holidays": [dates], "workdays": [dates]} for years chinesecalendar lacks.
+        workday_overrides = fields.Dict(
+            keys=fields.String(validate=validate.Regexp(r"^\d{4}$")),
+            values=fields.Dict(
+                keys=fields.String(validate=validate.OneOf(("holidays", "workdays"))),
+                values=fields.List(fields.Date()),
+            ),
+            load_default=dict,
+        )
+
+    def _handled(self) -> list[aggregate.Handled]:
+        path = Path(self.config.get("register_path") or sample_register())
+        calendar = WorkdayCalendar(
+            overrides=parse_overrides(self.config), warn=self.context.warnings.append
+        )
+        handled = aggregate.handle(read_register(path, self.config["encoding"]), calendar)
+        self.log.info("register %s: %d application(s)", path, len(handled))
+        return handled
+
+    def extract(self) -> Iterator[tuple[str, Row]]:
+        """Read the register once and yield the rows of every resource."""
+        handled = self._handled()
+        for spec in self.resources:
+            for row in self._build(spec.name, handled):
+                yield spec.name, row
+
+    def rows(self, resource: str) -> Iterator[Row]:
+        """Rows of one resource (reads the register)."""
+        return self._build(resource, self._handled())
+
+    def _build(self, resource: str, handled: list[aggregate.Handled]) -> Iterator[Row]:
+        if resource == "monthly":
+            return aggregate.monthly(handled)
+        if resource == "annual_table3":
+            return aggregate.table3(handled)
+        if resource == "annual_summary":
+            return aggregate.summary(handled)
+        raise SourceError(f"{self.name} has no resource {resource!r}")
+
+
+def due_date(received: dt.date, extended: bool, calendar: WorkdayCalendar) -> dt.date:
+    """The due date of an application received on ``received`` (for tools and tests)."""
+    return calendar.add_workdays(received, aggregate.time_limit(received, extended))

@@ -1,0 +1,187 @@
+"""Reading the application register (依申请公开登记台账), a CSV export.
+
+The register holds one application per line with the applicant's name, ID number, phone,
+e-mail and address. Those columns are personal data: this reader never keeps them. It checks
+and normalises only what the aggregates need, and reports every problem with the file, the line
+and the column, so that the office can correct its register.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from opendata.plugin import SourceError
+
+from .outcomes import map_outcome
+
+# Register columns (as headed in the office's export).
+COL_NUMBER = "申请编号"
+COL_RECEIVED = "收到日期"
+COL_CHANNEL = "申请方式"
+COL_KIND = "申请人类型"
+COL_EXTENDED = "是否延期"
+COL_REPLIED = "答复日期"
+COL_RESULT = "办理结果"
+COL_CIRCUMSTANCE = "具体情形"
+COL_FEE = "收费金额（元）"
+
+REQUIRED = (
+    COL_NUMBER,
+    COL_RECEIVED,
+    COL_CHANNEL,
+    COL_KIND,
+    COL_EXTENDED,
+    COL_REPLIED,
+    COL_RESULT,
+    COL_CIRCUMSTANCE,
+    COL_FEE,
+)
+
+CHANNELS = ("当面", "信函", "传真", "网络")
+APPLICANT_KINDS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+
+_CHANNEL_SYNONYMS = {
+    **{c: c for c in CHANNELS},
+    "当面申请": "当面",
+    "现场": "当面",
+    "信函申请": "信函",
+    "邮寄": "信函",
+    "传真申请": "传真",
+    "网上申请": "网络",
+    "网络申请": "网络",
+    "互联网": "网络",
+    "电子邮件": "网络",
+    "政府网站": "网络",
+}
+_KIND_SYNONYMS = {
+    **{k: k for k in APPLICANT_KINDS},
+    "公民": "自然人",
+    "个人": "自然人",
+    "企业": "商业企业",
+    "其他组织": "其他",
+}
+_YES = {"是", "Y", "y", "1", "延期"}
+_NO = {"", "否", "N", "n", "0"}
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the aggregates need of one application; no personal data."""
+
+    line: int
+    received: dt.date
+    channel: str
+    applicant_kind: str
+    extended: bool
+    replied: dt.date | None
+    #: A 2021-format outcome (see :mod:`.outcomes`), or None while the application is open.
+    outcome: str | None
+    fee: Decimal
+
+
+def read_register(path: Path, encoding: str) -> Iterator[Application]:
+    """Applications of the register at ``path``, in file order."""
+    if not path.is_file():
+        raise SourceError(f"register {path}: file not found")
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            missing = [column for column in REQUIRED if column not in header]
+            if missing:
+                raise SourceError(
+                    f"register {path}: header lacks column(s) {', '.join(missing)} "
+                    f"(found {', '.join(header) or 'no header'})"
+                )
+            reader.fieldnames = header
+            seen: dict[str, int] = {}
+            for record in reader:
+                line = reader.line_num
+                if not any((value or "").strip() for value in record.values()):
+                    continue  # blank line at the end of an export
+                application = _parse(path, line, record)
+                number = (record.get(COL_NUMBER) or "").strip()
+                if number in seen:
+                    raise SourceError(
+                        f"register {path}, line {line}: {COL_NUMBER} {number!r} "
+                        f"repeats line {seen[number]}"
+                    )
+                seen[number] = line
+                yield application
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"register {path}: not readable as {encoding} at byte {exc.start}; "
+            "set the source's encoding (e.g. gb18030)"
+        ) from exc
+    except csv.Error as exc:
+        raise SourceError(f"register {path}: malformed CSV: {exc}") from exc
+
+
+def _parse(path: Path, line: int, record: dict[str, str | None]) -> Application:
+    def cell(column: str) -> str:
+        return (record.get(column) or "").strip()
+
+    def fail(column: str, problem: str) -> SourceError:
+        return SourceError(f"register {path}, line {line}, column {column}: {problem}")
+
+    number = cell(COL_NUMBER)
+    if not number:
+        raise fail(COL_NUMBER, "empty")
+    received = _date(cell(COL_RECEIVED))
+    if received is None:
+        raise fail(COL_RECEIVED, f"not a date: {cell(COL_RECEIVED)!r}")
+    channel = _CHANNEL_SYNONYMS.get(cell(COL_CHANNEL))
+    if channel is None:
+        raise fail(
+            COL_CHANNEL, f"unknown channel {cell(COL_CHANNEL)!r} (expected one of {CHANNELS})"
+        )
+    kind = _KIND_SYNONYMS.get(cell(COL_KIND))
+    if kind is None:
+        raise fail(COL_KIND, f"unknown applicant kind {cell(COL_KIND)!r}")
+    if cell(COL_EXTENDED) in _YES:
+        extended = True
+    elif cell(COL_EXTENDED) in _NO:
+        extended = False
+    else:
+        raise fail(COL_EXTENDED, f"expected 是 or 否, not {cell(COL_EXTENDED)!r}")
+    replied: dt.date | None = None
+    if cell(COL_REPLIED):
+        replied = _date(cell(COL_REPLIED))
+        if replied is None:
+            raise fail(COL_REPLIED, f"not a date: {cell(COL_REPLIED)!r}")
+        if replied < received:
+            raise fail(COL_REPLIED, f"reply {replied} precedes receipt {received}")
+    outcome: str | None = None
+    if cell(COL_RESULT):
+        outcome = map_outcome(cell(COL_RESULT), cell(COL_CIRCUMSTANCE))
+        if outcome is None:
+            raise fail(
+                COL_RESULT,
+                f"unknown outcome {cell(COL_RESULT)!r} / {cell(COL_CIRCUMSTANCE)!r}",
+            )
+    if (replied is None) != (outcome is None):
+        raise fail(COL_RESULT, f"{COL_REPLIED} and {COL_RESULT} must be both filled or both empty")
+    try:
+        fee = Decimal(cell(COL_FEE) or "0").quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise fail(COL_FEE, f"not an amount: {cell(COL_FEE)!r}") from None
+    if fee < 0:
+        raise fail(COL_FEE, f"negative amount {fee}")
+    return Application(line, received, channel, kind, extended, replied, outcome, fee)
+
+
+def _date(text: str) -> dt.date | None:
+    match = _DATE.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
