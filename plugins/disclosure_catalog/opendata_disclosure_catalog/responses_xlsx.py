@@ -1,0 +1,173 @@
+"""Read the 回应解读 ledger, an XLSX workbook kept by the office.
+
+The ledger is a plain worksheet: usually a title row ("…回应解读工作台账"), then the heading
+row, then one row per response. Dates are either real date cells or text as people type it
+(``2018年3月5日``). Errors name the workbook, the sheet and the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from opendata.plugin import Row, SourceError
+
+from .vocab import RESPONSE_METHOD_ALIASES, RESPONSE_METHODS, normalise, parse_date
+
+#: Heading of each column, keyed by field name.
+HEADINGS: dict[str, str] = {
+    "response_id": "编号",
+    "date": "回应日期",
+    "topic": "回应主题",
+    "method": "回应方式",
+    "platform": "发布平台",
+    "url": "链接",
+    "related_index_no": "关联索引号",
+    "handler": "经办人",
+    "handler_phone": "联系电话",
+    "petitioner": "诉求人",
+    "petitioner_id": "诉求人证件号码",
+}
+
+REQUIRED_HEADINGS = ("response_id", "date", "topic", "method")
+
+#: How far down the heading row is looked for (title rows above it are common).
+HEADER_SEARCH_ROWS = 10
+
+
+def _text(value: Any) -> str:
+    """A cell's value as trimmed text; numbers typed into text columns lose a trailing .0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class _Sheet:
+    """Names places in the workbook for error messages."""
+
+    def __init__(self, path: Path, title: str) -> None:
+        self.path = path
+        self.title = title
+
+    def fail(self, row: int, column: int, message: str) -> SourceError:
+        cell = f"{get_column_letter(column + 1)}{row}"
+        return SourceError(f"{self.path}: sheet {self.title!r}, cell {cell}: {message}")
+
+
+def _date(sheet: _Sheet, row: int, column: int, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        parsed = parse_date(_text(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise sheet.fail(row, column, f"回应日期 {_text(value)!r} is not a date")
+    return parsed
+
+
+def read_responses(
+    path: Path, sheet_name: str | None, public_entries: Mapping[str, str | None]
+) -> Iterator[Row]:
+    """Yield the rows of the ``responses`` resource from the ledger at ``path``.
+
+    ``public_entries`` maps every catalogue 索引号 to its 公开属性: a response may only refer
+    to an entry that is published (主动公开), or its foreign key would dangle once the core
+    withholds the entry.
+    """
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SourceError(f"{path}: cannot open the responses workbook: {exc}") from exc
+    try:
+        if sheet_name is None:
+            worksheet = workbook.worksheets[0]
+        elif sheet_name in workbook.sheetnames:
+            worksheet = workbook[sheet_name]
+        else:
+            raise SourceError(
+                f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})"
+            )
+        sheet = _Sheet(path, worksheet.title)
+        yield from _read_sheet(sheet, worksheet.iter_rows(values_only=True), public_entries)
+    finally:
+        workbook.close()
+
+
+def _read_sheet(
+    sheet: _Sheet, rows: Iterator[tuple[Any, ...]], public_entries: Mapping[str, str | None]
+) -> Iterator[Row]:
+    columns: dict[str, int] | None = None
+    seen: dict[str, int] = {}
+    for rownum, values in enumerate(rows, start=1):
+        if columns is None:
+            headings = {_text(v): i for i, v in enumerate(values)}
+            if all(HEADINGS[f] in headings for f in REQUIRED_HEADINGS):
+                columns = {f: headings[h] for f, h in HEADINGS.items() if h in headings}
+            elif rownum >= HEADER_SEARCH_ROWS:
+                wanted = ", ".join(HEADINGS[f] for f in REQUIRED_HEADINGS)
+                raise SourceError(
+                    f"{sheet.path}: sheet {sheet.title!r}: no heading row with {wanted} "
+                    f"in the first {HEADER_SEARCH_ROWS} rows"
+                )
+            continue
+        cells = {f: (values[i] if i < len(values) else None) for f, i in columns.items()}
+        if all(_text(v) == "" for v in cells.values()):
+            continue  # blank rows between blocks, formatted-but-empty rows at the end
+        response_id = _text(cells["response_id"])
+        if not response_id:
+            raise sheet.fail(rownum, columns["response_id"], "编号 is empty")
+        if response_id in seen:
+            raise sheet.fail(
+                rownum,
+                columns["response_id"],
+                f"编号 {response_id} repeats row {seen[response_id]}",
+            )
+        seen[response_id] = rownum
+        method_text = _text(cells["method"])
+        method = normalise(method_text, RESPONSE_METHODS, RESPONSE_METHOD_ALIASES)
+        if method is None:
+            raise sheet.fail(
+                rownum,
+                columns["method"],
+                f"回应方式 {method_text!r} is not one of {', '.join(RESPONSE_METHODS)}",
+            )
+        related = _text(cells.get("related_index_no"))
+        if related and related not in public_entries:
+            raise sheet.fail(
+                rownum, columns["related_index_no"], f"关联索引号 {related} is not in the catalogue"
+            )
+        if related and public_entries[related] != "主动公开":
+            raise sheet.fail(
+                rownum,
+                columns["related_index_no"],
+                f"关联索引号 {related} refers to an entry that is not 主动公开",
+            )
+        topic = _text(cells["topic"])
+        if not topic:
+            raise sheet.fail(rownum, columns["topic"], "回应主题 is empty")
+        yield {
+            "response_id": response_id,
+            "date": _date(sheet, rownum, columns["date"], cells["date"]),
+            "topic": topic,
+            "method": method,
+            "platform": _text(cells.get("platform")) or None,
+            "url": _text(cells.get("url")) or None,
+            "related_index_no": related or None,
+            "handler": _text(cells.get("handler")) or None,
+            "handler_phone": _text(cells.get("handler_phone")) or None,
+            "petitioner": _text(cells.get("petitioner")) or None,
+            "petitioner_id": _text(cells.get("petitioner_id")) or None,
+        }
+    if columns is None:
+        raise SourceError(f"{sheet.path}: sheet {sheet.title!r} has no heading row")
