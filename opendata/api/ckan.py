@@ -1,0 +1,9 @@
+"""Interoperability endpoints (ckan)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the ckan endpoints."""

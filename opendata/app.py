@@ -1,0 +1,41 @@
+"""The application factory: one config order, extensions bound with ``init_app``.
+
+``create_app(test_config)`` reads defaults → the TOML file named by ``OPENDATA_CONFIG`` →
+``OPENDATA_*`` environment variables → ``test_config``. It never starts a scheduler: that is its
+own process (``opendata scheduler``), so that N gunicorn workers do not run every job N times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from opendata.config import load_config
+from opendata.services import Services
+
+EXTENSION = "opendata"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    config = load_config(test_config)
+    app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = Services.from_config(config)
+
+    from opendata import api, health, web
+    from opendata.api import ckan, dcat
+
+    health.init_app(app)
+    api.init_app(app)
+    ckan.init_app(app)
+    dcat.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def services_of(app: Flask) -> Services:
+    services: Services = app.extensions[EXTENSION]
+    return services

@@ -1,0 +1,1 @@
+"""The refresh pipeline: extract → build → validate → publish, orchestrated by ``refresh``."""

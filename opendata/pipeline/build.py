@@ -1,0 +1,249 @@
+"""Build: stream a source's rows into a staging folder as UTF-8 CSV plus a Data Package descriptor.
+
+Each row passes the publication policy (withheld rows are counted, private fields dropped,
+personal data flagged), is serialised to CSV text exactly once, written, and handed — as that
+same text — to the validator, so that what is validated is byte for byte what is published.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from opendata.licenses import LICENSES
+from opendata.pipeline.validate import StreamValidator
+from opendata.plugin import Row, Source, SourceError
+from opendata.policy import ResourcePolicy, Violation, public_schema
+
+DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+MAX_VIOLATIONS = 100
+
+
+def serialise(value: Any) -> str:
+    """One cell as Table Schema text (what ``frictionless`` reads back)."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is float:
+        return str(value)
+    if kind is Decimal:
+        return format(value, "f")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple | dict):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+@dataclass
+class ResourceBuild:
+    """The state of one resource while it is written."""
+
+    name: str
+    title: str
+    description: str
+    schema: dict[str, Any]  # as published: private fields removed
+    policy: ResourcePolicy
+    path: Path
+    handle: io.TextIOWrapper
+    writer: Any
+    rows: int = 0
+    keys_checked: bool = False
+
+
+@dataclass
+class StagedPackage:
+    """What build produced: a staging folder that validated (or not), with its bookkeeping."""
+
+    directory: Path
+    descriptor: dict[str, Any]
+    content_hash: str
+    rows: dict[str, int]
+    size: int
+    withheld: dict[str, dict[str, int]]
+    dropped_fields: dict[str, list[str]]
+    violations: list[Violation] = field(default_factory=list)
+
+
+class PackageBuilder:
+    """Writes one source's resources into ``directory`` while validating them."""
+
+    def __init__(self, source_cls: type[Source], directory: Path) -> None:
+        self.source_cls = source_cls
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=False)
+        self.resources: dict[str, ResourceBuild] = {}
+        schemas: dict[str, dict[str, Any]] = {}
+        for spec in source_cls.resources:
+            raw = source_cls.load_schema(spec)
+            schema = public_schema(raw)
+            schemas[spec.name] = schema
+            path = directory / f"{spec.name}.csv"
+            # newline="" lets the csv module own line endings; "\n" keeps files diff-friendly.
+            handle = path.open("w", encoding="utf-8", newline="")
+            writer = csv.writer(handle, lineterminator="\n")
+            policy = ResourcePolicy.from_schema(spec.name, raw, spec.disclosure_field)
+            writer.writerow(policy.published_fields)
+            self.resources[spec.name] = ResourceBuild(
+                spec.name, spec.title, spec.description, schema, policy, path, handle, writer
+            )
+        self.validator = StreamValidator(schemas)
+        for build in self.resources.values():
+            self.validator.header(build.name, build.policy.published_fields)
+        self.violations: list[Violation] = []
+
+    def add(self, batch: Iterable[tuple[str, Row]]) -> None:
+        """Policy, serialise, write and validate a batch of ``(resource, row)``."""
+        resources = self.resources
+        for resource, row in batch:
+            build = resources.get(resource)
+            if build is None:
+                raise SourceError(
+                    f"source yielded a row for resource {resource!r}, which it does not declare"
+                )
+            policy = build.policy
+            if not build.keys_checked:
+                self._check_keys(build, row)
+            if policy.disclosure_field is not None and not policy.admit(row):
+                continue
+            cells = [serialise(row.get(name)) for name in policy.published_fields]
+            build.rows += 1
+            row_number = build.rows + 1
+            violation = policy.scan(cells, row_number)
+            if violation is not None:
+                self.violations.append(violation)
+                if len(self.violations) >= MAX_VIOLATIONS:
+                    raise PolicyAbort(self.violations)
+            build.writer.writerow(cells)
+            self.validator.row(resource, cells)
+
+    def _check_keys(self, build: ResourceBuild, row: Mapping[str, Any]) -> None:
+        # A typo in a field name would otherwise publish an empty column: check the first row.
+        known = set(build.policy.published_fields) | set(build.policy.dropped_fields)
+        unknown = sorted(set(row) - known)
+        if unknown:
+            raise SourceError(
+                f"resource {build.name!r}: rows have fields {unknown} that its schema does not "
+                f"declare (declared: {sorted(known)})"
+            )
+        build.keys_checked = True
+
+    def close(self) -> None:
+        for build in self.resources.values():
+            if not build.handle.closed:
+                build.handle.close()
+
+    def finish(
+        self, *, version: str, created: datetime, context_warnings: Sequence[str] = ()
+    ) -> tuple[StagedPackage, Any]:
+        """Close the files, run the package-level checks, write the descriptor."""
+        self.close()
+        report = self.validator.finish(self.violations)
+        resources = []
+        digest = hashlib.sha256()
+        rows: dict[str, int] = {}
+        size = 0
+        for build in self.resources.values():
+            file_hash, nbytes = file_sha256(build.path)
+            rows[build.name] = build.rows
+            size += nbytes
+            digest.update(build.name.encode() + b"\0" + file_hash.encode() + b"\0")
+            digest.update(orjson.dumps(build.schema, option=orjson.OPT_SORT_KEYS))
+            resources.append(
+                {
+                    "name": build.name,
+                    "type": "table",
+                    "title": build.title,
+                    "description": build.description,
+                    "path": build.path.name,
+                    "scheme": "file",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "bytes": nbytes,
+                    "hash": f"sha256:{file_hash}",
+                    "rows": build.rows,
+                    "schema": build.schema,
+                }
+            )
+        descriptor = package_descriptor(self.source_cls, version, created, resources)
+        # The metadata a reader sees is part of the content: a new title is a new version.
+        digest.update(orjson.dumps(_hashed_metadata(descriptor), option=orjson.OPT_SORT_KEYS))
+        staged = StagedPackage(
+            directory=self.directory,
+            descriptor=descriptor,
+            content_hash=digest.hexdigest(),
+            rows=rows,
+            size=size,
+            withheld={
+                b.name: dict(b.policy.withheld) for b in self.resources.values() if b.policy.withheld
+            },
+            dropped_fields={
+                b.name: b.policy.dropped_fields
+                for b in self.resources.values()
+                if b.policy.dropped_fields
+            },
+            violations=list(self.violations),
+        )
+        write_json(self.directory / "datapackage.json", descriptor)
+        return staged, report
+
+
+class PolicyAbort(SourceError):
+    """Too many personal-data violations to go on reading the source."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__(f"stopped after {len(violations)} personal-data violations")
+        self.violations = violations
+
+
+def _hashed_metadata(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    skip = {"version", "created", "resources"}
+    return {k: v for k, v in descriptor.items() if k not in skip}
+
+
+def package_descriptor(
+    cls: type[Source], version: str, created: datetime, resources: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A Data Package v2 descriptor for one version of ``cls``'s dataset."""
+    lic = LICENSES[cls.license]
+    return {
+        "$schema": DATAPACKAGE_PROFILE,
+        "name": cls.name,
+        "title": cls.title,
+        "description": cls.description,
+        "version": version,
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "keywords": list(cls.keywords),
+        "licenses": [{"name": lic["name"], "path": lic["path"], "title": lic["title"]}],
+        "sources": [{"title": cls.origin or cls.title}],
+        "contributors": [{"title": cls.publisher, "roles": ["publisher"]}],
+        "resources": resources,
+    }
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))

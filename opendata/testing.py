@@ -1,0 +1,180 @@
+"""The test kit for plugin authors: run a source offline through the core's own stages.
+
+``run_source`` applies exactly what a refresh applies — the publication policy, the build into a
+Data Package, every validation rule — without a catalog or a publish, so a plugin's tests see
+what the core would publish. ``check_contract`` is the check the core runs at start-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import threading
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from opendata.pipeline import extract
+from opendata.pipeline.build import PackageBuilder, PolicyAbort
+from opendata.plugin import Row, Source, SourceContext, SourceError
+from opendata.sources.contract import check_contract
+from opendata.sources.discovery import load_config
+from opendata.sources.http import SourceHttpClient, hosts_in
+from opendata.validation import ValidationReport
+
+__all__ = [
+    "SourceRun",
+    "assert_contract",
+    "check_contract",
+    "run_source",
+    "serve_directory",
+]
+
+
+@dataclass
+class SourceRun:
+    """What running a source offline produced."""
+
+    status: str  # "valid", "invalid" (validation or policy) or "error" (the source raised)
+    package_dir: Path
+    report: ValidationReport
+    error: str | None = None
+    exception: BaseException | None = None
+    withheld: dict[str, dict[str, int]] = field(default_factory=dict)
+    dropped_fields: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "valid"
+
+    def rows(self, resource: str) -> list[dict[str, str]]:
+        """The published rows of ``resource`` as CSV text, keyed by field name."""
+        with (self.package_dir / f"{resource}.csv").open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+
+class _StaticDatasets:
+    def __init__(self, data: Mapping[str, Mapping[str, list[Row]]]) -> None:
+        self.data = data
+
+    def rows(self, dataset: str, resource: str) -> Iterator[Row]:
+        try:
+            yield from self.data[dataset][resource]
+        except KeyError:
+            raise SourceError(f"no published dataset {dataset!r} with resource {resource!r}") from None
+
+
+def run_source(
+    source_cls: type[Source],
+    workdir: Path,
+    config: Mapping[str, Any] | None = None,
+    *,
+    datasets: Mapping[str, Mapping[str, list[Row]]] | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+) -> SourceRun:
+    """Run ``source_cls`` offline into ``workdir/<name>`` with the core's policy and validation.
+
+    ``config`` is loaded through the source's Config schema (None → its defaults, the shipped
+    sample origin). ``datasets`` feeds a derived source the rows of the datasets it reads.
+    """
+    problems = check_contract(source_cls)
+    if problems:
+        raise AssertionError(f"{source_cls.__name__} breaks the contract: " + "; ".join(problems))
+    loaded = load_config(source_cls, config or {})
+    warnings: list[str] = []
+    context = SourceContext(
+        config=loaded,
+        http=SourceHttpClient(hosts_in(loaded.values()) | set(allowed_hosts)),
+        log=logging.getLogger(f"opendata.sources.{source_cls.name}"),
+        datasets=_StaticDatasets(datasets or {}),
+        warnings=warnings,
+    )
+    directory = Path(workdir) / source_cls.name
+    builder = PackageBuilder(source_cls, directory)
+    try:
+        for batch in extract.stream(source_cls(context), float(loaded.get("timeout", 600))):
+            builder.add(batch)
+        staged, report = builder.finish(version="test", created=datetime.now(UTC))
+    except PolicyAbort as exc:
+        builder.close()
+        report = builder.validator.finish(exc.violations)
+        return SourceRun("invalid", directory, report, str(exc), exc, warnings=warnings)
+    except Exception as exc:  # noqa: BLE001 - the test inspects what the source raised
+        builder.close()
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return SourceRun("error", directory, ValidationReport([], {}), detail, exc, warnings=warnings)
+    return SourceRun(
+        "valid" if report.valid else "invalid",
+        directory,
+        report,
+        None if report.valid else report.summary(),
+        withheld=staged.withheld,
+        dropped_fields=staged.dropped_fields,
+        warnings=warnings,
+        row_counts=staged.rows,
+    )
+
+
+def assert_contract(source_cls: type) -> None:
+    """Fail with every contract problem of ``source_cls`` listed."""
+    problems = check_contract(source_cls)
+    if problems:
+        raise AssertionError("contract problems:\n- " + "\n- ".join(problems))
+
+
+def _recorded_path(root: Path, request_path: str) -> Path | None:
+    parts = urlsplit(request_path)
+    rel = parts.path.strip("/")
+    if ".." in rel.split("/"):
+        return None
+    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    if query:
+        name = "&".join(f"{k}={v}" for k, v in query)
+        return root / rel / f"{name}.json"
+    direct = root / rel
+    return direct if direct.is_file() else root / f"{rel}.json"
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 answering from recorded files; yields its base URL.
+
+    ``/items?page=2&size=10`` is answered from ``items/page=2&size=10.json`` (query keys
+    sorted), ``/items`` from ``items.json`` (or the file ``items`` itself). Unknown paths get
+    404.
+    """
+    base = Path(root)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            path = _recorded_path(base, self.path)
+            if path is None or not path.is_file():
+                self.send_error(404, "no recorded response")
+                return
+            body = path.read_bytes()
+            self.send_response(200)
+            kind = "application/json" if path.suffix == ".json" else "application/octet-stream"
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
