@@ -1,0 +1,558 @@
+"""Row-by-row checking of one resource against its Table Schema, matching frictionless 5.21.
+
+Rows are buffered into chunks. A chunk whose rows all have the expected number of cells and none
+of which is blank is checked column by column with each field's fast ``column`` check; a column
+that fails it, and any chunk with irregular rows, is re-read cell by cell with the exact reader.
+Either way the errors are the same; only the time differs.
+
+Memory grows only with what has to be remembered across rows: values of unique fields, primary
+keys, foreign-key values of referencing rows, referenced key sets — and at most ``error_limit``
+errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .report import ValidationError
+from .types import FieldSpec, SchemaProblem, compile_field
+
+CHUNK_SIZE = 2048
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A declared foreign key; ``resource`` is already resolved ("" → the resource itself)."""
+
+    fields: tuple[str, ...]
+    resource: str
+    ref_fields: tuple[str, ...]
+
+
+def _cell_text(value: str | None) -> str:
+    # Cells can be long free text; quote at most 50 characters in a message.
+    if value is None:
+        return ""
+    return value if len(value) <= 50 else value[:47] + "…"
+
+
+class ResourceChecker:
+    """Checks one resource's CSV text row by row (streaming; memory grows only with key sets).
+
+    Feed ``check_header`` once (unless the dialect has no header), then ``check_row`` for each
+    record as ``csv.reader`` yields it, then ``finish``. Errors of buffered rows appear in
+    ``errors`` only after the chunk is flushed, at the latest by ``finish``.
+
+    Foreign keys: ``foreign_keys`` lists this resource's declared keys; ``references[i]`` holds
+    ``(row, key tuple)`` for every referencing row of ``foreign_keys[i]`` (rows whose key cells
+    are all null are skipped, as frictionless does). A package checker asks a referenced
+    resource to collect its key set with ``collect_keys(fields)`` *before* rows are fed, and reads
+    it with ``key_set(fields)`` after ``finish``.
+    """
+
+    def __init__(
+        self,
+        resource: str,
+        schema: dict[str, Any],
+        *,
+        error_limit: int = 1000,
+        header: bool = True,
+        chunk_size: int = CHUNK_SIZE,
+        force_exact: bool = False,
+    ) -> None:
+        self.resource = resource
+        self.errors: list[ValidationError] = []
+        self.rows = 0
+        self.error_limit = error_limit
+        self.error_limit_reached = False
+        self.aborted = False  # set when the source could not be read (encoding, I/O)
+        self._chunk_size = max(1, chunk_size)
+        self._force_exact = force_exact  # tests: compare the fast path against the exact one
+        self._next_row = 2 if header else 1
+        self._buf: list[list[str]] = []
+        self._nums: list[int] = []
+        self._header_seen = not header
+        self._schema = schema if isinstance(schema, dict) else {}
+        self.fields: list[FieldSpec] = []
+        self.schema_ok = True
+        try:
+            self.fields = self._compile(self._schema)
+        except SchemaProblem as exc:
+            self.schema_ok = False
+            self._add(
+                "schema-error",
+                f'Resource "{resource}": its Table Schema cannot be used: {exc}. '
+                "Fix the schema in datapackage.json.",
+                note=str(exc),
+            )
+        self.foreign_keys = self._compile_foreign_keys()
+        self.references: list[list[tuple[int, Key]]] = [[] for _ in self.foreign_keys]
+        self._wanted_keys: dict[tuple[str, ...], set[Key]] = {}
+        self._set_expected(self.fields)
+
+    # ---------------------------------------------------------------- schema
+
+    def _compile(self, schema: dict[str, Any]) -> list[FieldSpec]:
+        fields = schema.get("fields")
+        if not isinstance(fields, list):
+            raise SchemaProblem('"fields" must be a list of field descriptors')
+        missing = schema.get("missingValues")
+        specs = [compile_field(f if isinstance(f, dict) else {}, missing) for f in fields]
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise SchemaProblem("field names must be unique")
+        pk = schema.get("primaryKey") or []
+        if isinstance(pk, str):
+            pk = [pk]
+        for name in pk:
+            if name not in names:
+                raise SchemaProblem(f'primary key field "{name}" is not a field of the schema')
+        self.primary_key: tuple[str, ...] = tuple(pk)
+        return specs
+
+    def _compile_foreign_keys(self) -> list[ForeignKey]:
+        result: list[ForeignKey] = []
+        if not self.schema_ok:
+            return result
+        names = {s.name for s in self.fields}
+        for fk in self._schema.get("foreignKeys") or []:
+            fields = fk.get("fields")
+            ref = fk.get("reference") or {}
+            ref_fields = ref.get("fields")
+            fields = [fields] if isinstance(fields, str) else list(fields or [])
+            ref_fields = [ref_fields] if isinstance(ref_fields, str) else list(ref_fields or [])
+            target = ref.get("resource") or self.resource
+            if not fields or len(fields) != len(ref_fields) or not set(fields) <= names:
+                self.schema_ok = False
+                self._add(
+                    "schema-error",
+                    f'Resource "{self.resource}": foreign key {fk!r} is malformed: its fields '
+                    "must be fields of the schema and match the referenced fields in number.",
+                    note="malformed foreign key",
+                )
+                continue
+            result.append(ForeignKey(tuple(fields), str(target), tuple(ref_fields)))
+        return result
+
+    def _set_expected(self, expected: list[FieldSpec]) -> None:
+        """Fields in the order the data has them (frictionless's ``get_expected_fields``)."""
+        self.expected = expected
+        index = {s.name: i for i, s in enumerate(expected)}
+        self._index = index
+        self._pk_idx: tuple[int, ...] | None = None
+        if self.schema_ok and self.primary_key and all(n in index for n in self.primary_key):
+            self._pk_idx = tuple(index[n] for n in self.primary_key)
+        self._unique_idx = [i for i, s in enumerate(expected) if s.unique]
+        # frictionless skips a foreign key whose fields are not all in the data
+        self._fk_idx: list[tuple[int, ...] | None] = [
+            tuple(index[f] for f in fk.fields) if set(fk.fields) <= index.keys() else None
+            for fk in self.foreign_keys
+        ]
+        self._unique_memory: dict[int, dict[Any, int]] = {i: {} for i in self._unique_idx}
+        self._pk_memory: dict[Any, int] = {}
+        self._blank_fast = all(s.missing == frozenset({""}) for s in expected)
+
+    def collect_keys(self, fields: Sequence[str]) -> None:
+        """Ask this checker to remember the key tuples of ``fields`` (a referenced key)."""
+        self._wanted_keys.setdefault(tuple(fields), set())
+
+    def key_set(self, fields: Sequence[str]) -> set[Key]:
+        """Referenced key tuples seen so far (rows whose key cells are all null excluded)."""
+        return self._wanted_keys.get(tuple(fields), set())
+
+    def _key_getters(self) -> list[tuple[set[Key], tuple[int, ...] | None]]:
+        return [
+            (
+                keys,
+                tuple(self._index[f] for f in fields)
+                if set(fields) <= self._index.keys()
+                else None,
+            )
+            for fields, keys in self._wanted_keys.items()
+        ]
+
+    # ---------------------------------------------------------------- errors
+
+    def _add(
+        self,
+        type_: str,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        note: str = "",
+    ) -> None:
+        if len(self.errors) >= self.error_limit:
+            self.error_limit_reached = True
+            return
+        self.errors.append(ValidationError(type_, self.resource, message, row, field, note))
+
+    def _where(self, row: int | None, field: str | None = None) -> str:
+        where = f'resource "{self.resource}"'
+        if row is not None:
+            where += f", row {row}"
+        if field is not None:
+            where += f', field "{field}"'
+        return where
+
+    def abort(self, type_: str, message: str, note: str = "") -> None:
+        """The source could not be read to the end (e.g. bad bytes for its encoding).
+
+        frictionless reports only that error for such a file (it fails while reading its sample),
+        so row errors found so far are dropped and the resource takes no part in key checks.
+        """
+        self._buf.clear()
+        self._nums.clear()
+        self.errors = [e for e in self.errors if e.type == "schema-error"]
+        self.aborted = True
+        self.references = [[] for _ in self.foreign_keys]
+        self._add(type_, message, note=note)
+
+    # ---------------------------------------------------------------- header
+
+    def check_header(self, header: list[str]) -> None:
+        """Compare the header labels with the schema's field names, by position."""
+        self._header_seen = True
+        labels = [label.strip() for label in header]
+        fields = self.fields
+        if not self.schema_ok:
+            return
+        for number, label in enumerate(labels[len(fields) :], start=len(fields) + 1):
+            self._add(
+                "extra-label",
+                f'{self._where(1)}: column {number} "{label}" is not in the schema. '
+                "Remove the column or add a field for it.",
+                row=None,
+                note=f'label "{label}" at position {number}',
+            )
+        for number, spec in enumerate(fields[len(labels) :], start=len(labels) + 1):
+            self._add(
+                "missing-label",
+                f"{self._where(1, spec.name)}: the header has no column for this field "
+                f"(expected at position {number}). Add the column or remove the field.",
+                field=spec.name,
+            )
+        for number, (spec, label) in enumerate(zip(fields, labels, strict=False), start=1):
+            if not label:
+                self._add(
+                    "blank-label",
+                    f"{self._where(1, spec.name)}: the header of column {number} is empty; "
+                    f'it should be "{spec.name}".',
+                    field=spec.name,
+                )
+                continue
+            seen = [i for i, prev in enumerate(labels[: number - 1], start=1) if prev == label]
+            if seen:
+                positions = ", ".join(map(str, seen))
+                self._add(
+                    "duplicate-label",
+                    f'{self._where(1, spec.name)}: column {number} "{label}" repeats the '
+                    f'header at position {positions}; it should be "{spec.name}".',
+                    field=spec.name,
+                    note=f'at position "{positions}"',
+                )
+                continue
+            if label != spec.name:
+                self._add(
+                    "incorrect-label",
+                    f'{self._where(1, spec.name)}: column {number} is headed "{label}" but the '
+                    f'schema names this field "{spec.name}". Rename the column or the field.',
+                    field=spec.name,
+                    note=f'label "{label}"',
+                )
+        # Data is read with the fields the labels pair with: the schema's fields by position,
+        # then an untyped field per extra label (named after it, deduplicated); schema fields
+        # beyond the labels are not read at all.
+        expected = list(fields[: len(labels)])
+        used = {s.name for s in expected}
+        for label in labels[len(fields) :]:
+            name, suffix = label, 2
+            while name in used:
+                name, suffix = f"{label}{suffix}", suffix + 1
+            used.add(name)
+            expected.append(compile_field({"name": name, "type": "any"}))
+        self._set_expected(expected)
+
+    # ---------------------------------------------------------------- rows
+
+    def skip_row(self) -> None:
+        """Count a record that is not data (e.g. a comment row) so row numbers stay right."""
+        self._next_row += 1
+
+    def check_row(self, cells: list[str], row_number: int | None = None) -> None:
+        """Buffer one record; ``row_number`` overrides the running count if given."""
+        if row_number is not None:
+            self._next_row = row_number
+        self._buf.append(cells)
+        self._nums.append(self._next_row)
+        self._next_row += 1
+        self.rows += 1
+        if len(self._buf) >= self._chunk_size:
+            self._flush()
+
+    def check_rows(self, rows: Iterable[list[str]]) -> None:
+        """Feed many records at once (the fast way to drive the checker)."""
+        buf, nums, size = self._buf, self._nums, self._chunk_size
+        row = self._next_row
+        count = 0
+        for cells in rows:
+            buf.append(cells)
+            nums.append(row)
+            row += 1
+            count += 1
+            if len(buf) >= size:
+                self._next_row = row
+                self.rows += count
+                count = 0
+                self._flush()
+        self._next_row = row
+        self.rows += count
+
+    def finish(self) -> None:
+        """Check what is still buffered. Foreign keys are the package checker's job."""
+        self._flush()
+
+    def _flush(self) -> None:
+        rows, nums = self._buf, self._nums
+        if not rows:
+            return
+        self._buf, self._nums = [], []
+        if not self.schema_ok or self.aborted:
+            return
+        n = len(self.expected)
+        regular = not self._force_exact and set(map(len, rows)) == {n} and n > 0
+        if regular:
+            if self._blank_fast:
+                regular = all(map(any, rows))
+            else:
+                missing = [s.missing for s in self.expected]
+                regular = not any(
+                    all(c in m for c, m in zip(r, missing, strict=True)) for r in rows
+                )
+        found: list[tuple[int, int, ValidationError]] = []
+        if regular:
+            values = self._check_columns(rows, nums, found)
+        else:
+            values = self._check_exact(rows, nums, found)
+        self._check_keys(values, nums, found)
+        found.sort(key=lambda t: (t[0], t[1]))
+        for _, _, error in found:
+            if len(self.errors) >= self.error_limit:
+                self.error_limit_reached = True
+                break
+            self.errors.append(error)
+
+    def _needed(self) -> set[int]:
+        """Field positions whose typed values the key checks need."""
+        need = set(self._unique_idx)
+        if self._pk_idx:
+            need.update(self._pk_idx)
+        for idx in self._fk_idx:
+            if idx:
+                need.update(idx)
+        for _, idx in self._key_getters():
+            if idx:
+                need.update(idx)
+        return need
+
+    def _cell_error(
+        self, kind: str, note: str, row: int, fi: int, cell: str | None
+    ) -> tuple[int, int, ValidationError]:
+        spec = self.expected[fi]
+        if kind == "type-error":
+            message = (
+                f'{self._where(row, spec.name)}: "{_cell_text(cell)}" is not a valid '
+                f"{spec.type} ({note}). Correct the value, or the field's type in the schema."
+            )
+        else:
+            message = (
+                f'{self._where(row, spec.name)}: "{_cell_text(cell)}" breaks the schema\'s '
+                f"{note}. Correct the value, or the constraint in the schema."
+            )
+        return (row, fi, ValidationError(kind, self.resource, message, row, spec.name, note))
+
+    def _check_columns(
+        self,
+        rows: list[list[str]],
+        nums: list[int],
+        found: list[tuple[int, int, ValidationError]],
+    ) -> list[list[Any] | None]:
+        need = self._needed()
+        columns = list(zip(*rows, strict=True))
+        values: list[list[Any] | None] = []
+        for fi, spec in enumerate(self.expected):
+            col = columns[fi]
+            want = fi in need
+            typed = spec.column(col, want)
+            if typed is None:
+                # Something is off in this column: read it exactly, cell by cell.
+                typed = []
+                read = spec.read
+                for row, cell in zip(nums, col, strict=True):
+                    value, problems = read(cell)
+                    for kind, note in problems:
+                        found.append(self._cell_error(kind, note, row, fi, cell))
+                    typed.append(value)
+            values.append(typed if want else None)
+        return values
+
+    def _check_exact(
+        self,
+        rows: list[list[str]],
+        nums: list[int],
+        found: list[tuple[int, int, ValidationError]],
+    ) -> list[list[Any] | None]:
+        """The line-for-line port of frictionless's ``Row`` processing, one row at a time."""
+        expected = self.expected
+        n = len(expected)
+        values: list[list[Any]] = [[] for _ in expected]
+        for cells, row in zip(rows, nums, strict=True):
+            row_found: list[tuple[int, int, ValidationError]] = []
+            blank = 0
+            for fi, spec in enumerate(expected):
+                cell = cells[fi] if fi < len(cells) else None
+                value, problems = spec.read(cell)
+                if value is None and not (problems and problems[0][0] == "type-error"):
+                    blank += 1
+                for kind, note in problems:
+                    row_found.append(self._cell_error(kind, note, row, fi, cell))
+                values[fi].append(value)
+            for number in range(n + 1, len(cells) + 1):
+                row_found.append(
+                    (
+                        row,
+                        n + number,
+                        ValidationError(
+                            "extra-cell",
+                            self.resource,
+                            f"{self._where(row)}: cell {number} "
+                            f'("{_cell_text(cells[number - 1])}") has no column in the header. '
+                            "Remove it or quote the value if it contains the delimiter.",
+                            row,
+                            None,
+                            f"position {number}",
+                        ),
+                    )
+                )
+            for fi in range(len(cells), n):
+                spec = expected[fi]
+                row_found.append(
+                    (
+                        row,
+                        fi,
+                        ValidationError(
+                            "missing-cell",
+                            self.resource,
+                            f"{self._where(row, spec.name)}: the row ends before this field "
+                            f"(it has {len(cells)} of {n} cells). Add the missing cell(s).",
+                            row,
+                            spec.name,
+                        ),
+                    )
+                )
+            if blank == n:
+                # frictionless replaces every other error of a blank row with this one (even
+                # when the row has extra non-empty cells beyond the header's columns).
+                row_found = [
+                    (
+                        row,
+                        -1,
+                        ValidationError(
+                            "blank-row",
+                            self.resource,
+                            f"{self._where(row)}: the row is empty. Remove it.",
+                            row,
+                        ),
+                    )
+                ]
+            found.extend(row_found)
+        return list(values)
+
+    def _check_keys(
+        self,
+        values: Sequence[list[Any] | None],
+        nums: list[int],
+        found: list[tuple[int, int, ValidationError]],
+    ) -> None:
+        """Unique fields, the primary key, and collection of foreign-key values."""
+        big = 1 << 30  # sort key: row-level errors after the row's cell errors
+        for fi in self._unique_idx:
+            col = values[fi]
+            assert col is not None
+            memory = self._unique_memory[fi]
+            pairs = [(v, r) for v, r in zip(col, nums, strict=True) if v is not None]
+            keys = [v for v, _ in pairs]
+            if len(set(keys)) == len(keys) and memory.keys().isdisjoint(keys):
+                memory.update(pairs)
+                continue
+            name = self.expected[fi].name
+            for v, r in pairs:
+                match = memory.get(v)
+                memory[v] = r
+                if match:
+                    found.append(
+                        (
+                            r,
+                            fi,
+                            ValidationError(
+                                "unique-error",
+                                self.resource,
+                                f'{self._where(r, name)}: the value "{_cell_text(str(v))}" is '
+                                f"already in row {match}, but the field must be unique.",
+                                r,
+                                name,
+                                f"the same as in the row at position {match}",
+                            ),
+                        )
+                    )
+        if self._pk_idx:
+            cols = [values[i] for i in self._pk_idx]
+            keys = list(zip(*cols, strict=True))
+            memory = self._pk_memory
+            pk_names = ", ".join(self.primary_key)
+            fast = len(set(keys)) == len(keys) and memory.keys().isdisjoint(keys)
+            if fast:
+                fast = not any(all(v is None for v in k) for k in keys)
+            if fast:
+                memory.update(zip(keys, nums, strict=True))
+            else:
+                for k, r in zip(keys, nums, strict=True):
+                    if all(v is None for v in k):
+                        message = (
+                            f"{self._where(r)}: the primary key ({pk_names}) is empty. "
+                            "Every row needs a key."
+                        )
+                        note = 'cells composing the primary keys are all "None"'
+                    else:
+                        match = memory.get(k)
+                        memory[k] = r
+                        if not match:
+                            continue
+                        shown = ", ".join(str(v) for v in k)
+                        message = (
+                            f"{self._where(r)}: the primary key ({pk_names}) = ({shown}) is "
+                            f"already used by row {match}. Keys must be unique."
+                        )
+                        note = f"the same as in the row at position {match}"
+                    found.append(
+                        (
+                            r,
+                            big,
+                            ValidationError("primary-key", self.resource, message, r, None, note),
+                        )
+                    )
+        for refs, idx in zip(self.references, self._fk_idx, strict=True):
+            if idx is None:
+                continue
+            cols = [values[i] for i in idx]
+            for k, r in zip(zip(*cols, strict=True), nums, strict=True):
+                if any(v is not None for v in k):
+                    refs.append((r, k))
+        for keyset, idx in self._key_getters():
+            if idx is None:
+                continue
+            cols = [values[i] for i in idx]
+            keyset.update(k for k in zip(*cols, strict=True) if any(v is not None for v in k))

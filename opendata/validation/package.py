@@ -1,0 +1,363 @@
+"""Package-level validation: every resource, foreign keys across resources, reading from disk."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Collection, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .checker import ResourceChecker
+from .report import ValidationError, ValidationReport
+
+
+class PackageChecker:
+    """Validates every resource of a package, including foreign keys across resources.
+
+    Create it with every resource's Table Schema (so referenced resources know, before their rows
+    arrive, which key sets to remember), feed each ``resource(name)`` checker, then ``finish``.
+    """
+
+    def __init__(
+        self,
+        resources: dict[str, dict[str, Any]],
+        *,
+        error_limit: int = 1000,
+        no_header: Collection[str] = (),
+    ) -> None:
+        self.error_limit = error_limit
+        self._extra: list[ValidationError] = []
+        self._checkers = {
+            name: ResourceChecker(
+                name, schema, error_limit=error_limit, header=name not in no_header
+            )
+            for name, schema in resources.items()
+        }
+        for name, checker in self._checkers.items():
+            for fk in checker.foreign_keys:
+                target = self._checkers.get(fk.resource)
+                if target is None:
+                    checker.schema_ok = False
+                    checker.errors.append(
+                        ValidationError(
+                            "schema-error",
+                            name,
+                            f'Resource "{name}": its foreign key ({", ".join(fk.fields)}) refers '
+                            f'to resource "{fk.resource}", which is not in the package. Add the '
+                            "resource or fix the reference.",
+                            note=f'resource "{fk.resource}" does not exist',
+                        )
+                    )
+                    continue
+                target.collect_keys(fk.ref_fields)
+
+    def resource(self, name: str) -> ResourceChecker:
+        """The checker to feed with resource ``name``'s header and rows."""
+        return self._checkers[name]
+
+    def add_error(self, error: ValidationError) -> None:
+        """Record an error found outside any resource's rows (e.g. an unreadable descriptor)."""
+        self._extra.append(error)
+
+    def finish(self) -> ValidationReport:
+        """Flush every resource, run the foreign-key checks, and build the report."""
+        for checker in self._checkers.values():
+            checker.finish()
+        for checker in self._checkers.values():
+            if checker.aborted or not checker.schema_ok:
+                continue
+            fk_errors = self._check_foreign_keys(checker)
+            if fk_errors:
+                # keep each resource's errors in row order: header first, then rows
+                merged = checker.errors + fk_errors
+                merged.sort(key=lambda e: -1 if e.row is None else e.row)
+                if len(merged) > self.error_limit:
+                    checker.error_limit_reached = True
+                checker.errors = merged[: self.error_limit]
+        errors = list(self._extra)
+        stats: dict[str, dict[str, int]] = {}
+        limited = False
+        for name, checker in self._checkers.items():
+            stats[name] = {"rows": checker.rows, "errors": len(checker.errors)}
+            errors.extend(checker.errors)
+            limited = limited or checker.error_limit_reached
+        if len(errors) > self.error_limit:
+            errors = errors[: self.error_limit]
+            limited = True
+        return ValidationReport(errors=errors, stats=stats, error_limit_reached=limited)
+
+    def _check_foreign_keys(self, checker: ResourceChecker) -> list[ValidationError]:
+        found: list[ValidationError] = []
+        for fk, refs in zip(checker.foreign_keys, checker.references, strict=True):
+            target = self._checkers.get(fk.resource)
+            if target is None or target.aborted:
+                continue
+            keys = target.key_set(fk.ref_fields)
+            fields = ", ".join(fk.fields)
+            ref_fields = ", ".join(fk.ref_fields)
+            for row, key in refs:
+                try:
+                    ok = key in keys
+                except TypeError:  # an unhashable (JSON) value can never be looked up
+                    ok = False
+                if ok:
+                    continue
+                if len(found) >= self.error_limit:
+                    checker.error_limit_reached = True
+                    break
+                shown = ", ".join(str(v) for v in key)
+                found.append(
+                    ValidationError(
+                        "foreign-key",
+                        checker.resource,
+                        f'resource "{checker.resource}", row {row}: ({fields}) = ({shown}) is '
+                        f'not found in resource "{fk.resource}" ({ref_fields}). Add the '
+                        "referenced row or correct the value.",
+                        row,
+                        None,
+                        f'for "{fields}": values "{shown}" not found in the lookup table '
+                        f'"{fk.resource}" as "{ref_fields}"',
+                    )
+                )
+        return found
+
+
+# ---------------------------------------------------------------- reading a package from disk
+
+
+def _error(type_: str, resource: str, message: str, note: str = "") -> ValidationReport:
+    return ValidationReport(errors=[ValidationError(type_, resource, message, note=note)])
+
+
+def _safe_path(root: Path, value: object) -> tuple[Path | None, str]:
+    """Resolve a descriptor path inside ``root``; (None, reason) when it is not safe."""
+    if not isinstance(value, str) or not value:
+        return None, "the resource has no single local path"
+    if "://" in value:
+        return None, f'remote path "{value}" is not allowed; publish local files only'
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or value.startswith(("\\", "~")) or ":" in value.split("/")[0]:
+        return None, f'path "{value}" is absolute; use a path relative to datapackage.json'
+    if ".." in pure.parts or ".." in value.split("\\"):
+        return None, f'path "{value}" leaves the package folder ("..")'
+    full = (root / value).resolve()
+    if not full.is_relative_to(root.resolve()):
+        return None, f'path "{value}" leaves the package folder (symbolic link)'
+    return full, ""
+
+
+def _csv_options(dialect: dict[str, Any], fmt: str) -> dict[str, Any]:
+    # Data Package v2 nests CSV options under "csv"; v1 put them at the top level.
+    nested = dialect.get("csv")
+    src: dict[str, Any] = nested if isinstance(nested, dict) else dialect
+    opts: dict[str, Any] = {
+        "delimiter": src.get("delimiter", "\t" if fmt == "tsv" else ","),
+        "quotechar": src.get("quoteChar", '"'),
+        "doublequote": bool(src.get("doubleQuote", True)),
+        "skipinitialspace": bool(src.get("skipInitialSpace", False)),
+        "strict": False,
+    }
+    if src.get("escapeChar"):
+        opts["escapechar"] = src["escapeChar"]
+    if src.get("quoteChar") == "":
+        opts["quoting"] = csv.QUOTE_NONE
+        opts["quotechar"] = None
+    return opts
+
+
+def _read_resource(
+    checker: ResourceChecker, path: Path, encoding: str, dialect: dict[str, Any], fmt: str
+) -> None:
+    header = bool(dialect.get("header", True))
+    header_rows = [int(r) for r in dialect.get("headerRows", [1])] if header else []
+    header_join = str(dialect.get("headerJoin", " "))
+    comment_char = dialect.get("commentChar")
+    comment_rows = set(dialect.get("commentRows", []))
+    first_content = header_rows[-1] + 1 if header_rows else 1
+    name = checker.resource
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        checker.abort(
+            "source-error",
+            f'Resource "{name}": encoding "{encoding}" is unknown. Declare a valid encoding '
+            "(e.g. utf-8, gb18030) in datapackage.json.",
+            note=f'unknown encoding "{encoding}"',
+        )
+        return
+    try:
+        with open(path, "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            reader: Iterator[list[str]] = csv.reader(text, **_csv_options(dialect, fmt))
+            label_lists: list[list[str]] = []
+            number = 0
+            content_seen = False
+            simple = not comment_char and not comment_rows
+            for cells in reader:
+                number += 1
+                if comment_char and cells and cells[0].startswith(comment_char):
+                    checker.skip_row() if number >= first_content else None
+                    continue
+                if number in comment_rows:
+                    checker.skip_row() if number >= first_content else None
+                    continue
+                if number < first_content:
+                    if number in header_rows:
+                        label_lists.append([c.strip() for c in cells])
+                    if number == first_content - 1:
+                        checker.check_header(_join_labels(label_lists, header_join))
+                    continue
+                content_seen = True
+                if simple:
+                    # the hot path: hand the rest of the reader to the checker in bulk
+                    checker.check_row(cells, number)
+                    checker.check_rows(reader)
+                    break
+                checker.check_row(cells, number)
+            if header and number < first_content - 1:
+                # the file ended inside the header
+                checker.check_header(_join_labels(label_lists, header_join))
+            labels = _join_labels(label_lists, header_join)
+            if not labels and not content_seen:
+                checker.abort(
+                    "source-error",
+                    f'Resource "{name}": the file "{path.name}" is empty. Publish at least the '
+                    "header row.",
+                    note="the source is empty",
+                )
+            elif header and not labels and content_seen:
+                checker.errors.insert(
+                    0,
+                    ValidationError(
+                        "blank-header",
+                        name,
+                        f'Resource "{name}": the header row is empty. Put the field names in '
+                        "row 1.",
+                    ),
+                )
+    except UnicodeDecodeError as exc:
+        checker.abort(
+            "encoding-error",
+            f'Resource "{name}": the file is not valid {encoding} ({exc}). Re-save it as '
+            f"{encoding} or declare its real encoding (e.g. gb18030) in datapackage.json.",
+            note=str(exc),
+        )
+    except (OSError, csv.Error) as exc:
+        checker.abort(
+            "source-error",
+            f'Resource "{name}": the file "{path.name}" cannot be read ({exc}).',
+            note=str(exc),
+        )
+
+
+def _join_labels(lists: list[list[str]], joiner: str) -> list[str]:
+    """Multi-row headers, joined like frictionless's ``Dialect.read_labels``."""
+    if len(lists) == 1:
+        return lists[0]
+    labels: list[str] = []
+    prev: dict[int, str] = {}
+    for cells in lists:
+        for index, cell in enumerate(cells):
+            if prev.get(index) == cell:
+                continue
+            prev[index] = cell
+            if len(labels) <= index:
+                labels.append(cell)
+            else:
+                labels[index] = joiner.join([labels[index], cell])
+    return labels
+
+
+def _load_schema(root: Path, value: object) -> tuple[dict[str, Any] | None, str]:
+    if isinstance(value, dict):
+        return value, ""
+    full, why = _safe_path(root, value)
+    if full is None:
+        return None, f"schema {why}"
+    try:
+        loaded = json.loads(full.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f'schema file "{value}" cannot be read: {exc}'
+    if not isinstance(loaded, dict):
+        return None, f'schema file "{value}" is not a JSON object'
+    return loaded, ""
+
+
+def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationReport:
+    """Read datapackage.json in ``path`` and its CSV resources, validate, return the report.
+
+    Never raises for bad input: a missing or unreadable descriptor, an unsafe path (absolute,
+    ``..``, remote) or an unreadable file becomes an error in the report that says what to fix.
+    """
+    root = Path(path)
+    descriptor_path = root / "datapackage.json"
+    try:
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return _error(
+            "source-error",
+            "",
+            f'No datapackage.json in "{root}". Build the package before validating it.',
+            note="descriptor not found",
+        )
+    except (OSError, ValueError) as exc:
+        return _error(
+            "source-error",
+            "",
+            f'"{descriptor_path}" cannot be read as JSON ({exc}). Rebuild the descriptor.',
+            note=str(exc),
+        )
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not resources:
+        return _error(
+            "schema-error",
+            "",
+            f'"{descriptor_path}" lists no resources. A data package needs at least one.',
+            note='"resources" must be a non-empty list',
+        )
+
+    schemas: dict[str, dict[str, Any]] = {}
+    plans: list[tuple[str, Path | None, str, dict[str, Any], str, str]] = []
+    no_header: set[str] = set()
+    for position, res in enumerate(resources, start=1):
+        if not isinstance(res, dict):
+            res = {}
+        name = str(res.get("name") or f"resource{position}")
+        schema, why = _load_schema(root, res.get("schema", {}))
+        raw_dialect = res.get("dialect")
+        dialect: dict[str, Any] = raw_dialect if isinstance(raw_dialect, dict) else {}
+        if dialect.get("header") is False:
+            no_header.add(name)
+        full, why_path = _safe_path(root, res.get("path"))
+        fmt = str(res.get("format") or (full.suffix.lstrip(".").lower() if full else "csv"))
+        problem = why_path or (
+            f'format "{fmt}" is not supported; publish CSV' if fmt not in ("csv", "tsv") else ""
+        )
+        schemas[name] = schema if schema is not None else {"fields": []}
+        plans.append(
+            (name, full, str(res.get("encoding") or "utf-8"), dialect, fmt, why or problem)
+        )
+
+    checker = PackageChecker(schemas, error_limit=error_limit, no_header=no_header)
+    for name, full, encoding, dialect, fmt, problem in plans:
+        rc = checker.resource(name)
+        if problem.startswith("schema"):
+            rc.schema_ok = False
+            rc.abort("schema-error", f'Resource "{name}": {problem}.', note=problem)
+            continue
+        if problem or full is None:
+            rc.abort("source-error", f'Resource "{name}": {problem}.', note=problem)
+            continue
+        if not full.is_file():
+            rc.abort(
+                "source-error",
+                f'Resource "{name}": the file "{full.name}" does not exist. Build it or fix '
+                '"path" in datapackage.json.',
+                note="file not found",
+            )
+            continue
+        _read_resource(rc, full, encoding, dialect, fmt)
+    return checker.finish()
