@@ -1,6 +1,6 @@
 """Outcomes of requests in the national 2021 format, and how older register labels map onto it.
 
-The annual report format of 国办公开办函〔2021〕30号 (Table 三) lists 22 outcome rows under
+The annual report format of 国办公开办函〔2021〕30号 (Table 三) lists 21 outcome rows under
 三、本年度办理结果. Every published outcome is one of them, written ``类别·情形`` (e.g.
 ``不予公开·属于国家秘密``). Registers kept under earlier rules use other labels; this module maps
 them (the published schemas' description of ``outcome`` points here):

@@ -140,6 +140,15 @@ def _applicant(rng: random.Random, kind: str) -> tuple[str, str, str, str, str]:
     return rng.choice(ORGS[kind]), code, phone, f"office{rng.randrange(10**4)}@example.com", address
 
 
+def _nth_workday(start: dt.date, count: int) -> dt.date:
+    """The ``count``-th working day strictly after ``start``."""
+    day = start
+    while count:
+        day += dt.timedelta(days=1)
+        count -= chinese_calendar.is_workday(day)
+    return day
+
+
 def _channel(rng: random.Random, year: int) -> str:
     fax = max(1, 8 - (year - 2018))  # fax fades out over the years
     return _weighted(
@@ -188,7 +197,7 @@ def _records(rng: random.Random) -> list[list[str]]:
                 taken = rng.randint(min(8, limit), limit)
             else:
                 taken = rng.randint(base + 1 if extended else 2, limit)
-            replied = chinese_calendar.find_workday(taken, received)
+            replied = _nth_workday(received, taken)
             label = circumstance = fee = ""
             if replied > EXPORTED:
                 reply_text = ""  # still open when the register was exported

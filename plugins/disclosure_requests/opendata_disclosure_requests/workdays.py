@@ -6,6 +6,10 @@ The ``chinesecalendar`` package knows the arrangement for the years it was relea
 in 1.11) and raises ``NotImplementedError`` for later ones. For those years a deployment supplies
 an override table (extra holidays and make-up workdays per year, as published each November);
 without one this module falls back to Monday–Friday and reports the year once through ``warn``.
+
+Counting starts the day after receipt: the n-th working day strictly after the date. (The
+library's ``find_workday(n, d)`` agrees when ``d`` is a working day; from a weekend or holiday it
+first moves to the next working day and counts from there, one day later than the statute.)
 """
 
 from __future__ import annotations
