@@ -11,10 +11,11 @@ from pathlib import Path
 
 import chinese_calendar
 import pytest
-from opendata.testing import SourceRun, assert_contract, run_source
 from opendata_disclosure_requests import DisclosureRequests, sample_register
 from opendata_disclosure_requests.outcomes import LEGACY, OUTCOME_ROWS, OUTCOMES, map_outcome
 from opendata_disclosure_requests.samplegen import HEADER, write_origin
+
+from opendata.testing import SourceRun, assert_contract, run_source
 
 MARKERS = ("11010519491231002X", "13912345678", "王秘密", "绝密测试记录")
 KIND_COLUMNS = (
