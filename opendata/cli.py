@@ -101,8 +101,7 @@ def refresh_command(names: tuple[str, ...], all_: bool) -> None:
     failed = [r for r in results if not r.ok]
     counts = {s: sum(1 for r in results if r.status == s) for s in RunStatus}
     click.echo(
-        f"{len(results)} dataset(s): "
-        + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+        f"{len(results)} dataset(s): " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     )
     if failed or (all_ and svc.registry.refused):
         sys.exit(1)

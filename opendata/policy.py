@@ -66,9 +66,10 @@ class Violation:
     @property
     def message(self) -> str:
         return (
-            f"resource {self.resource!r}, row {self.row}, field {self.field!r} holds a {self.kind}; "
-            "personal data may not be published. Mark the field \"private\" in the schema, mark it "
-            "\"publicContact\" if it is an office's public phone or mailbox, or remove the data at "
+            f"resource {self.resource!r}, row {self.row}, field {self.field!r} "
+            f"holds a {self.kind}; "
+            'personal data may not be published. Mark the field "private" in the schema, mark it '
+            '"publicContact" if it is an office\'s public phone or mailbox, or remove the data at '
             "the origin."
         )
 

@@ -69,7 +69,9 @@ class _StaticDatasets:
         try:
             yield from self.data[dataset][resource]
         except KeyError:
-            raise SourceError(f"no published dataset {dataset!r} with resource {resource!r}") from None
+            raise SourceError(
+                f"no published dataset {dataset!r} with resource {resource!r}"
+            ) from None
 
 
 def run_source(
@@ -107,10 +109,12 @@ def run_source(
         builder.close()
         report = builder.validator.finish(exc.violations)
         return SourceRun("invalid", directory, report, str(exc), exc, warnings=warnings)
-    except Exception as exc:  # noqa: BLE001 - the test inspects what the source raised
+    except Exception as exc:
         builder.close()
         detail = "".join(traceback.format_exception_only(exc)).strip()
-        return SourceRun("error", directory, ValidationReport([], {}), detail, exc, warnings=warnings)
+        return SourceRun(
+            "error", directory, ValidationReport([], {}), detail, exc, warnings=warnings
+        )
     return SourceRun(
         "valid" if report.valid else "invalid",
         directory,
@@ -154,7 +158,7 @@ def serve_directory(root: Path) -> Iterator[str]:
     base = Path(root)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             path = _recorded_path(base, self.path)
             if path is None or not path.is_file():
                 self.send_error(404, "no recorded response")
@@ -167,7 +171,7 @@ def serve_directory(root: Path) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -32,7 +32,7 @@ def serialise(value: Any) -> str:
     """One cell as Table Schema text (what ``frictionless`` reads back)."""
     kind = type(value)
     if kind is str:
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None:
         return ""
     if kind is bool:
@@ -189,7 +189,9 @@ class PackageBuilder:
             rows=rows,
             size=size,
             withheld={
-                b.name: dict(b.policy.withheld) for b in self.resources.values() if b.policy.withheld
+                b.name: dict(b.policy.withheld)
+                for b in self.resources.values()
+                if b.policy.withheld
             },
             dropped_fields={
                 b.name: b.policy.dropped_fields

@@ -61,7 +61,7 @@ def stream(source: Source, timeout: float) -> Iterator[list[tuple[str, Row]]]:
             if batch and not put(batch):
                 return
             put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+        except BaseException as exc:
             put(_Failure(exc))
 
     worker = threading.Thread(target=produce, name=f"extract-{source.name}", daemon=True)

@@ -65,7 +65,9 @@ def publish(
             table_name=name,
             fields=datastore.field_info(resource["schema"]),
         )
-        count = datastore.load(engine, name, resource["schema"], staged.directory / resource["path"])
+        count = datastore.load(
+            engine, name, resource["schema"], staged.directory / resource["path"]
+        )
         catalog.table_loaded(name, count)
     _checkpoint("datastore")
 
@@ -115,7 +117,9 @@ def prune(catalog: Catalog, root: Path, dataset: str, keep: int) -> list[str]:
         if row["id"] == current:
             continue
         tables = [
-            t["table_name"] for t in catalog.datastore_tables_of(dataset) if t["version"] == row["id"]
+            t["table_name"]
+            for t in catalog.datastore_tables_of(dataset)
+            if t["version"] == row["id"]
         ]
         catalog.remove_version(dataset, row["id"])
         datastore.drop(catalog.engine, tables)

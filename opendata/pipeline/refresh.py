@@ -122,7 +122,9 @@ def refresh(
     try:
         loaded = services.registry.get(name)
     except KeyError as exc:
-        return RunResult(name, RunStatus.FAILED, error=str(exc.args[0]), error_kind=ErrorKind.UNKNOWN)
+        return RunResult(
+            name, RunStatus.FAILED, error=str(exc.args[0]), error_kind=ErrorKind.UNKNOWN
+        )
     services.catalog.upsert_dataset(dataset_meta(loaded.cls, _schedule(services, loaded)))
     lease_seconds = float(services.config.get("SCHEDULER", {}).get("lease_seconds", 900))
     try:
@@ -168,43 +170,136 @@ def _run(
                 progress(name, count)
         timings["extract_build_validate"] = time.perf_counter() - started
         staged, report = builder.finish(version=version, created=now)
-        outcome = {"rows": staged.rows, "withheld": staged.withheld, "dropped_fields": staged.dropped_fields}
+        outcome = {
+            "rows": staged.rows,
+            "withheld": staged.withheld,
+            "dropped_fields": staged.dropped_fields,
+        }
         report_dict = report.to_dict()
         if not report.valid:
             kind = ErrorKind.POLICY if staged.violations else ErrorKind.VALIDATION
-            return _fail(services, run_id, name, staging, kind, _report_error(report), warnings,
-                         timings, started, report=report_dict, **outcome)
+            return _fail(
+                services,
+                run_id,
+                name,
+                staging,
+                kind,
+                _report_error(report),
+                warnings,
+                timings,
+                started,
+                report=report_dict,
+                **outcome,
+            )
         current = catalog.current_version(name)
         if current is not None and current["hash"] == staged.content_hash:
             shutil.rmtree(staging, ignore_errors=True)
-            return _finish(services, run_id, name, RunStatus.UNCHANGED, current["id"], warnings,
-                           timings, started, report=report_dict, **outcome)
+            return _finish(
+                services,
+                run_id,
+                name,
+                RunStatus.UNCHANGED,
+                current["id"],
+                warnings,
+                timings,
+                started,
+                report=report_dict,
+                **outcome,
+            )
         t0 = time.perf_counter()
         keep = int(services.config.get("KEEP_VERSIONS", 5))
-        publish(catalog=catalog, root=root, dataset=name, staged=staged, report=report_dict,
-                version=version, run_id=run_id, keep=keep)
+        publish(
+            catalog=catalog,
+            root=root,
+            dataset=name,
+            staged=staged,
+            report=report_dict,
+            version=version,
+            run_id=run_id,
+            keep=keep,
+        )
         timings["publish"] = time.perf_counter() - t0
-        return _finish(services, run_id, name, RunStatus.PUBLISHED, version, warnings, timings,
-                       started, report=report_dict, **outcome)
+        return _finish(
+            services,
+            run_id,
+            name,
+            RunStatus.PUBLISHED,
+            version,
+            warnings,
+            timings,
+            started,
+            report=report_dict,
+            **outcome,
+        )
     except PolicyAbort as exc:
         report_dict = _violations_report(exc)
-        return _fail(services, run_id, name, staging, ErrorKind.POLICY, str(exc), warnings,
-                     timings, started, report=report_dict, **outcome)
+        return _fail(
+            services,
+            run_id,
+            name,
+            staging,
+            ErrorKind.POLICY,
+            str(exc),
+            warnings,
+            timings,
+            started,
+            report=report_dict,
+            **outcome,
+        )
     except extract.SourceTimeout as exc:
-        return _fail(services, run_id, name, staging, ErrorKind.TIMEOUT, str(exc), warnings,
-                     timings, started, **outcome)
+        return _fail(
+            services,
+            run_id,
+            name,
+            staging,
+            ErrorKind.TIMEOUT,
+            str(exc),
+            warnings,
+            timings,
+            started,
+            **outcome,
+        )
     except TransientSourceError as exc:
-        return _fail(services, run_id, name, staging, ErrorKind.TRANSIENT, str(exc), warnings,
-                     timings, started, **outcome)
+        return _fail(
+            services,
+            run_id,
+            name,
+            staging,
+            ErrorKind.TRANSIENT,
+            str(exc),
+            warnings,
+            timings,
+            started,
+            **outcome,
+        )
     except SourceError as exc:
-        return _fail(services, run_id, name, staging, ErrorKind.SOURCE, str(exc), warnings,
-                     timings, started, **outcome)
-    except Exception as exc:  # noqa: BLE001 - a plugin bug fails its run, never the caller
+        return _fail(
+            services,
+            run_id,
+            name,
+            staging,
+            ErrorKind.SOURCE,
+            str(exc),
+            warnings,
+            timings,
+            started,
+            **outcome,
+        )
+    except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         tb = traceback.format_exc(limit=-3)
-        return _fail(services, run_id, name, staging, ErrorKind.SOURCE,
-                     f"source {name!r} crashed: {detail}\n{tb}", warnings, timings, started,
-                     **outcome)
+        return _fail(
+            services,
+            run_id,
+            name,
+            staging,
+            ErrorKind.SOURCE,
+            f"source {name!r} crashed: {detail}\n{tb}",
+            warnings,
+            timings,
+            started,
+            **outcome,
+        )
     finally:
         if builder is not None:
             builder.close()
@@ -221,8 +316,14 @@ def _report_error(report: Any) -> str:
 
 def _violations_report(exc: PolicyAbort) -> dict[str, Any]:
     errors = [
-        {"type": "personal-data", "resource": v.resource, "row": v.row, "field": v.field,
-         "message": v.message, "note": v.kind}
+        {
+            "type": "personal-data",
+            "resource": v.resource,
+            "row": v.row,
+            "field": v.field,
+            "message": v.message,
+            "note": v.kind,
+        }
         for v in exc.violations
     ]
     return {"valid": False, "errors": errors, "stats": {}}
@@ -248,12 +349,30 @@ def _fail(
     timings["total"] = time.perf_counter() - started
     log.warning("refresh of %s failed (%s): %s", name, kind, error.splitlines()[0] if error else "")
     services.catalog.finish_run(
-        run_id, status=RunStatus.FAILED.value, error=error, error_kind=kind.value, report=report,
-        rows=rows or {}, withheld=withheld or {}, dropped_fields=dropped_fields or {},
-        warnings=warnings, timings=timings,
+        run_id,
+        status=RunStatus.FAILED.value,
+        error=error,
+        error_kind=kind.value,
+        report=report,
+        rows=rows or {},
+        withheld=withheld or {},
+        dropped_fields=dropped_fields or {},
+        warnings=warnings,
+        timings=timings,
     )
-    return RunResult(name, RunStatus.FAILED, run_id, None, rows or {}, withheld or {},
-                     tuple(warnings), error, kind, report, timings)
+    return RunResult(
+        name,
+        RunStatus.FAILED,
+        run_id,
+        None,
+        rows or {},
+        withheld or {},
+        tuple(warnings),
+        error,
+        kind,
+        report,
+        timings,
+    )
 
 
 def _finish(
@@ -273,8 +392,16 @@ def _finish(
 ) -> RunResult:
     timings["total"] = time.perf_counter() - started
     services.catalog.finish_run(
-        run_id, status=status.value, version=version, report=report, rows=rows,
-        withheld=withheld, dropped_fields=dropped_fields, warnings=warnings, timings=timings,
+        run_id,
+        status=status.value,
+        version=version,
+        report=report,
+        rows=rows,
+        withheld=withheld,
+        dropped_fields=dropped_fields,
+        warnings=warnings,
+        timings=timings,
     )
-    return RunResult(name, status, run_id, version, rows, withheld, tuple(warnings), None, None,
-                     report, timings)
+    return RunResult(
+        name, status, run_id, version, rows, withheld, tuple(warnings), None, None, report, timings
+    )

@@ -1,1 +1,4 @@
-"""Source discovery, contract checks and configuration loading (the only code that imports plugins)."""
+"""Source discovery, contract checks and configuration loading.
+
+The only part of the core that imports plugins.
+"""

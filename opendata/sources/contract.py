@@ -72,7 +72,9 @@ def check_resources(cls: type[Source]) -> list[str]:
     for spec in cls.resources:
         schema = schemas.get(spec.name)
         if schema is not None:
-            problems += [f"resource {spec.name!r}: {p}" for p in check_schema(spec.name, schema, schemas)]
+            problems += [
+                f"resource {spec.name!r}: {p}" for p in check_schema(spec.name, schema, schemas)
+            ]
             field_names = {f.get("name") for f in schema.get("fields", [])}
             if spec.disclosure_field and spec.disclosure_field not in field_names:
                 problems.append(
@@ -93,7 +95,9 @@ def check_schema(
     for field in fields:
         name = field.get("name", "")
         if name in reserved or name.startswith("_"):
-            problems.append(f"field {name!r}: names starting with '_' are reserved for the datastore")
+            problems.append(
+                f"field {name!r}: names starting with '_' are reserved for the datastore"
+            )
         if not _CJK.search(str(field.get("title", ""))):
             problems.append(f"field {name!r} needs a Chinese title")
     for fk in schema.get("foreignKeys", []):

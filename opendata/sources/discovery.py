@@ -70,7 +70,7 @@ def validate_class(entry_name: str, cls: Any) -> type[Source]:
         problems.append(f"entry point name {entry_name!r} differs from Source.name {cls.name!r}")
     if problems:
         raise PluginValidationError(entry_name, "; ".join(problems))
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def enabled(name: str, patterns: Iterable[str]) -> bool:
@@ -100,7 +100,7 @@ def discover(
         try:
             try:
                 cls = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure refuses the plugin
+            except Exception as exc:
                 raise PluginValidationError(ep.name, f"cannot be imported: {exc!r}") from exc
             cls = validate_class(ep.name, cls)
             config = load_config(cls, options.get(ep.name, {}))

@@ -75,7 +75,9 @@ class Catalog:
                     return
                 except IntegrityError:
                     pass  # another process created it first; fall through to update
-            conn.execute(update(db.datasets).where(db.datasets.c.name == meta.name).values(**values))
+            conn.execute(
+                update(db.datasets).where(db.datasets.c.name == meta.name).values(**values)
+            )
 
     def dataset(self, name: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -217,7 +219,9 @@ class Catalog:
                 select(db.datasets.c.current_version).where(db.datasets.c.name == dataset)
             ).scalar()
             if current == version_id:
-                raise ValueError(f"refusing to remove the current version {version_id} of {dataset}")
+                raise ValueError(
+                    f"refusing to remove the current version {version_id} of {dataset}"
+                )
             conn.execute(
                 delete(db.datastore_tables).where(db.datastore_tables.c.version == version_id)
             )

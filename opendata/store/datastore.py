@@ -100,9 +100,7 @@ def _converters(schema: Mapping[str, Any]) -> list[Any]:
     return [table.get(f.get("type", "string"), plain) for f in schema.get("fields", [])]
 
 
-def _rows(
-    csv_path: Path, schema: Mapping[str, Any], with_fts: bool
-) -> Iterator[tuple[Any, ...]]:
+def _rows(csv_path: Path, schema: Mapping[str, Any], with_fts: bool) -> Iterator[tuple[Any, ...]]:
     convert = _converters(schema)
     names = [f["name"] for f in schema.get("fields", [])]
     search_pos = [names.index(n) for n in searchable_fields(schema)]
@@ -143,8 +141,10 @@ def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_pa
         cur = raw.cursor()
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         marks = ", ".join("?" for _ in columns)
-        cur.execute(f'CREATE VIRTUAL TABLE "{fts}" USING fts5({FTS_COLUMN}, content=\'\', '
-                    "tokenize='unicode61 remove_diacritics 0')")
+        cur.execute(
+            f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({FTS_COLUMN}, content='', "
+            "tokenize='unicode61 remove_diacritics 0')"
+        )
         insert_row = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
         insert_fts = f'INSERT INTO "{fts}" (rowid, {FTS_COLUMN}) VALUES (?, ?)'
         count = 0
@@ -175,7 +175,7 @@ def _load_postgres(engine: Engine, table: Table, schema: Mapping[str, Any], csv_
     count = 0
     try:
         cur = raw.cursor()
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for row in _rows(csv_path, schema, with_fts=True):
                 copy.write_row(row)
                 count += 1

@@ -101,7 +101,7 @@ def lease(engine: Engine, dataset: str, seconds: float, holder: str | None = Non
         while not stop.wait(max(seconds / 3, 0.2)):
             try:
                 renew(engine, dataset, me, seconds)
-            except Exception:  # noqa: BLE001 - a failed renewal must not kill the refresh
+            except Exception:
                 continue
 
     thread = threading.Thread(target=keep_alive, name=f"lease-{dataset}", daemon=True)
