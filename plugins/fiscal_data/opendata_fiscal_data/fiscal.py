@@ -1,0 +1,285 @@
+"""Turn a budget or final-account workbook into long-format rows.
+
+One workbook holds one table per sheet, optionally with a 目录 (index) sheet listing each table's
+code, name and 公开属性. Every amount cell becomes one row keyed by (year, report, table code, line,
+column), so tables of different shapes share one queryable resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+import openpyxl
+
+from opendata.plugin import DISCLOSURE_PUBLIC, Row, SourceError
+
+from .catalogue import ECONOMIC, FUNCTION, GENERIC_ANCHORS, TableKind
+from .xlsxtable import UNITS, Column, Grid, SheetTable, find_title, is_subtotal, norm, read_table
+
+CENT = Decimal("0.01")
+LEVELS = {3: "类", 5: "款", 7: "项"}
+_NAME_LABELS = {"科目名称", "项目", "项目名称"}
+_SKIP_LABELS = ("行次", "栏次")
+
+
+@dataclass
+class FoundTable:
+    """A table read from a workbook, with what the workbook says about it."""
+
+    table: SheetTable
+    kind: TableKind | None
+    code: str
+    name: str
+    disclosure: str
+
+    @property
+    def is_three_public(self) -> bool:
+        return self.kind is not None and self.kind.is_three_public
+
+
+def clean(value: object) -> str:
+    """A cell's text for publication: outer spaces (also the full-width indent) removed."""
+    return "" if value is None else str(value).strip(" \t\r\n\u3000")
+
+
+def open_workbook(path: Path) -> openpyxl.Workbook:
+    """Open an XLSX origin read-only, turning every failure into a SourceError naming the file."""
+    try:
+        # Not read_only: merged ranges are only available on normal worksheets.
+        return openpyxl.load_workbook(path, data_only=True)
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path}: workbook not found") from exc
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise SourceError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+
+
+def _index(grid: Grid) -> dict[str, tuple[str, str]] | None:
+    """A 目录 sheet: table name → (code, 公开属性), or None when the sheet is not an index."""
+    for row in range(1, grid.max_row + 1):
+        labels = {norm(v): c for c, v in grid.row_cells(row)}
+        if {"表号", "表名", "公开属性"} <= labels.keys():
+            entries: dict[str, tuple[str, str]] = {}
+            for below in range(row + 1, grid.max_row + 1):
+                code = norm(grid.values.get((below, labels["表号"])))
+                name = norm(grid.values.get((below, labels["表名"])))
+                status = norm(grid.values.get((below, labels["公开属性"])))
+                if code and name:
+                    entries[name] = (code, status or DISCLOSURE_PUBLIC)
+            return entries
+    return None
+
+
+def read_workbook(
+    path: Path, kinds: Sequence[TableKind], *, required: bool, warnings: list[str]
+) -> list[FoundTable]:
+    """Every table of the workbook at ``path``.
+
+    A table is recognised by its title row. The 目录 sheet, when present, gives each table's
+    公开属性; tables it does not list are published only if they are among ``kinds`` (tables
+    the law requires to be published proactively). With ``required`` every one of ``kinds``
+    must be present.
+    """
+    book = open_workbook(path)
+    grids = [Grid(ws, path.name) for ws in book.worksheets]
+    index: dict[str, tuple[str, str]] = {}
+    tables: list[FoundTable] = []
+    by_name = {norm(k.name): k for k in kinds}
+    for grid in grids:
+        found = _index(grid)
+        if found is not None:
+            index.update(found)
+            grids = [g for g in grids if g is not grid]
+    for grid in grids:
+        hit = find_title(grid, [*by_name, *index])
+        if hit is None:
+            warnings.append(f"{path.name}, sheet {grid.sheet}: no known table title, sheet skipped")
+            continue
+        row, _, name = hit
+        kind = by_name.get(name)
+        anchors = kind.anchors if kind else GENERIC_ANCHORS
+        table = read_table(grid, row, name, anchors)
+        listed = index.get(name)
+        code = table.code or (listed[0] if listed else None)
+        if code is None:
+            raise SourceError(
+                f"{grid.where(row, 1)}: no table code (such as 公开01表) near the title {name}, "
+                "and no 目录 sheet listing it"
+            )
+        disclosure = listed[1] if listed else DISCLOSURE_PUBLIC
+        display = kind.name if kind else clean(grid.values.get(hit[:2]))
+        tables.append(FoundTable(table, kind, code, display, disclosure))
+    codes = [t.code for t in tables]
+    duplicated = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicated:
+        raise SourceError(f"{path.name}: table code(s) {', '.join(duplicated)} used by two sheets")
+    if required:
+        present = {t.kind.name for t in tables if t.kind}
+        missing = [k.name for k in kinds if k.name not in present]
+        if missing:
+            sheets = ", ".join(ws.title for ws in book.worksheets)
+            raise SourceError(
+                f"{path.name}: table(s) {', '.join(missing)} not found (sheets: {sheets})"
+            )
+    elif not tables:
+        raise SourceError(f"{path.name}: no known table found in any sheet")
+    return tables
+
+
+def parse_amount(value: object, unit: str, where: str) -> Decimal | None:
+    """A cell's amount in 万元 rounded to 2 decimals; None for a blank or dash."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise SourceError(f"{where}: expected an amount, found {value!r}")
+    text = str(value) if isinstance(value, int | float) else norm(value).replace(",", "")
+    if text in ("", "-", "—", "－", "/"):
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise SourceError(f"{where}: expected an amount in {unit}, found {value!r}") from exc
+    return (amount * Decimal(UNITS[unit])).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class _Codes:
+    """Joins 类/款/项 code cells into one code, inheriting blank upper levels from above."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        self.columns = columns
+        self.previous: list[str] = [""] * len(columns)
+
+    def read(self, table: SheetTable, row: int, data: dict[int, object]) -> tuple[str | None, str]:
+        """(code, text found in a code cell that is not a code, e.g. a merged 合计)."""
+        parts = [norm(data.get(c.index)) for c in self.columns]
+        if not any(parts):
+            return None, ""
+        for col, part in zip(self.columns, parts, strict=True):
+            if part and not part.isdigit():
+                if is_subtotal(part) or (len(parts) > 1 and len(set(parts)) == 1):
+                    return None, part
+                raise SourceError(
+                    f"{table.where(row, col.index)}: expected a 科目编码, found {part!r}"
+                )
+        deepest = max(i for i, p in enumerate(parts) if p)
+        joined = [p or self.previous[i] for i, p in enumerate(parts[: deepest + 1])]
+        self.previous = joined + [""] * (len(parts) - deepest - 1)
+        code = "".join(joined)
+        if len(code) not in LEVELS:
+            col = self.columns[deepest]
+            raise SourceError(
+                f"{table.where(row, col.index)}: 科目编码 {code!r} has {len(code)} digits, "
+                "expected 3 (类), 5 (款) or 7 (项)"
+            )
+        return code, ""
+
+
+def amount_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
+    """One row per amount cell of the table, in sheet order."""
+    table = found.table
+    unit = table.unit or "万元"
+    columns = [c for c in table.columns if not any(s in c.path[0] for s in _SKIP_LABELS)]
+    code_cols = [c for c in columns if "编码" in c.path[0]]
+    name_cols = [c for c in columns if c.path[-1] in _NAME_LABELS or c.path[0] == "科目名称"]
+    value_cols = [c for c in columns if c not in code_cols and c not in name_cols]
+    if code_cols and len(name_cols) > 1:
+        raise SourceError(f"{table.where(1, code_cols[0].index)}: two-sided table with 科目编码")
+    # Each name column opens a side (收入 | 支出); the value columns to its right belong to it.
+    starts = [c.index for c in name_cols] or [0]
+    sides = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else 10**6
+        name_col = name_cols[i] if name_cols else None
+        cols = [c for c in value_cols if (start <= c.index < end) or (i == 0 and c.index < start)]
+        label = name_col.path[0] if name_col and len(name_col.path) > 1 else None
+        sides.append((name_col, label, cols))
+    system = found.kind.code_system if found.kind else None
+    if system is None and code_cols:
+        system = ECONOMIC if "经济" in code_cols[0].path[0] else FUNCTION
+    codes = _Codes(code_cols)
+    for line_no, (row, data) in enumerate(table.rows, start=1):
+        code, code_text = codes.read(table, row, data)
+        for name_col, label, cols in sides:
+            name = clean(data.get(name_col.index)) if name_col else ""
+            name = name or code_text
+            amounts = [
+                (c, parse_amount(data.get(c.index), unit, table.where(row, c.index))) for c in cols
+            ]
+            if not name and code is None and all(a is None for _, a in amounts):
+                continue
+            subtotal = bool(name) and is_subtotal(norm(name))
+            for col, amount in amounts:
+                yield {
+                    "year": year,
+                    "report": report,
+                    "table_code": found.code,
+                    "line_no": line_no,
+                    "column_name": col.name,
+                    "section": label,
+                    "item_code": code,
+                    "code_system": system if code else None,
+                    "item_level": LEVELS.get(len(code)) if code else None,
+                    "is_subtotal": subtotal,
+                    "item_name": name or None,
+                    "amount": amount,
+                    "disclosure": found.disclosure,
+                }
+
+
+def note_row(found: FoundTable, *, year: int, report: str) -> Row:
+    """The table_notes row of a table: what it is, whether it is empty, and its notes."""
+    table = found.table
+    return {
+        "year": year,
+        "report": report,
+        "table_code": found.code,
+        "table_name": found.name,
+        "department": table.department,
+        "unit": "万元",
+        "source_unit": table.unit,
+        "is_empty": not table.rows,
+        "data_rows": len(table.rows),
+        "note": "\n".join(table.notes) or None,
+        "workbook": table.file,
+        "sheet": table.sheet,
+        "sign_off": "\n".join(table.sign_off) or None,
+        "disclosure": found.disclosure,
+    }
+
+
+_FIGURE = re.compile(r"^(预算|决算)数?$")
+
+
+def three_public_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
+    """The 三公 table as (figure 预算/决算, category, sub-category) rows.
+
+    Header paths read 决算数/公务用车购置及运行费/公务用车购置费; a category without a split
+    (因公出国(境)费) has itself as sub-category.
+    """
+    table = found.table
+    if len(table.rows) > 1:
+        row = table.rows[1][0]
+        raise SourceError(f"{table.where(row, 1)}: the 三公 table should have one data row")
+    for entry in amount_rows(found, year=year, report=report):
+        path = entry["column_name"].split("/")
+        match = _FIGURE.match(path[0])
+        if match is None or len(path) < 2:
+            raise SourceError(
+                f"{table.file}, sheet {table.sheet}: 三公 column {entry['column_name']!r} is not "
+                "under 预算数 or 决算数"
+            )
+        category, sub = path[1], path[-1]
+        yield {
+            "year": year,
+            "figure": match.group(1),
+            "category": category,
+            "sub_category": sub,
+            "is_subtotal": category == "合计" or sub == "小计",
+            "amount": entry["amount"],
+            "report": report,
+            "table_code": found.code,
+            "disclosure": found.disclosure,
+        }
