@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from .report import ValidationError
@@ -294,22 +295,21 @@ class ResourceChecker:
             self._flush()
 
     def check_rows(self, rows: Iterable[list[str]]) -> None:
-        """Feed many records at once (the fast way to drive the checker)."""
-        buf, nums, size = self._buf, self._nums, self._chunk_size
-        row = self._next_row
-        count = 0
-        for cells in rows:
-            buf.append(cells)
-            nums.append(row)
-            row += 1
-            count += 1
-            if len(buf) >= size:
-                self._next_row = row
-                self.rows += count
-                count = 0
-                self._flush()
-        self._next_row = row
-        self.rows += count
+        """Feed many records at once: the fast way to drive the checker.
+
+        Chunks are cut with ``islice`` so no Python code runs per row here.
+        """
+        self._flush()
+        it = iter(rows)
+        size = self._chunk_size
+        while True:
+            chunk = list(islice(it, size))
+            if not chunk:
+                return
+            start = self._next_row
+            self._next_row += len(chunk)
+            self.rows += len(chunk)
+            self._check_chunk(chunk, range(start, start + len(chunk)))
 
     def finish(self) -> None:
         """Check what is still buffered. Foreign keys are the package checker's job."""
@@ -320,6 +320,9 @@ class ResourceChecker:
         if not rows:
             return
         self._buf, self._nums = [], []
+        self._check_chunk(rows, nums)
+
+    def _check_chunk(self, rows: list[list[str]], nums: Sequence[int]) -> None:
         if not self.schema_ok or self.aborted:
             return
         n = len(self.expected)
@@ -377,7 +380,7 @@ class ResourceChecker:
     def _check_columns(
         self,
         rows: list[list[str]],
-        nums: list[int],
+        nums: Sequence[int],
         found: list[tuple[int, int, ValidationError]],
     ) -> list[list[Any] | None]:
         need = self._needed()
@@ -386,23 +389,43 @@ class ResourceChecker:
         for fi, spec in enumerate(self.expected):
             col = columns[fi]
             want = fi in need
-            typed = spec.column(col, want)
-            if typed is None:
-                # Something is off in this column: read it exactly, cell by cell.
-                typed = []
-                read = spec.read
-                for row, cell in zip(nums, col, strict=True):
-                    value, problems = read(cell)
-                    for kind, note in problems:
-                        found.append(self._cell_error(kind, note, row, fi, cell))
-                    typed.append(value)
+            typed = self._column(spec, fi, col, nums, want, found)
             values.append(typed if want else None)
         return values
+
+    def _column(
+        self,
+        spec: FieldSpec,
+        fi: int,
+        col: Sequence[str],
+        nums: Sequence[int],
+        want: bool,
+        found: list[tuple[int, int, ValidationError]],
+    ) -> list[Any]:
+        """Fast check of a column; where it fails, halve the column until the bad cells are
+        pinned down, and read only those small pieces exactly (every fast check is a property of
+        single cells, so the halves can be checked independently)."""
+        typed = spec.column(col, want)
+        if typed is not None:
+            return typed
+        if len(col) > 64:
+            mid = len(col) // 2
+            left = self._column(spec, fi, col[:mid], nums[:mid], want, found)
+            right = self._column(spec, fi, col[mid:], nums[mid:], want, found)
+            return left + right
+        typed = []
+        read = spec.read
+        for row, cell in zip(nums, col, strict=True):
+            value, problems = read(cell)
+            for kind, note in problems:
+                found.append(self._cell_error(kind, note, row, fi, cell))
+            typed.append(value)
+        return typed
 
     def _check_exact(
         self,
         rows: list[list[str]],
-        nums: list[int],
+        nums: Sequence[int],
         found: list[tuple[int, int, ValidationError]],
     ) -> list[list[Any] | None]:
         """The line-for-line port of frictionless's ``Row`` processing, one row at a time."""
@@ -474,7 +497,7 @@ class ResourceChecker:
     def _check_keys(
         self,
         values: Sequence[list[Any] | None],
-        nums: list[int],
+        nums: Sequence[int],
         found: list[tuple[int, int, ValidationError]],
     ) -> None:
         """Unique fields, the primary key, and collection of foreign-key values."""
@@ -513,9 +536,13 @@ class ResourceChecker:
             keys = list(zip(*cols, strict=True))
             memory = self._pk_memory
             pk_names = ", ".join(self.primary_key)
-            fast = len(set(keys)) == len(keys) and memory.keys().isdisjoint(keys)
-            if fast:
-                fast = not any(all(v is None for v in k) for k in keys)
+            distinct = set(keys)
+            # fast when: no duplicates in the chunk, none seen before, no all-null key
+            fast = (
+                len(distinct) == len(keys)
+                and memory.keys().isdisjoint(distinct)
+                and (None,) * len(self._pk_idx) not in distinct
+            )
             if fast:
                 memory.update(zip(keys, nums, strict=True))
             else:
