@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from opendata.plugin import HttpClient, SourceError
+from opendata.plugin import HttpClient, SourceError, TransientSourceError
 
 
 def describe(url: str, params: Mapping[str, Any] | None = None) -> str:
@@ -98,7 +98,7 @@ class PlatformApi:
         url = f"{self.base_url}/items"
         page, pages, seen = 1, 1, 0
         codes: set[str] = set()
-        total = 0
+        total = first_total = 0
         while page <= pages:
             params = {"page": page, "pageSize": self.page_size}
             where = describe(url, params)
@@ -115,6 +115,12 @@ class PlatformApi:
                 raise SourceError(f"{where}: 'data.list' is not a list")
             if not listed and seen < total:
                 raise SourceError(f"{where}: empty page after {seen} of {total} items")
+            if page > 1 and total != first_total:
+                # The list changed while we paged through it; a later run will see it settled.
+                raise TransientSourceError(
+                    f"{where}: 'data.total' is {total}, but page 1 said {first_total}"
+                )
+            first_total = total
             pages = math.ceil(total / size)
             for n, summary in enumerate(listed):
                 place = f"{where}: data.list[{n}]"
