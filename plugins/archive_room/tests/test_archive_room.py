@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from opendata_archive_room import ArchiveRoom, sample_database_url
 from opendata_archive_room.samplegen import write_origin
 
@@ -32,6 +36,13 @@ def _sample_db() -> closing[sqlite3.Connection]:
 
 def test_contract() -> None:
     assert_contract(ArchiveRoom)
+
+
+def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
+    config = write_origin(tmp_path)
+    assert config == {"database_url": f"sqlite:///{tmp_path / 'archive.sqlite'}"}
+    with closing(sqlite3.connect(tmp_path / "archive.sqlite")) as fresh, _sample_db() as shipped:
+        assert list(fresh.iterdump()) == list(shipped.iterdump())
 
 
 def test_2017_has_140_odd_free_lookups_by_enterprises_and_institutions(
@@ -181,3 +192,51 @@ def test_bad_dates_and_unknown_labels(tmp_path: Path) -> None:
     run = run_source(ArchiveRoom, tmp_path / "out2", bad)
     assert run.status == "error"
     assert "lookup_log" in (run.error or "") and "lookup_date" in (run.error or "")
+
+
+PG_URL = os.environ.get(
+    "OPENDATA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def postgres_copy_of_sample() -> Iterator[str]:
+    """The sample's tables copied into a fresh PostgreSQL schema; yields its URL."""
+    try:
+        admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with admin.begin() as conn:
+            schema = f"archive_{uuid.uuid4().hex[:10]}"
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    source = sa.create_engine(sample_database_url())
+    target = sa.create_engine(url)
+    try:
+        metadata = sa.MetaData()
+        metadata.reflect(source)
+        copied = sa.MetaData()
+        with source.connect() as read, target.begin() as write:
+            for table in metadata.sorted_tables:
+                table.to_metadata(copied).create(write)
+                rows = [dict(r._mapping) for r in read.execute(sa.select(table))]
+                write.execute(copied.tables[table.name].insert(), rows)
+        yield url
+    finally:
+        source.dispose()
+        target.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_same_figures_from_postgresql(
+    postgres_copy_of_sample: str, sample_run: SourceRun, tmp_path: Path
+) -> None:
+    run = run_source(ArchiveRoom, tmp_path, {"database_url": postgres_copy_of_sample})
+    assert run.ok, run.error
+    # Same rows; the catalogue's order follows the database's collation, so compare sorted.
+    assert run.rows("lookups_monthly") == sample_run.rows("lookups_monthly")
+    by_no = sorted(run.rows("catalogue"), key=lambda r: r["archive_no"])
+    assert by_no == sorted(sample_run.rows("catalogue"), key=lambda r: r["archive_no"])

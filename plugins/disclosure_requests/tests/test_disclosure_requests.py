@@ -71,6 +71,12 @@ def test_contract() -> None:
     assert_contract(DisclosureRequests)
 
 
+def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
+    config = write_origin(tmp_path)
+    assert config == {"register_path": str(tmp_path / "register.csv")}
+    assert (tmp_path / "register.csv").read_bytes() == sample_register().read_bytes()
+
+
 def test_outcome_enum_is_the_2021_table() -> None:
     schema = json.loads(
         (Path(sample_register()).parent.parent / "schemas" / "monthly.json").read_text("utf-8")
