@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
+    Integer,
     MetaData,
     Table,
     Text,
@@ -61,7 +62,9 @@ def indexed_fields(schema: Mapping[str, Any]) -> list[str]:
 
 def build_table(name: str, schema: Mapping[str, Any], dialect: str) -> Table:
     """The SQLAlchemy table for a resource version (also used by queries to quote names)."""
-    columns: list[Any] = [Column("_id", BigInteger, primary_key=True, autoincrement=False)]
+    # INTEGER on SQLite makes _id the rowid itself, so keyset paging by (field, _id) walks an index.
+    _id_type = BigInteger().with_variant(Integer, "sqlite")
+    columns: list[Any] = [Column("_id", _id_type, primary_key=True, autoincrement=False)]
     for field in schema.get("fields", []):
         columns.append(Column(field["name"], _SQL_TYPES.get(field.get("type", "string"), Text)))
     if dialect == "postgresql":
@@ -125,7 +128,8 @@ def load(engine: Engine, name: str, schema: Mapping[str, Any], csv_path: Path) -
     else:
         count = _load_postgres(engine, table, schema, csv_path)
     for field in indexed_fields(schema):
-        Index(f"{name}_{_short(field)}", table.c[field]).create(engine)
+        # (field, _id): keyset pages sorted by a field need the tie-breaker in the index too.
+        Index(f"{name}_{_short(field)}", table.c[field], table.c["_id"]).create(engine)
     return count
 
 
