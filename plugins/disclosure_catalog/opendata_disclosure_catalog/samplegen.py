@@ -121,21 +121,31 @@ def _name(rng: random.Random) -> str:
 
 
 def _fill(rng: random.Random, template: str, body: str, topic: str, year: int) -> str:
-    return template.format(
-        zone=words.ZONE,
-        year=year,
-        topic=topic,
-        body=body.removeprefix("吉林经济技术开发区"),
-        company=rng.choice(words.COMPANIES),
-        place=rng.choice(words.PLACES),
-    )
+    return template.format(**_values(rng, body, topic, dt.date(year, 1, 1)))
+
+
+def _values(rng: random.Random, body: str, topic: str, day: dt.date) -> dict[str, object]:
+    """Everything a title or summary template may name, drawn once so that both agree."""
+    return {
+        "zone": words.ZONE,
+        "year": day.year,
+        "month": day.month,
+        "day": day.day,
+        "topic": topic,
+        "body": body.removeprefix("吉林经济技术开发区"),
+        "company": rng.choice(words.COMPANIES),
+        "place": rng.choice(words.PLACES),
+        "purpose": rng.choice(words.PURPOSES),
+        "basis": rng.choice(words.BASES),
+        "aspects": rng.choice(words.ASPECTS),
+        "count": rng.choice((20, 30, 50, 60, 80, 100)),
+    }
 
 
 def _make_entry(rng: random.Random, kind: str, day: dt.date, disclosure: str) -> _Entry:
     body = rng.choice(words.BODIES)[0]
     topic, subject = rng.choice(words.TOPICS)
     created = day - dt.timedelta(days=rng.choice((0, 0, 1, 2, 3, 5, 7, 10)))
-    short = body.removeprefix("吉林经济技术开发区")
     if kind == "formal":
         genre, template = rng.choice(words.FORMAL_TITLES)
         summary = words.FORMAL_SUMMARY
@@ -143,21 +153,12 @@ def _make_entry(rng: random.Random, kind: str, day: dt.date, disclosure: str) ->
         genre, template = rng.choice(words.NOTICE_TITLES)
         summary = words.NOTICE_SUMMARY
     elif kind == "news":
-        genre, template = "工作动态", rng.choice(words.NEWS_TITLES)
-        summary, created = words.NEWS_SUMMARY, day
+        genre, created = "工作动态", day
+        template, summary = rng.choice(words.NEWS)
     else:
         disclosure, genre, template = rng.choice(words.WITHHELD_TITLES)
         summary = words.FORMAL_SUMMARY
-    text = summary.format(
-        purpose=rng.choice(words.PURPOSES),
-        basis=rng.choice(words.BASES),
-        body=short,
-        topic=topic,
-        aspects=rng.choice(words.ASPECTS),
-        month=day.month,
-        day=day.day,
-        count=rng.choice((20, 30, 50, 60, 80, 100)),
-    )
+    values = _values(rng, body, topic, day)
     entry = _Entry(
         body=body,
         year=day.year,
@@ -165,8 +166,8 @@ def _make_entry(rng: random.Random, kind: str, day: dt.date, disclosure: str) ->
         published=day,
         kind=kind,
         genre=genre,
-        title=_fill(rng, template, body, topic, day.year),
-        summary=text,
+        title=template.format(**values),
+        summary=summary.format(**values),
         subject=subject,
         disclosure=disclosure,
         drafter=_name(rng),

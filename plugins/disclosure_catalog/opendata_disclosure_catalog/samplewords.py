@@ -26,7 +26,7 @@ BODIES: tuple[tuple[str, str], ...] = (
 
 #: (topic, 主题分类 of the national catalogue's subject table).
 TOPICS: tuple[tuple[str, str], ...] = (
-    ("政务公开重点工作", "综合政务"),
+    ("政务公开", "综合政务"),
     ("政务服务“一网通办”", "综合政务"),
     ("优化营商环境", "综合政务"),
     ("“放管服”改革", "综合政务"),
@@ -136,25 +136,49 @@ NOTICE_TITLES: tuple[tuple[str, str], ...] = (
     ("公告", "关于{place}{topic}的公告"),
 )
 
-NEWS_TITLES: tuple[str, ...] = (
-    "{body}召开{topic}工作推进会",
-    "经开区{topic}工作取得阶段性成效",
-    "管委会领导到{place}调研{topic}工作",
-    "{company}新建项目顺利投产",
-    "经开区开展{topic}宣传活动",
-    "{place}扎实推进{topic}",
-    "经开区召开{topic}专题会议",
-    "{body}部署{topic}工作",
+#: News items (工作动态): (title template, summary template), written to match each other.
+NEWS: tuple[tuple[str, str], ...] = (
+    (
+        "{body}召开{topic}工作推进会",
+        "{month}月{day}日，{body}召开{topic}工作推进会，{count}余人参加。"
+        "会议总结了前一阶段工作，要求各相关部门{purpose}。",
+    ),
+    (
+        "经开区{topic}工作取得阶段性成效",
+        "今年以来，{body}扎实推进{topic}工作，各项任务按计划有序推进。下一步将{purpose}。",
+    ),
+    (
+        "管委会领导到{place}调研{topic}工作",
+        "{month}月{day}日，管委会领导到{place}调研{topic}工作，要求{body}及相关部门{purpose}。",
+    ),
+    (
+        "{company}新建项目顺利投产",
+        "{month}月{day}日，{company}新建项目正式投产。项目建设期间，{body}提供全程代办服务，"
+        "协调解决用地、用能等问题。",
+    ),
+    (
+        "经开区开展{topic}宣传活动",
+        "{month}月{day}日，{body}在{place}开展{topic}宣传活动，发放宣传材料{count}0余份，"
+        "现场解答群众咨询。",
+    ),
+    (
+        "{place}扎实推进{topic}",
+        "{place}按照管委会部署扎实推进{topic}工作，{body}加强督导检查，{purpose}。",
+    ),
+    (
+        "经开区召开{topic}专题会议",
+        "{month}月{day}日，经开区召开{topic}专题会议，{count}余人参加，{body}通报了工作进展。",
+    ),
+    (
+        "{body}部署{topic}工作",
+        "{month}月{day}日，{body}召开会议部署{topic}工作，要求各科室{purpose}。",
+    ),
 )
 
 FORMAL_SUMMARY = (
     "为{purpose}，根据{basis}，结合经开区实际，{body}就{topic}工作作出部署，明确了{aspects}。"
 )
 NOTICE_SUMMARY = "根据{basis}，现将{topic}有关情况予以公布，公示期内如有异议请向{body}反映。"
-NEWS_SUMMARY = (
-    "{month}月{day}日，{body}围绕{topic}开展工作，{count}余人参加。"
-    "会议要求各部门{purpose}，确保各项措施落到实处。"
-)
 
 #: Surnames and given names for the (private) 拟稿人 and 经办人 columns.
 SURNAMES: tuple[str, ...] = ("张", "李", "刘", "陈", "杨", "赵", "孙", "周", "吴", "郑", "于", "高")
