@@ -17,7 +17,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"CI: {len(skipped)} test(s) were skipped; CI must run them all", red=True)
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) were skipped; CI must run them all", red=True
+        )
         for report in skipped:
             reporter.write_line(f"  skipped: {report.nodeid}: {report.longrepr}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

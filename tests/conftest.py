@@ -15,11 +15,14 @@ from sqlalchemy import create_engine, text
 from opendata.config import load_config
 from opendata.plugin import Source
 from opendata.services import Services
-from opendata.sources.discovery import LoadedSource, Registry, load_config as load_source_config
+from opendata.sources.discovery import LoadedSource, Registry
+from opendata.sources.discovery import load_config as load_source_config
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests import example_sources
 
-PG_URL = os.environ.get("OPENDATA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "OPENDATA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _postgres_available() -> bool:
@@ -29,7 +32,7 @@ def _postgres_available() -> bool:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not available here"
+    except Exception:
         return False
 
 
@@ -88,7 +91,9 @@ def make_services(config: dict[str, Any]) -> Iterator[Any]:
     """Build Services over test sources: ``make_services(SourceA, SourceB, DATABASE_URL=...)``."""
     made: list[Services] = []
 
-    def factory(*classes: type[Source], options: dict[str, Any] | None = None, **overrides: Any) -> Services:
+    def factory(
+        *classes: type[Source], options: dict[str, Any] | None = None, **overrides: Any
+    ) -> Services:
         cfg = {**config, **overrides}
         services = Services.from_config(cfg)
         services._registry = make_registry(*classes, options=options)

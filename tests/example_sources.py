@@ -16,8 +16,13 @@ ENTRIES = {
     "fields": [
         {"name": "id", "title": "编号", "type": "integer", "constraints": {"required": True}},
         {"name": "title", "title": "信息名称", "type": "string", "searchable": True},
-        {"name": "category", "title": "主题分类", "type": "string", "filterable": True,
-         "constraints": {"enum": ["财政", "档案", "许可", "服务"]}},
+        {
+            "name": "category",
+            "title": "主题分类",
+            "type": "string",
+            "filterable": True,
+            "constraints": {"enum": ["财政", "档案", "许可", "服务"]},
+        },
         {"name": "published", "title": "发布日期", "type": "date", "filterable": True},
         {"name": "amount", "title": "金额（万元）", "type": "number"},
         {"name": "disclosure", "title": "公开属性", "type": "string"},
@@ -32,7 +37,9 @@ CHANNELS = {
         {"name": "channel", "title": "公开渠道", "type": "string", "filterable": True},
     ],
     "primaryKey": ["entry_id", "channel"],
-    "foreignKeys": [{"fields": ["entry_id"], "reference": {"resource": "entries", "fields": ["id"]}}],
+    "foreignKeys": [
+        {"fields": ["entry_id"], "reference": {"resource": "entries", "fields": ["id"]}}
+    ],
 }
 CATEGORIES = ["财政", "档案", "许可", "服务"]
 WORDS = ["预算", "档案室", "行政许可", "服务指南", "政务公开", "决算", "办事"]
@@ -71,7 +78,8 @@ class ExampleCatalog(Source):
             withheld = i % 10 == 0
             row: Row = {
                 "id": i,
-                "title": f"关于{WORDS[i % len(WORDS)]}的通知 第{i}号" + ("（修订）" * self.config["revision"]),
+                "title": f"关于{WORDS[i % len(WORDS)]}的通知 第{i}号"
+                + ("（修订）" * self.config["revision"]),
                 "category": CATEGORIES[i % 4],
                 "published": date(2018, 1, 1) + timedelta(days=i % 365),
                 "amount": round(i * 1.25, 2),

@@ -56,7 +56,33 @@ def try_acquire(engine: Engine, dataset: str, holder: str, seconds: float) -> bo
             .where(db.leases.c.dataset == dataset, db.leases.c.expires < now)
             .values(holder=holder, expires=now + seconds)
         )
+        if taken.rowcount == 1:
+            return True
+        # A holder on this very host whose process is gone cannot renew: take its lease now
+        # instead of waiting for the expiry (which stays the rule for other hosts).
+        row = conn.execute(select(db.leases.c.holder).where(db.leases.c.dataset == dataset)).first()
+        if row is None or not _dead_here(row[0]):
+            return False
+        taken = conn.execute(
+            update(db.leases)
+            .where(db.leases.c.dataset == dataset, db.leases.c.holder == row[0])
+            .values(holder=holder, expires=now + seconds)
+        )
         return taken.rowcount == 1
+
+
+def _dead_here(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def renew(engine: Engine, dataset: str, holder: str, seconds: float) -> bool:
