@@ -7,6 +7,7 @@ SQLAlchemy Core; the shipped sample is an SQLite file written by :mod:`.samplege
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from importlib import resources as importlib_resources
 
@@ -19,6 +20,8 @@ from . import reader
 __all__ = ["ArchiveRoom"]
 
 SAMPLE_DATABASE = "archive.sqlite"
+#: Environment variable holding the database URL (with its password) when config gives none.
+DATABASE_URL_ENV = "OPENDATA_ARCHIVE_ROOM_DATABASE_URL"
 
 
 def sample_database_url() -> str:
@@ -67,11 +70,13 @@ class ArchiveRoom(Source):
         """Where the archive room's database is."""
 
         #: Any SQLAlchemy URL (``postgresql+psycopg://…``, ``sqlite:///…``); None → the sample.
+        #: A URL with a password belongs in the environment, not in the config file.
         database_url = fields.String(
-            load_default=None,
+            load_default=lambda: os.environ.get(DATABASE_URL_ENV),
             allow_none=True,
             metadata={
-                "description": "档案管理系统数据库的 SQLAlchemy URL；为空时读取随包附带的样例库"
+                "description": "档案管理系统数据库的 SQLAlchemy URL（默认取环境变量 "
+                f"{DATABASE_URL_ENV}）；为空时读取随包附带的样例库"
             },
         )
 

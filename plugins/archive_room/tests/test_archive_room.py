@@ -156,6 +156,13 @@ def test_missing_column_names_database_table_and_column(tmp_path: Path) -> None:
     assert "retention" in message and "open_status" in message
 
 
+def test_database_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "from_env.sqlite"
+    monkeypatch.setenv("OPENDATA_ARCHIVE_ROOM_DATABASE_URL", f"sqlite:///{path}")
+    run = run_source(ArchiveRoom, tmp_path / "out")
+    assert run.status == "error" and str(path) in (run.error or "")
+
+
 def test_missing_file_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "typo.sqlite"
     run = run_source(ArchiveRoom, tmp_path / "out", {"database_url": f"sqlite:///{path}"})
