@@ -11,6 +11,7 @@ from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
+import frictionless
 import pytest
 import sqlalchemy as sa
 from opendata_archive_room import ArchiveRoom, sample_database_url
@@ -247,3 +248,8 @@ def test_same_figures_from_postgresql(
     assert run.rows("lookups_monthly") == sample_run.rows("lookups_monthly")
     by_no = sorted(run.rows("catalogue"), key=lambda r: r["archive_no"])
     assert by_no == sorted(sample_run.rows("catalogue"), key=lambda r: r["archive_no"])
+
+
+def test_frictionless_agrees_the_package_is_valid(sample_run: SourceRun) -> None:
+    report = frictionless.validate(str(sample_run.package_dir / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import chinese_calendar
+import frictionless
 import pytest
 from opendata_disclosure_requests import DisclosureRequests, sample_register
 from opendata_disclosure_requests.outcomes import LEGACY, OUTCOME_ROWS, OUTCOMES, map_outcome
@@ -289,3 +290,9 @@ def test_year_unknown_to_the_calendar_warns_or_uses_overrides(tmp_path: Path) ->
     bad = {"register_path": str(path), "workday_overrides": {"2027": {"holidays": ["2028-01-01"]}}}
     run = run_source(DisclosureRequests, tmp_path / "out3", bad)
     assert run.status == "error" and "workday_overrides" in (run.error or "")
+
+
+def test_frictionless_agrees_the_package_is_valid(sample_run: SourceRun) -> None:
+    # An independent verdict on the built package, foreign keys to annual_summary included.
+    report = frictionless.validate(str(sample_run.package_dir / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
