@@ -1,0 +1,451 @@
+"""Row queries over the datastore: filters, full text, sorting, keyset pages and streaming.
+
+The interface, shared by the native ``/api/v1`` rows endpoint and the CKAN ``datastore_search``:
+
+- :class:`TableRef` names one loaded row table (``od_datastore_tables``: table name, fields,
+  row count). Build it with :meth:`TableRef.from_catalog` from ``Catalog.datastore_table``.
+- :class:`RowQuery` says what to read: ``filters`` as ``(field, op, value)`` triples (ops in
+  :data:`OPS`; values may be query-string text or typed JSON values, :func:`coerce` checks them),
+  ``q`` (full text, Chinese-aware), ``sort`` + ``sort_desc``, ``fields`` (projection),
+  ``limit``, and either ``after`` (the opaque keyset token of the previous page) or ``offset``.
+- :func:`page` returns a :class:`Page`: rows (dicts, ``_id`` first unless ``include_id`` is
+  off), the next token (``None`` on the last page), ``total`` and ``total_exact``. The
+  unfiltered total is the row count recorded at publish time; a filtered total is counted up
+  to ``count_bound`` rows only, so it stays fast on millions of rows, and is then inexact.
+- :func:`stream` yields every matching row, in the same order, with constant memory (one
+  server-side cursor), for filtered exports.
+
+Errors in the request raise :class:`QueryError` (naming the parameter, field and value); a
+table dropped under the query (its version was pruned) raises :class:`TableGone`, so the caller
+can resolve the current version again.
+
+Keyset paging never uses Datasette's ``(s > v or s is null)`` branch, which makes SQLite sort the
+whole table: NULLs of the sort field form their own segment, read by a separate query that keeps
+the ``(field, _id)`` index usable. Segments come in the database's natural NULL order (SQLite
+puts NULLs first ascending, PostgreSQL last), so offset pages and keyset pages agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import orjson
+from sqlalchemy import Column, ColumnElement, Engine, Table, and_, func, or_, select, text, true
+from sqlalchemy.exc import DBAPIError
+
+from opendata.store import datastore
+from opendata.store.fts import postgres_tsquery, sqlite_match
+
+OPS = ("eq", "gt", "gte", "lt", "lte", "in", "contains", "isnull")
+MAX_IN_VALUES = 1000
+DEFAULT_COUNT_BOUND = 10_000
+_INT64 = 2**63
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n"}
+_TEXT_TYPES = {"string", "date", "datetime", "time", "year", "yearmonth", "any"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class QueryError(ValueError):
+    """A request the datastore cannot answer as asked; the message names what to fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid_query",
+        parameter: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = {
+            k: v
+            for k, v in {"parameter": parameter, "field": field, "value": value}.items()
+            if v is not None
+        }
+
+
+class TableGone(RuntimeError):
+    """The row table disappeared while it was read: its version was pruned meanwhile."""
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """One loaded row table: its SQL name, its fields (name, type, title…) and row count."""
+
+    table_name: str
+    fields: Sequence[Mapping[str, Any]]
+    row_count: int
+
+    @classmethod
+    def from_catalog(cls, row: Mapping[str, Any]) -> TableRef:
+        return cls(row["table_name"], list(row["fields"]), int(row["row_count"]))
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    def field(self, name: str, parameter: str | None = None) -> Mapping[str, Any]:
+        for f in self.fields:
+            if f["name"] == name:
+                return f
+        raise QueryError(
+            f"unknown field {name!r}" + (f" in parameter {parameter!r}" if parameter else "")
+            + f"; fields are: {', '.join(self.field_names)}",
+            code="unknown_field",
+            parameter=parameter,
+            field=name,
+        )
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """What to read from a table; see the module docstring for each part."""
+
+    filters: Sequence[tuple[str, str, Any]] = ()
+    q: str | None = None
+    sort: str | None = None
+    sort_desc: bool = False
+    fields: Sequence[str] | None = None
+    limit: int = 100
+    after: str | None = None
+    offset: int = 0
+    include_id: bool = True
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filters) or bool(self.q and self.q.strip())
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    next: str | None
+    total: int
+    total_exact: bool
+    fields: list[str] = field(default_factory=list)
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _check_text(value: str, what: str, name: str) -> str:
+    if "\x00" in value:
+        raise QueryError(f"{what} contains a NUL character", parameter=name, value=value)
+    return value
+
+
+def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) -> Any:
+    """``value`` (text from a URL or a typed JSON value) as the field's SQL value.
+
+    Raises :class:`QueryError` naming the field and the value when it does not fit the type.
+    """
+    kind = spec.get("type", "string")
+    name = spec["name"]
+
+    def bad(expected: str) -> QueryError:
+        return QueryError(
+            f"value {value!r} for field {name!r} is not {expected}",
+            code="invalid_value",
+            parameter=parameter,
+            field=name,
+            value=value if isinstance(value, str | int | float | bool) else repr(value),
+        )
+
+    if value is None:
+        return None
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise bad("an integer")
+        try:
+            number = int(value)
+        except ValueError:
+            raise bad("an integer") from None
+        if not -_INT64 <= number < _INT64:
+            raise bad("an integer within 64 bits")
+        return number
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise bad("a number")
+        try:
+            real = float(value)
+        except (ValueError, OverflowError):
+            raise bad("a number") from None
+        if not math.isfinite(real):
+            raise bad("a finite number")
+        return real
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise bad("a boolean (true or false)")
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise bad(f"a {kind}")
+    text_value = _check_text(str(value), f"value for field {name!r}", parameter or name)
+    parsers = {"date": date.fromisoformat, "datetime": datetime.fromisoformat,
+               "time": time.fromisoformat}
+    if kind in parsers:
+        if kind == "date" and not _DATE.match(text_value):
+            raise bad("a date (YYYY-MM-DD)")
+        try:
+            parsers[kind](text_value)
+        except ValueError:
+            raise bad(f"a {kind} in ISO 8601 form") from None
+    return text_value
+
+
+# -- conditions --------------------------------------------------------------------------
+
+
+def _table(engine: Engine, ref: TableRef) -> Table:
+    return datastore.build_table(ref.table_name, {"fields": ref.fields}, engine.dialect.name)
+
+
+def _filter(col: Column[Any], spec: Mapping[str, Any], op: str, value: Any,
+            parameter: str) -> ColumnElement[bool]:
+    if op not in OPS:
+        raise QueryError(f"unknown operator {op!r} in parameter {parameter!r}; operators are: "
+                         + ", ".join(OPS), code="unknown_operator", parameter=parameter)
+    if op == "isnull":
+        flag = coerce({"name": spec["name"], "type": "boolean"}, value, parameter)
+        return col.is_(None) if flag else col.is_not(None)
+    if op == "in":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not items or len(items) > MAX_IN_VALUES:
+            raise QueryError(
+                f"parameter {parameter!r} needs 1 to {MAX_IN_VALUES} comma-separated values",
+                parameter=parameter, field=spec["name"],
+            )
+        return col.in_([coerce(spec, item, parameter) for item in items])
+    if op == "contains":
+        if spec.get("type", "string") not in _TEXT_TYPES:
+            raise QueryError(
+                f"__contains applies to text fields; {spec['name']!r} is {spec.get('type')}",
+                parameter=parameter, field=spec["name"],
+            )
+        needle = _check_text(str(value), f"parameter {parameter!r}", parameter)
+        return col.icontains(needle, autoescape=True)
+    typed = coerce(spec, value, parameter)
+    if typed is None:
+        return col.is_(None)
+    compare = {"eq": col.__eq__, "gt": col.__gt__, "gte": col.__ge__,
+               "lt": col.__lt__, "lte": col.__le__}[op]
+    return compare(typed)  # type: ignore[no-any-return]
+
+
+def _full_text(engine: Engine, ref: TableRef, table: Table, q: str) -> ColumnElement[bool] | None:
+    _check_text(q, "parameter 'q'", "q")
+    if engine.dialect.name == "sqlite":
+        match = sqlite_match(q)
+        if match is None:
+            return None
+        fts = datastore.fts_table(ref.table_name)
+        rowids = text(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH :fts_match')
+        return table.c["_id"].in_(rowids.bindparams(fts_match=match).columns(table.c["_id"]))
+    tsquery = postgres_tsquery(q)
+    if tsquery is None:
+        return None
+    clause = text(
+        f"to_tsvector('simple', \"{ref.table_name}\".{datastore.FTS_COLUMN}) "
+        "@@ to_tsquery('simple', :fts_query)"
+    ).bindparams(fts_query=tsquery)
+    return clause  # type: ignore[return-value]
+
+
+def _where(engine: Engine, ref: TableRef, table: Table, query: RowQuery) -> list[Any]:
+    where: list[Any] = []
+    for name, op, value in query.filters:
+        parameter = name if op == "eq" else f"{name}__{op}"
+        spec = ref.field(name, parameter)
+        where.append(_filter(table.c[name], spec, op, value, parameter))
+    if query.q and query.q.strip():
+        clause = _full_text(engine, ref, table, query.q)
+        if clause is not None:
+            where.append(clause)
+    return where
+
+
+# -- ordering and keyset tokens ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Order:
+    sort: str | None  # None: by _id alone
+    desc: bool
+    nulls_first: bool
+
+
+def _order(engine: Engine, ref: TableRef, query: RowQuery) -> _Order:
+    sort = query.sort
+    if sort == "_id":
+        sort = None
+    elif sort is not None:
+        ref.field(sort, "_sort_desc" if query.sort_desc else "_sort")
+    # NULL sorts as the smallest value in SQLite and the largest in PostgreSQL.
+    nulls_small = engine.dialect.name == "sqlite"
+    return _Order(sort, query.sort_desc, nulls_small != query.sort_desc)
+
+
+def _encode(order: _Order, value: Any, row_id: int) -> str:
+    payload = {"s": order.sort, "d": order.desc, "v": value, "i": row_id}
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def _decode(token: str, order: _Order, ref: TableRef) -> tuple[Any, int]:
+    def bad(why: str) -> QueryError:
+        return QueryError(f"_next token is not valid: {why}; start again from the first page",
+                          code="invalid_token", parameter="_next")
+
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error, orjson.JSONDecodeError):
+        raise bad("it is not a token this API issued") from None
+    if not isinstance(payload, dict) or not {"s", "d", "v", "i"} <= payload.keys():
+        raise bad("it is not a token this API issued")
+    if payload["s"] != order.sort or payload["d"] != order.desc:
+        raise bad("it was issued for another sort order")
+    row_id = payload["i"]
+    if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 <= row_id < _INT64:
+        raise bad("its row id is out of range")
+    value = payload["v"]
+    if order.sort is not None and value is not None:
+        try:
+            value = coerce(ref.field(order.sort), value, "_next")
+        except QueryError:
+            raise bad("its sort value does not fit the field") from None
+    return value, row_id
+
+
+def _segments(
+    table: Table, order: _Order, token: tuple[Any, int] | None
+) -> list[tuple[ColumnElement[bool], list[Any]]]:
+    """(condition, ORDER BY) pairs to read in turn; each keeps an index usable."""
+    rid = table.c["_id"]
+    by_id = rid.desc() if order.desc else rid.asc()
+    after_id = (lambda i: rid < i) if order.desc else (lambda i: rid > i)
+    if order.sort is None:
+        return [(true() if token is None else after_id(token[1]), [by_id])]
+    col = table.c[order.sort]
+    by_value = [col.desc() if order.desc else col.asc(), by_id]
+    if token is None:  # offset mode: one query in the natural order
+        return [(true(), by_value)]
+    value, row_id = token
+    nulls = (col.is_(None), [by_id])
+    if value is None:
+        first = (and_(col.is_(None), after_id(row_id)), [by_id])
+        return [first, (col.is_not(None), by_value)] if order.nulls_first else [first]
+    beyond = col < value if order.desc else col > value
+    reach = col <= value if order.desc else col >= value
+    values = (and_(reach, or_(beyond, after_id(row_id))), by_value)
+    return [values] if order.nulls_first else [values, nulls]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _projection(ref: TableRef, query: RowQuery) -> list[str]:
+    if query.fields is None:
+        return ref.field_names
+    for name in query.fields:
+        ref.field(name, "fields")
+    return list(dict.fromkeys(query.fields))
+
+
+def _gone(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "42P01" or "no such table" in str(exc.orig)
+
+
+def page(
+    engine: Engine, ref: TableRef, query: RowQuery, *, count_bound: int = DEFAULT_COUNT_BOUND
+) -> Page:
+    """One page of rows and the token of the next (see the module docstring)."""
+    table = _table(engine, ref)
+    names = _projection(ref, query)
+    order = _order(engine, ref, query)
+    where = _where(engine, ref, table, query)
+    token = _decode(query.after, order, ref) if query.after else None
+    wanted = list(dict.fromkeys(["_id", *names, *([order.sort] if order.sort else [])]))
+    columns = [table.c[n] for n in wanted]
+    rows: list[dict[str, Any]] = []
+    try:
+        with engine.connect() as conn:
+            for condition, order_by in _segments(table, order, token):
+                need = query.limit + 1 - len(rows)
+                if need <= 0:
+                    break
+                stmt = select(*columns).where(*where, condition).order_by(*order_by).limit(need)
+                if token is None and query.offset:
+                    stmt = stmt.offset(query.offset)
+                rows.extend(dict(r) for r in conn.execute(stmt).mappings())
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            if not query.filtered:
+                total, exact = ref.row_count, True
+            elif not more and token is None and not query.offset:
+                total, exact = len(rows), True
+            else:
+                inner = select(table.c["_id"]).where(*where).limit(count_bound + 1).subquery()
+                counted = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+                total, exact = min(counted, count_bound), counted <= count_bound
+    except DBAPIError as exc:
+        if _gone(exc):
+            raise TableGone(ref.table_name) from exc
+        raise
+    following = None
+    if more and rows:
+        last = rows[-1]
+        following = _encode(order, last[order.sort] if order.sort else None, last["_id"])
+    keep = (["_id"] if query.include_id else []) + names
+    return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
+
+
+def stream(engine: Engine, ref: TableRef, query: RowQuery, *, batch: int = 2000
+           ) -> Iterator[dict[str, Any]]:
+    """Every row matching ``query`` (its limit, token and offset ignored), in its order.
+
+    One statement on a server-side cursor: memory stays constant, and the statement's snapshot
+    keeps the table readable even if its version is pruned meanwhile.
+    """
+    table = _table(engine, ref)
+    names = _projection(ref, query)
+    order = _order(engine, ref, query)
+    where = _where(engine, ref, table, query)
+    keep = (["_id"] if query.include_id else []) + names
+    condition, order_by = _segments(table, order, None)[0]
+    stmt = select(*[table.c[n] for n in keep]).where(*where, condition).order_by(*order_by)
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+            for row in result.mappings():
+                yield dict(row)
+    except DBAPIError as exc:
+        if _gone(exc):
+            raise TableGone(ref.table_name) from exc
+        raise
+
+
+def check(engine: Engine, ref: TableRef, query: RowQuery) -> list[str]:
+    """Validate ``query`` against the table without reading it; returns the output fields.
+
+    Lets a streaming response fail with a 400 before its first byte is sent.
+    """
+    table = _table(engine, ref)
+    names = _projection(ref, query)
+    _order(engine, ref, query)
+    _where(engine, ref, table, query)
+    return (["_id"] if query.include_id else []) + names
