@@ -114,9 +114,9 @@ def _counts(apps: Iterable[Application]) -> Row:
 
 def table3(handled: list[Handled]) -> Iterator[Row]:
     """Rows of ``annual_table3``: the 25 rows of the national Table 三 for every year."""
+    apps = [h.app for h in handled]
     for year in years(handled):
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        apps = [h.app for h in handled]
         new = [a for a in apps if a.received.year == year]
         carried_in = [a for a in apps if a.received < start and _open_on(a, start)]
         done = [a for a in apps if a.replied is not None and a.replied.year == year]

@@ -93,7 +93,8 @@ def read_register(path: Path, encoding: str) -> Iterator[Application]:
     try:
         with path.open(encoding=encoding, newline="") as handle:
             reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
+            # A BOM left by a utf-8 (not utf-8-sig) reading would glue itself to the first name.
+            header = [name.strip().lstrip("\ufeff") for name in reader.fieldnames or []]
             missing = [column for column in REQUIRED if column not in header]
             if missing:
                 raise SourceError(

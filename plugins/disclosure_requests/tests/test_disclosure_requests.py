@@ -296,3 +296,12 @@ def test_frictionless_agrees_the_package_is_valid(sample_run: SourceRun) -> None
     # An independent verdict on the built package, foreign keys to annual_summary included.
     report = frictionless.validate(str(sample_run.package_dir / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_register_read_as_plain_utf8_despite_its_bom(tmp_path: Path) -> None:
+    config = {"register_path": str(sample_register()), "encoding": "utf-8"}
+    run = run_source(DisclosureRequests, tmp_path, config)
+    assert run.ok, run.error
+    assert sum(int(r["received"]) for r in run.rows("annual_summary")) == len(
+        _raw_register(sample_register())
+    )
