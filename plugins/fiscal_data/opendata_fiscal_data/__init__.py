@@ -110,6 +110,7 @@ class FiscalData(Source):
         return read_workbook(
             self.path("final_accounts_xlsx"),
             FINAL_ACCOUNTS,
+            year=self.year,
             required=True,
             warnings=self.context.warnings,
         )
@@ -117,7 +118,11 @@ class FiscalData(Source):
     @cached_property
     def budget_tables(self) -> list[FoundTable]:
         return read_workbook(
-            self.path("budget_xlsx"), BUDGETS, required=False, warnings=self.context.warnings
+            self.path("budget_xlsx"),
+            BUDGETS,
+            year=self.year,
+            required=False,
+            warnings=self.context.warnings,
         )
 
     def rows(self, resource: str) -> Iterator[Row]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from opendata.plugin import Row, SourceError
 
-from .fiscal import clean, open_workbook
+from .fiscal import check_year, clean, open_workbook
 from .xlsxtable import Grid, find_title, norm, read_table
 
 TITLE = "收费目录清单"
@@ -55,6 +55,7 @@ def fee_rows(path: Path, *, year: int) -> Iterator[Row]:
     else:
         raise SourceError(f"{path.name}: no sheet with a {TITLE} title")
     table = read_table(grid, hit[0], TITLE, ("序号", "项目名称", "资金管理方式"), need_unit=False)
+    check_year(table, year)
     fields = {c.index: LABELS[c.path[-1]] for c in table.columns if c.path[-1] in LABELS}
     counts: dict[int, int] = {}
     for row, data in table.rows:

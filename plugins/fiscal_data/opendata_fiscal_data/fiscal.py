@@ -73,8 +73,17 @@ def _index(grid: Grid) -> dict[str, tuple[str, str]] | None:
     return None
 
 
+def check_year(table: SheetTable, year: int) -> None:
+    """Refuse a table whose title area states another year than the configured one."""
+    if table.year is not None and table.year != year:
+        raise SourceError(
+            f"{table.year_cell}: the table states the year {table.year}, but the source is "
+            f"configured for {year} (set the source's year option or point it at the right file)"
+        )
+
+
 def read_workbook(
-    path: Path, kinds: Sequence[TableKind], *, required: bool, warnings: list[str]
+    path: Path, kinds: Sequence[TableKind], *, year: int, required: bool, warnings: list[str]
 ) -> list[FoundTable]:
     """Every table of the workbook at ``path``.
 
@@ -102,6 +111,9 @@ def read_workbook(
         kind = by_name.get(name)
         anchors = kind.anchors if kind else GENERIC_ANCHORS
         table = read_table(grid, row, name, anchors)
+        check_year(table, year)
+        if not table.rows and not table.notes:
+            warnings.append(f"{path.name}, sheet {grid.sheet}: {name} is empty and has no note")
         listed = index.get(name)
         code = table.code or (listed[0] if listed else None)
         if code is None:

@@ -320,6 +320,7 @@ def final_tables(
             header=header,
             rows=body,
             sign_off=sign,
+            year=year,
             **kw,
         )
         tables.append(t)
@@ -541,6 +542,7 @@ def budget_tables(acc: Accounts, year: int, plant: bool) -> list[TableSheet]:
                 header,
                 body,
                 sign_off=sign,
+                year=year,
                 **kw,
             )
         )

@@ -46,6 +46,8 @@ class TableSheet:
     footnotes: list[str] = field(default_factory=list)
     sign_off: str | None = None
     name_col: int | None = None
+    #: Written as "2018年度" between the 部门 and 单位 notes.
+    year: int | None = None
 
     @property
     def ncols(self) -> int:
@@ -65,6 +67,9 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
     ws.cell(r0 + 1, c0).alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=r0 + 1, start_column=c0, end_row=r0 + 1, end_column=last)
     ws.cell(r0 + 2, c0, f"部门：{table.department}")
+    if table.year is not None and table.ncols >= 3:
+        middle = c0 + table.ncols // 2
+        ws.cell(r0 + 2, middle, f"{table.year}年度").alignment = Alignment(horizontal="center")
     ws.cell(r0 + 2, last, f"单位：{table.unit}").alignment = Alignment(horizontal="right")
     top = r0 + 3
     for h in table.header:

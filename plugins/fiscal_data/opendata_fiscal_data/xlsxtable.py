@@ -81,6 +81,9 @@ class SheetTable:
     department: str | None
     unit: str | None
     unit_cell: str | None
+    #: The year the title area states (标题 "2018年度…" or a line "（2018年）"), and where.
+    year: int | None
+    year_cell: str | None
     columns: list[Column]
     #: Data rows: (sheet row number, {sheet column: value}) with merged cells filled in.
     rows: list[tuple[int, dict[int, object]]]
@@ -177,7 +180,12 @@ def read_table(
     科目名称); the first row under the title that is not a title-area line is where the header
     must start.
     """
-    code = dept = unit = unit_cell = None
+    code = dept = unit = unit_cell = year_cell = None
+    year = None
+    title_col = find_col(grid, title_row, title)
+    stated = re.search(r"(\d{4})年", grid.text(title_row, title_col))
+    if stated:
+        year, year_cell = int(stated.group(1)), grid.where(title_row, title_col)
     header_row = None
     # The title area: from the sheet's top to the header, meta lines may sit above or below
     # the title (公开01表 is often top right, above it).
@@ -198,6 +206,8 @@ def read_table(
                         dept = value
                 elif kind == "dept" and dept is None:
                     dept = _DEPT_RE.match(text).group(1)  # type: ignore[union-attr]
+                elif kind == "year" and year is None:
+                    year, year_cell = int(re.sub(r"\D", "", text)), grid.where(row, col)
             continue
         if row < title_row:
             continue
@@ -231,11 +241,18 @@ def read_table(
         department=dept,
         unit=unit,
         unit_cell=unit_cell,
+        year=year,
+        year_cell=year_cell,
         columns=columns,
         rows=[],
     )
     _read_body(grid, table, last_row + 1)
     return table
+
+
+def find_col(grid: Grid, row: int, text: str) -> int:
+    """The column of the first cell in ``row`` containing ``text`` (1 when none does)."""
+    return next((c for c, v in grid.row_cells(row) if norm(text) in norm(v)), 1)
 
 
 def _header_end(grid: Grid, start: int) -> int:
@@ -286,10 +303,15 @@ def _is_number(value: object) -> bool:
 
 
 def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
-    """Data rows until the first footnote; footnotes and sign-off lines after it."""
+    """Data rows until the first footnote; footnotes and sign-off lines after it.
+
+    The footer starts at a line opening with 注/说明/备注, at a sign-off line, or at a line
+    without any number that follows a blank line under the data.
+    """
     cols = [c.index for c in table.columns]
     lo, hi = min(cols), max(cols)
     in_footer = False
+    last = start - 1
     for row in range(start, grid.max_row + 1):
         cells = grid.row_cells(row, range(lo, grid.max_col + 1))
         if not cells:
@@ -310,7 +332,8 @@ def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
             in_footer = True
             table.sign_off.append(line)
             continue
-        if in_footer or _FOOTNOTE_RE.match(first):
+        after_gap = row > last + 1 and not any(_is_number(v) for _, v in cells)
+        if in_footer or after_gap or _FOOTNOTE_RE.match(first):
             in_footer = True
             table.notes.append(_FOOTNOTE_RE.sub("", line, count=1).strip())
             continue
@@ -327,5 +350,7 @@ def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
         ):
             # A sentence merged across the table body: the explanatory note of an empty table.
             table.notes.append(raws[0])
+            last = row
             continue
         table.rows.append((row, data))
+        last = row

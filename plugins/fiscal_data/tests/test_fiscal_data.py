@@ -427,3 +427,34 @@ def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
             assert sorted(map(str, old.merged_cells.ranges)) == sorted(
                 map(str, ws.merged_cells.ranges)
             )
+
+
+def test_year_other_than_the_workbooks_is_refused(tmp_path: Path) -> None:
+    config = {**write_origin(tmp_path / "origin"), "year": 2019}
+    run = run_source(FiscalData, tmp_path / "out", config)
+    assert isinstance(run.exception, SourceError)
+    book = openpyxl.load_workbook(str(config["final_accounts_xlsx"]))
+    first = book.worksheets[1]  # the sheet after the 目录
+    stated = _find(first, "2018年度").coordinate
+    assert str(run.exception).startswith(
+        f"决算2018.xlsx, sheet {first.title}, cell {stated}: the table states the year 2018"
+    )
+
+
+def test_unmarked_line_under_a_blank_row_is_a_footnote(
+    sample_run: SourceRun, tmp_path: Path
+) -> None:
+    config = write_origin(tmp_path / "origin")
+    path = Path(str(config["final_accounts_xlsx"]))
+    book = openpyxl.load_workbook(path)
+    ws = book["收入决算表"]
+    sign_off = next(
+        c for row in ws.iter_rows() for c in row if str(c.value).startswith("单位负责人")
+    )
+    ws.cell(sign_off.row - 1, sign_off.column, "数据来源：部门决算报表管理系统")
+    book.save(path)
+    run = run_source(FiscalData, tmp_path / "out", config)
+    assert run.ok, run.error
+    notes = {r["table_name"]: r for r in run.rows("table_notes")}
+    assert notes["收入决算表"]["note"] == "数据来源：部门决算报表管理系统"
+    assert run.rows("final_accounts") == sample_run.rows("final_accounts")
