@@ -1,0 +1,42 @@
+# Two commands for a fresh clone (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run serve test lint bench clean
+
+# Re-install only when a pyproject changes; editable installs pick up code changes by themselves.
+$(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	touch $@
+
+install: $(VENV)/.installed
+
+# The main job on its embedded default: refresh every built-in source from its sample origin
+# into SQLite + datasets/, then serve the API and portal on 127.0.0.1. A failed refresh is
+# reported and the last good versions are served.
+run: install
+	$(BIN)/opendata refresh --all || echo "some refreshes failed (see above); serving the last good versions"
+	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy opendata $(addsuffix opendata_*,$(PLUGINS))
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance datasets/*/ .pytest_cache

@@ -1,0 +1,88 @@
+"""The ``opendata`` commands as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from example_sources import ExampleCatalog
+
+from opendata.cli import main
+from opendata.pipeline.refresh import refresh
+
+
+@pytest.fixture
+def env(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for key in ("INSTANCE_PATH", "DATASETS_PATH", "DATABASE_URL"):
+        monkeypatch.setenv(f"OPENDATA_{key}", config[key])
+    monkeypatch.setenv("OPENDATA_SOURCES_ENABLED", '["disclosure_catalog"]')
+    return config
+
+
+def test_refresh_publishes_and_summarises(env: dict[str, Any]) -> None:
+    result = CliRunner().invoke(main, ["refresh", "disclosure_catalog"])
+    assert result.exit_code == 0, result.output
+    assert "disclosure_catalog" in result.output and "published" in result.output
+    again = CliRunner().invoke(main, ["refresh", "--all"])
+    assert again.exit_code == 0, again.output
+    assert "unchanged" in again.output and "1 dataset(s): 1 unchanged" in again.output
+
+
+def test_refresh_exits_non_zero_on_failure(env: dict[str, Any]) -> None:
+    result = CliRunner().invoke(main, ["refresh", "disclosure_catalog", "fiscal_data"])
+    assert result.exit_code == 1
+    assert "not enabled" in result.output  # fiscal_data is installed but filtered out here
+    assert "1 published, 1 failed" in result.output
+
+
+def test_refresh_needs_names_or_all(env: dict[str, Any]) -> None:
+    result = CliRunner().invoke(main, ["refresh"])
+    assert result.exit_code == 2 and "--all" in result.output
+
+
+def test_validate_reports_a_published_package_valid(make_services: Any) -> None:
+    services = make_services(ExampleCatalog)
+    version = refresh(services, "example_catalog").version
+    folder = services.version_dir("example_catalog", version)
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    as_json = CliRunner().invoke(main, ["validate", str(folder / "datapackage.json"), "--json"])
+    assert json.loads(as_json.output)["valid"] is True
+
+
+def test_validate_finds_type_key_and_privacy_errors(make_services: Any, tmp_path: Path) -> None:
+    services = make_services(ExampleCatalog)
+    version = refresh(services, "example_catalog").version
+    folder = services.version_dir("example_catalog", version)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    descriptor = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        resource.pop("hash"), resource.pop("bytes")  # we edit the file below
+    (copy / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False), encoding="utf-8"
+    )
+    lines = (copy / "entries.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[3] = "2018-13-45"  # published: not a date
+    cells[1] = "举报电话 13912345678"  # title: a mobile number
+    lines[2] = ",".join(cells)
+    lines.append(lines[1])  # a duplicate primary key
+    (copy / "entries.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(copy), "--json"])
+    assert result.exit_code == 1
+    errors = {
+        (e["resource"], e["row"], e["field"], e["type"])
+        for e in json.loads(result.output)["errors"]
+    }
+    assert ("entries", 3, "published", "type-error") in errors
+    assert ("entries", 3, "title", "personal-data") in errors
+    assert any(e[3] == "primary-key" and e[1] == len(lines) for e in errors)
+    assert "13912345678" not in result.output
+    readable = CliRunner().invoke(main, ["validate", str(copy)])
+    assert "entries" in readable.output and readable.exit_code == 1
