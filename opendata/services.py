@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from opendata.config import load_config
 from opendata.plugin import Row, SourceError
-from opendata.sources.discovery import Registry, discover
+from opendata.sources.discovery import Registry, configured_entry_points, discover
 from opendata.store.catalog import Catalog
 from opendata.store.db import init_db, make_engine
 
@@ -44,7 +44,9 @@ class Services:
         """Sources are discovered on first use: serving never needs to import a plugin."""
         if self._registry is None:
             self._registry = discover(
-                self.config.get("SOURCES_ENABLED", ["*"]), self.config.get("SOURCES", {})
+                self.config.get("SOURCES_ENABLED", ["*"]),
+                self.config.get("SOURCES", {}),
+                configured_entry_points(self.config.get("SOURCES_EXTRA", [])),
             )
         return self._registry
 

@@ -112,6 +112,28 @@ def discover(
     return registry
 
 
+def configured_entry_points(extra: Iterable[str] = ()) -> list[EntryPoint] | None:
+    """The installed entry points plus ``SOURCES_EXTRA`` ("module:Class" import paths).
+
+    Extras let tests and local development schedule a source that is not installed as a
+    distribution. Each becomes an entry point named after its class's ``name``, so enable
+    globs, contract checks and refusals apply to it exactly as to an installed plugin; one
+    that cannot be imported keeps its import path as name and is refused by :func:`discover`.
+    None when there are no extras (``discover`` then reads the installed ones itself).
+    """
+    refs = [str(ref) for ref in extra]
+    if not refs:
+        return None
+    found = list(entry_points(group=GROUP))
+    for ref in refs:
+        try:
+            name = str(EntryPoint(name=ref, value=ref, group=GROUP).load().name)
+        except Exception:  # any failure: discover() refuses it with the import error
+            name = ref
+        found.append(EntryPoint(name=name, value=ref, group=GROUP))
+    return found
+
+
 def refresh_order(sources: Mapping[str, LoadedSource]) -> list[str]:
     """Source names ordered so that a derived source comes after those it depends on."""
     order: list[str] = []
