@@ -1,9 +1,136 @@
-"""Commands that live beside the part they drive, added to the ``opendata`` group."""
+"""Commands that live beside the part they drive, added to the ``opendata`` group.
+
+``opendata scheduler`` (the refresh process), ``opendata token create|revoke|list`` (API tokens)
+and ``opendata runs`` (recent refresh history on the terminal).
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
 import click
+
+from opendata.config import load_config
+from opendata.services import Services
+
+
+def _services() -> Services:
+    return Services.from_config(load_config())
+
+
+@click.command("scheduler")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def scheduler_command(log_level: str) -> None:
+    """Run the refresh scheduler (one process per deployment; never inside web workers).
+
+    Runs each enabled source on its schedule (SCHEDULER.schedules overrides it), picks up
+    refreshes queued through the API, retries transient failures, and catches up runs missed
+    while it was down. Stop it with SIGTERM or Ctrl-C; running refreshes finish first.
+    """
+    from opendata.scheduler.process import run
+    from opendata.scheduler.settings import SchedulerSettings
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = load_config()
+    try:
+        SchedulerSettings.from_config(config)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(run(config))
+
+
+@click.group("token")
+def token_group() -> None:
+    """Create, revoke and list API tokens for the refresh endpoints."""
+
+
+@token_group.command("create")
+@click.argument("name")
+def token_create(name: str) -> None:
+    """Create a token called NAME and print it once (only its hash is stored)."""
+    from opendata.auth import TokenError, create_token
+
+    svc = _services()
+    try:
+        token = create_token(svc.engine, name)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
+    click.echo(
+        f"token {name!r} created; it is shown only this once. Send it as "
+        "'Authorization: Bearer <token>'.",
+        err=True,
+    )
+
+
+@token_group.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke the token called NAME; requests using it get 401 at once."""
+    from opendata.auth import revoke_token
+
+    if not revoke_token(_services().engine, name):
+        raise click.ClickException(f"no token named {name!r} (see: opendata token list)")
+    click.echo(f"token {name!r} revoked")
+
+
+@token_group.command("list")
+def token_list() -> None:
+    """List token names and when they were created (tokens themselves cannot be shown)."""
+    from opendata.auth import list_tokens
+
+    tokens = list_tokens(_services().engine)
+    for info in tokens:
+        click.echo(f"{info.name:32} created {info.created:%Y-%m-%d %H:%M:%S} UTC")
+    if not tokens:
+        click.echo("no tokens (create one with: opendata token create NAME)")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    started, finished = run.get("started"), run.get("finished")
+    seconds = f"{(finished - started).total_seconds():7.1f}s" if started and finished else "      -"
+    rows = sum((run.get("rows") or {}).values())
+    line = (
+        f"{run['id']:>6} {run['dataset']:24} {run['trigger']:10} {run['status']:10} "
+        f"#{run.get('attempt') or 1:<2} {_when(started)} {seconds} {rows:>9,} rows"
+    )
+    if run.get("version"):
+        line += f"  {run['version']}"
+    if run.get("error"):
+        line += f"\n       {run.get('error_kind') or ''}: {str(run['error']).splitlines()[0]}"
+    return line
+
+
+@click.command("runs")
+@click.option("--dataset", "-d", help="Only runs of this dataset.")
+@click.option("--status", "-s", help="Only runs with this status (published, failed, …).")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--failed", is_flag=True, help="Only failed runs (same as --status failed).")
+def runs_command(dataset: str | None, status: str | None, limit: int, failed: bool) -> None:
+    """List recent refresh runs, newest first (times in UTC)."""
+    svc = _services()
+    runs = svc.catalog.runs(dataset=dataset, status="failed" if failed else status, limit=limit)
+    if not runs:
+        click.echo("no runs recorded" + (f" for {dataset}" if dataset else ""))
+        return
+    click.echo(f"{'id':>6} {'dataset':24} {'trigger':10} {'status':10} try "
+               f"{'started (UTC)':19} {'took':>8} {'rows':>14}")
+    for run in runs:
+        click.echo(_run_line(run))
 
 
 def register(group: click.Group) -> None:
     """Add the optional command groups to ``group``."""
+    group.add_command(scheduler_command)
+    group.add_command(token_group)
+    group.add_command(runs_command)

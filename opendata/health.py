@@ -1,12 +1,46 @@
-"""``/healthz``: is the catalog reachable, and is the scheduler alive."""
+"""``/healthz``: is the catalog reachable, and is the scheduler alive.
+
+A dead database is an error (503: take this node out of the pool). A missing or stale scheduler
+heartbeat is "degraded" with 200: the node still serves published data, but refreshes are not
+running and someone should look.
+"""
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
+from opendata.scheduler import heartbeat
+from opendata.scheduler.settings import SchedulerSettings
+
 bp = Blueprint("health", __name__)
+
+
+def scheduler_check(services: Any, settings: SchedulerSettings) -> dict[str, Any]:
+    """The freshest scheduler heartbeat and whether it is recent enough to trust."""
+    beat = heartbeat.latest(services.engine)
+    if beat is None:
+        return {"status": "missing", "message": "no scheduler has ever run (opendata scheduler)"}
+    age = beat.age(time.time())
+    info = {
+        "holder": beat.holder,
+        "last_beat": beat.at,
+        "age_seconds": round(age, 1),
+        "stale_after_seconds": settings.stale_after,
+    }
+    if beat.info.get("stopped"):
+        return {**info, "status": "stopped", "message": "the scheduler was stopped"}
+    if age > settings.stale_after:
+        return {
+            **info,
+            "status": "stale",
+            "message": f"no scheduler heartbeat for {int(age)} s; is `opendata scheduler` running?",
+        }
+    return {**info, "status": "ok", "queued_requests": beat.info.get("queued", 0)}
 
 
 @bp.get("/healthz")
@@ -18,11 +52,19 @@ def healthz() -> ResponseReturnValue:
         with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the health check
+    except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
         ok = False
-    body = {"status": "ok" if ok else "error", "checks": checks}
-    return jsonify(body), 200 if ok else 503
+    degraded = False
+    if ok:
+        try:
+            scheduler = scheduler_check(services, SchedulerSettings.from_config(services.config))
+        except Exception as exc:  # a broken SCHEDULER config or heartbeat read is reported here
+            scheduler = {"status": "error", "message": f"{exc.__class__.__name__}: {exc}"}
+        checks["scheduler"] = scheduler
+        degraded = scheduler["status"] != "ok"
+    status = "error" if not ok else "degraded" if degraded else "ok"
+    return jsonify({"status": status, "checks": checks}), 200 if ok else 503
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,127 @@
-"""Token-protected operations and source status under /api/v1 (refresh requests, sources)."""
+"""Token-protected operations and source status under /api/v1 (refresh requests, sources).
+
+The web app never refreshes anything itself: a refresh request is a row in the catalog that the
+scheduler process picks up within ``SCHEDULER.poll_seconds``. The token is checked before the
+dataset is looked up, so an unauthenticated caller cannot probe which datasets exist.
+"""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from opendata.auth import bearer, verify_token
+from opendata.scheduler import refresh_queue
+from opendata.scheduler.settings import SchedulerSettings
+from opendata.scheduler.status import source_status
+from opendata.services import Services
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Sources and refresh requests")
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="opendata"'}
+
+
+class LastRunSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    trigger = fields.String()
+    attempt = fields.Integer()
+    started = fields.DateTime()
+    finished = fields.DateTime(allow_none=True)
+    version = fields.String(allow_none=True)
+    error_kind = fields.String(allow_none=True)
+
+
+class SourceSchema(Schema):
+    name = fields.String(metadata={"description": "source and dataset name"})
+    state = fields.String(metadata={"description": "enabled, disabled or refused"})
+    title = fields.String(allow_none=True)
+    distribution = fields.String(allow_none=True)
+    schedule = fields.String(allow_none=True, metadata={"description": "cron, after overrides"})
+    timezone = fields.String(allow_none=True)
+    depends_on = fields.List(fields.String())
+    next_run = fields.DateTime(allow_none=True, metadata={"description": "as the scheduler set it"})
+    last_run = fields.Nested(LastRunSchema, allow_none=True)
+    last_success = fields.DateTime(allow_none=True)
+    consecutive_failures = fields.Integer()
+    failing_since = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean(
+        metadata={"description": "no success since a scheduled time that is past its grace"}
+    )
+    reason = fields.String(allow_none=True, metadata={"description": "why disabled or refused"})
+
+
+class SourceListSchema(Schema):
+    count = fields.Integer()
+    sources = fields.List(fields.Nested(SourceSchema))
+
+
+class QueuedSchema(Schema):
+    request_id = fields.Integer()
+    dataset = fields.String(allow_none=True, metadata={"description": "null: every source"})
+    status = fields.String()
+    requested = fields.DateTime()
+    requested_by = fields.String(metadata={"description": "the token's name"})
+
+
+def _services() -> Services:
+    services: Services = current_app.extensions["opendata"]
+    return services
+
+
+def require_token(services: Services) -> str:
+    """The calling token's name; 401 for a missing or unknown token."""
+    presented = bearer(request.headers.get("Authorization"))
+    if presented is None:
+        abort(401, message="this endpoint needs an API token: Authorization: Bearer <token>",
+              headers=_CHALLENGE)
+    name = verify_token(services.engine, presented)
+    if name is None:
+        abort(401, message="the API token is not valid (revoked or mistyped)", headers=_CHALLENGE)
+    assert name is not None
+    return name
+
+
+def _queued(req: refresh_queue.RefreshRequest) -> dict[str, Any]:
+    return {
+        "request_id": req.id,
+        "dataset": req.dataset,
+        "status": "queued",
+        "requested": req.requested,
+        "requested_by": req.requested_by,
+    }
+
+
+@blp.route("/sources")
+@blp.response(200, SourceListSchema)
+def list_sources() -> dict[str, Any]:
+    """Installed sources with their schedule, next run, last run and success, and health."""
+    services = _services()
+    rows = source_status(services, SchedulerSettings.from_config(services.config))
+    return {"count": len(rows), "sources": rows}
+
+
+@blp.route("/datasets/<string:name>/refresh", methods=["POST"])
+@blp.response(202, QueuedSchema)
+@blp.alt_response(401, description="missing or invalid API token")
+@blp.alt_response(404, description="no enabled source of that name")
+def refresh_dataset(name: str) -> dict[str, Any]:
+    """Queue a refresh of one dataset (and of its dependants if it publishes a new version)."""
+    services = _services()
+    who = require_token(services)  # before any lookup: no probing without a token
+    if name not in services.registry.sources:
+        abort(404, message=f"no enabled source named {name!r}")
+    return _queued(refresh_queue.enqueue(services.engine, name, who))
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.response(202, QueuedSchema)
+@blp.alt_response(401, description="missing or invalid API token")
+def refresh_all() -> dict[str, Any]:
+    """Queue a refresh of every enabled source, in dependency order."""
+    services = _services()
+    who = require_token(services)
+    return _queued(refresh_queue.enqueue(services.engine, None, who))
