@@ -68,7 +68,8 @@ def _index(grid: Grid) -> dict[str, tuple[str, str]] | None:
                 name = norm(grid.values.get((below, labels["表名"])))
                 status = norm(grid.values.get((below, labels["公开属性"])))
                 if code and name:
-                    entries[name] = (code, status or DISCLOSURE_PUBLIC)
+                    # A blank 公开属性 is not a decision to publish: the core withholds it.
+                    entries[name] = (code, status or "未标注")
             return entries
     return None
 

@@ -328,11 +328,13 @@ def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
                 texts.append(norm(raw))
                 raws.append(raw.strip(" \u3000"))
         line = " ".join(raws)
-        if _SIGNOFF_RE.search(norm(line)):
+        numbers = any(_is_number(v) for _, v in cells)
+        # A data row may mention 联系电话： in a remark; a sign-off line holds no amount.
+        if _SIGNOFF_RE.search(norm(line)) and not numbers:
             in_footer = True
             table.sign_off.append(line)
             continue
-        after_gap = row > last + 1 and not any(_is_number(v) for _, v in cells)
+        after_gap = row > last + 1 and not numbers
         if in_footer or after_gap or _FOOTNOTE_RE.match(first):
             in_footer = True
             table.notes.append(_FOOTNOTE_RE.sub("", line, count=1).strip())

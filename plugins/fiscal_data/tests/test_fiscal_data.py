@@ -458,3 +458,25 @@ def test_unmarked_line_under_a_blank_row_is_a_footnote(
     notes = {r["table_name"]: r for r in run.rows("table_notes")}
     assert notes["收入决算表"]["note"] == "数据来源：部门决算报表管理系统"
     assert run.rows("final_accounts") == sample_run.rows("final_accounts")
+
+
+def test_index_sheet_decides_what_is_public(sample_run: SourceRun, tmp_path: Path) -> None:
+    config = write_origin(tmp_path / "origin")
+    path = Path(str(config["final_accounts_xlsx"]))
+    book = openpyxl.load_workbook(path)
+    index = book["目录"]
+    row = _find(index, "政府性基金预算财政拨款收入支出决算表").row
+    index.cell(row, 3, "依申请公开")
+    book.save(path)
+    run = run_source(FiscalData, tmp_path / "out", config)
+    assert run.ok, run.error
+    code = index.cell(row, 1).value
+    assert run.withheld["table_notes"] == {"依申请公开": 1}
+    published = {r["table_code"] for r in run.rows("final_accounts")}
+    assert code not in published
+    # Every amount row of that table is withheld with it, and nothing else.
+    in_sample = [r for r in sample_run.rows("final_accounts") if r["table_code"] == code]
+    assert run.withheld["final_accounts"] == {"依申请公开": len(in_sample)}
+    assert len(run.rows("final_accounts")) == len(sample_run.rows("final_accounts")) - len(
+        in_sample
+    )
