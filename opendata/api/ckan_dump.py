@@ -1,0 +1,107 @@
+"""``/datastore/dump/<resource_id>``: a whole (or filtered) resource as CSV, TSV or JSON, streamed.
+
+As in ``ckanext/datastore/blueprint.py``: a header row of field ids (``_id`` first), ``bom=true``
+prefixes U+FEFF, JSON is ``{"fields": [...], "records": [[...], ...]}``; bad arguments are a 400
+and an unknown resource a 404, both as plain text. Rows come from one server-side cursor
+(:func:`opendata.store.query.stream`), so memory stays constant however large the resource.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from opendata.api import ckan_params as p
+from opendata.api.ckan_errors import CkanError, NotFound
+from opendata.api.ckan_rows import Request, Target, build_query, ckan_fields, resolve
+from opendata.pipeline.build import serialise
+from opendata.services import Services
+from opendata.store import query as rq
+
+bp = Blueprint("ckan_dump", __name__)
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+BATCH = 500  # rows per chunk written to the socket
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(message + "\n", status, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/datastore/dump/<resource_id>")
+def dump(resource_id: str) -> Response:
+    args: dict[str, Any] = {k: request.args.get(k) for k in request.args}
+    fmt = (args.pop("format", None) or "csv").lower()
+    if fmt not in FORMATS:
+        return _text(f"format: must be one of {', '.join(FORMATS)}, not {fmt!r}", 400)
+    services: Services = current_app.extensions["opendata"]
+    try:
+        bom = p.boolean(args, "bom", False)
+        limit = p.natural(args, "limit", -1) if args.get("limit") not in (None, "") else None
+        offset = p.natural(args, "offset", 0)
+        parsed = build_query(args, limit=1, offset=0)
+        target = resolve(services, resource_id)
+        names = rq.check(services.engine, target.table, parsed.query)
+    except NotFound:
+        return _text("DataStore resource not found", 404)
+    except CkanError as exc:
+        return _text(str(exc.error_body().get("message") or exc), 400)
+    except rq.QueryError as exc:
+        return _text(exc.message, 400)
+    rows = _rows(services, target, parsed, offset, limit)
+    body = _json(target, names, rows) if fmt == "json" else _delimited(names, rows, fmt)
+    chunks = _with_bom(body) if bom else body
+    response = Response(stream_with_context(chunks), 200, content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{target.id}.{fmt}"'
+    return response
+
+
+def _rows(services: Services, target: Target, parsed: Request, offset: int, limit: int | None
+          ) -> Iterator[dict[str, Any]]:
+    rows: Iterator[dict[str, Any]] = rq.stream(services.engine, target.table, parsed.query)
+    if parsed.id_after is not None:
+        after = parsed.id_after
+        rows = (row for row in rows if row["_id"] > after)
+    stop = None if limit is None else offset + limit
+    return islice(rows, offset, stop)
+
+
+def _delimited(names: list[str], rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+    writer.writerow(names)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([serialise(row[n]) for n in names])
+        if count % BATCH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _json(target: Target, names: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    yield b'{"fields":' + orjson.dumps(ckan_fields(target.table, names)) + b',"records":['
+    parts: list[bytes] = []
+    first = True
+    for row in rows:
+        parts.append((b"" if first else b",") + orjson.dumps([row[n] for n in names]))
+        first = False
+        if len(parts) >= BATCH:
+            yield b"".join(parts)
+            parts = []
+    yield b"".join(parts) + b"]}"
+
+
+def _with_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    yield "\ufeff".encode()
+    yield from chunks

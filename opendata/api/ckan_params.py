@@ -1,0 +1,108 @@
+"""Coercing action parameters the way CKAN's validators do.
+
+A parameter may arrive as JSON (POST: ints, bools, lists, objects) or as query-string text (GET:
+strings, a repeated key as a list), so every reader here accepts both forms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from opendata.api.ckan_errors import ValidationError, invalid
+
+_TRUE = {"true", "yes", "t", "y", "1", "on"}
+_FALSE = {"false", "no", "f", "n", "0", "off", ""}
+
+
+def natural(data: Mapping[str, Any], key: str, default: int, *, cap: int | None = None) -> int:
+    """A natural number (CKAN's ``natural_number_validator``); above ``cap`` it is clamped."""
+    value = data.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise invalid(key, "Invalid integer")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise invalid(key, "Invalid integer") from None
+    if not isinstance(value, int):
+        raise invalid(key, "Invalid integer")
+    if value < 0:
+        raise invalid(key, "Must be a natural number")
+    return min(value, cap) if cap is not None else value
+
+
+def boolean(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    """CKAN's ``boolean_validator``, but an unreadable value is an error rather than False."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise invalid(key, "Value must be one of: true; false")
+
+
+def text(data: Mapping[str, Any], key: str, default: str | None = None) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise invalid(key, "Must be a string")
+    return value
+
+
+def required_text(data: Mapping[str, Any], *keys: str) -> str:
+    """The first of ``keys`` present (``id`` or ``name_or_id``), else Missing value."""
+    for key in keys:
+        value = text(data, key)
+        if value:
+            return value
+    raise ValidationError({keys[0]: ["Missing value"]})
+
+
+def string_list(data: Mapping[str, Any], key: str) -> list[str] | None:
+    """A list given as a JSON list, a JSON-encoded string, repeated keys or ``a,b`` text."""
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            try:
+                value = json.loads(stripped)
+            except ValueError:
+                raise invalid(key, "Invalid JSON list") from None
+        else:
+            value = [part.strip() for part in stripped.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(key, "Must be a list of strings")
+    return value
+
+
+def json_object(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """An object, or a JSON string holding one (CKAN's ``json_validator``; ckanapi's GET mode
+    cannot encode a dict in a query string, so it arrives as text)."""
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise invalid(key, "Could not parse as valid JSON") from None
+    if not isinstance(value, dict):
+        raise invalid(key, "Must be a JSON object")
+    return value

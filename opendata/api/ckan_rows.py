@@ -1,0 +1,194 @@
+"""From CKAN's datastore parameters to the row-query engine (:mod:`opendata.store.query`).
+
+Shared by ``datastore_search`` and ``/datastore/dump``: resolve a resource id to its current row
+table, translate ``filters`` / ``q`` / ``fields`` / ``sort`` into a :class:`RowQuery`, and name
+field types as CKAN's datastore does (``ckanapi --datapackages`` maps those back to Table
+Schema types: text→string, numeric→number, timestamp→datetime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from opendata.api import ckan_params as p
+from opendata.api.ckan_catalog import Published, published_datasets
+from opendata.api.ckan_errors import NotFound, ValidationError, invalid
+from opendata.api.ckan_mapping import resource_id
+from opendata.services import Services
+from opendata.store import query as rq
+
+ROWS_MAX = 32000  # ckan.datastore.search.rows_max
+ROWS_DEFAULT = 100
+
+_CKAN_TYPES = {"integer": "int8", "number": "numeric", "boolean": "bool", "date": "date",
+               "datetime": "timestamp", "time": "time", "object": "json", "array": "json"}
+_RANGE_OPS = ("gt", "gte", "lt", "lte")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource a datastore call reads: its dataset, name, CKAN id and current table."""
+
+    dataset: Published
+    resource: str
+    id: str
+    table: rq.TableRef
+
+
+def resolve(services: Services, rid: str) -> Target:
+    """The resource with CKAN id ``rid`` (or the alias ``<dataset>.<resource>``).
+
+    Resolved on every call, so a new version is picked up at once.
+    """
+    for pub in published_datasets(services):
+        for res in pub.resources:
+            name = str(res["name"])
+            if rid in (resource_id(pub.name, name), f"{pub.name}.{name}"):
+                row = services.catalog.datastore_table(pub.version, name)
+                if row is None:
+                    break
+                return Target(pub, name, resource_id(pub.name, name), rq.TableRef.from_catalog(row))
+    raise NotFound(f'Resource "{rid}" was not found.')
+
+
+def ckan_fields(table: rq.TableRef, names: list[str]) -> list[dict[str, Any]]:
+    """CKAN's ``fields``: id, type and the data dictionary's label and notes."""
+    specs = {f["name"]: f for f in table.fields}
+    out: list[dict[str, Any]] = []
+    for name in names:
+        if name == "_id":
+            out.append({"id": "_id", "type": "int"})
+            continue
+        spec = specs[name]
+        entry: dict[str, Any] = {"id": name, "type": _CKAN_TYPES.get(spec.get("type", ""), "text")}
+        info = {"label": spec.get("title") or "", "notes": spec.get("description") or ""}
+        if info["label"] or info["notes"]:
+            entry["info"] = info
+        out.append(entry)
+    return out
+
+
+def _filter_triples(filters: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """``{"col": v}``, ``{"col": [a, b]}`` (OR) and ``{"col": {"gte": x, "lte": y}}`` (2.12+)."""
+    triples: list[tuple[str, str, Any]] = []
+    for name, value in filters.items():
+        if name.startswith("$"):
+            raise invalid("filters", f"{name} is not supported; combine filters with AND only")
+        if isinstance(value, list):
+            if not value:
+                raise invalid("filters", f'field "{name}": an empty list matches nothing')
+            triples.append((name, "in", value))
+        elif isinstance(value, dict):
+            unknown = sorted(set(value) - set(_RANGE_OPS))
+            if unknown or not value:
+                raise invalid("filters", f'field "{name}": operators must be among '
+                                         f"{', '.join(_RANGE_OPS)}, not {unknown or 'none'}")
+            triples.extend((name, op, value[op]) for op in _RANGE_OPS if op in value)
+        else:
+            triples.append((name, "eq", value))
+    return triples
+
+
+def _sort(text: str | None) -> tuple[str | None, bool]:
+    """``"field [asc|desc]"``, optionally followed by ``_id`` as tie-break (which is implied)."""
+    if not text:
+        return None, False
+    parts = [part.split() for part in text.split(",") if part.strip()]
+    keys: list[tuple[str, bool]] = []
+    for words in parts:
+        name = words[0].strip('"')
+        direction = words[1].lower() if len(words) > 1 else "asc"
+        if len(words) > 2 and words[2:] not in (["nulls", "first"], ["nulls", "last"]):
+            raise invalid("sort", f"cannot read {' '.join(words)!r}: use 'field asc|desc'")
+        if direction not in ("asc", "desc"):
+            raise invalid("sort", f"direction of {name!r} must be asc or desc")
+        keys.append((name, direction == "desc"))
+    if len(keys) > 1 and not (len(keys) == 2 and keys[1][0] == "_id" and keys[1][1] == keys[0][1]):
+        raise invalid("sort", "sort on one field only (rows with equal values follow _id)")
+    name, desc = keys[0]
+    return (None if name == "_id" else name), desc
+
+
+@dataclass(frozen=True)
+class Request:
+    """A parsed datastore request: the row query and what the caller asked for explicitly."""
+
+    query: rq.RowQuery
+    id_after: int | None  # from an ``_id`` filter (next_page), applied as a keyset
+
+
+def build_query(data: Mapping[str, Any], *, limit: int, offset: int) -> Request:
+    """Translate ``filters``, ``q``, ``fields`` and ``sort``; errors name the parameter."""
+    filters = p.json_object(data, "filters") or {}
+    id_after: int | None = None
+    if "_id" in filters:
+        id_after = _id_filter(filters.pop("_id"))
+    triples = _filter_triples(filters)
+    q_value = data.get("q") if data.get("q") not in (None, "") else data.get("full_text")
+    q_text: str | None = None
+    if isinstance(q_value, str) and q_value.strip().startswith("{"):
+        q_value = p.json_object({"q": q_value}, "q")
+    if isinstance(q_value, dict):
+        # {column: text}: per-column search, as a case-insensitive substring match.
+        triples += [(str(k), "contains", str(v)) for k, v in q_value.items()]
+    elif q_value is not None:
+        q_text = p.text({"q": q_value}, "q")
+    fields = p.string_list(data, "fields")
+    include_id = fields is None or "_id" in fields
+    wanted = [f for f in fields if f != "_id"] if fields is not None else None
+    sort, desc = _sort(p.text(data, "sort"))
+    if id_after is not None and (sort is not None or desc):
+        raise invalid("filters", "an _id filter pages by _id and needs sort _id (the default)")
+    query = rq.RowQuery(filters=tuple(triples), q=q_text, sort=sort, sort_desc=desc,
+                        fields=wanted, limit=limit, offset=offset, include_id=include_id)
+    return Request(query, id_after)
+
+
+def _id_filter(value: Any) -> int:
+    """The one ``_id`` filter we support: ``{"gt": n}``, the form ``next_page`` hands out."""
+    if isinstance(value, dict) and set(value) == {"gt"}:
+        try:
+            number = int(value["gt"])
+        except (TypeError, ValueError):
+            number = -1
+        if number >= 0:
+            return number
+    raise invalid("filters", 'on _id only {"gt": <row id>} is supported (as next_page gives it)')
+
+
+def run_page(services: Services, target: Target, request: Request, count_bound: int) -> rq.Page:
+    """One page, with an ``_id`` keyset turned into the engine's ``after`` token."""
+    query = request.query
+    if request.id_after is not None:
+        query = _with_after(query, request.id_after)
+    try:
+        return rq.page(services.engine, target.table, query, count_bound=count_bound)
+    except rq.QueryError as exc:
+        raise _validation(exc) from None
+
+
+def _with_after(query: rq.RowQuery, row_id: int) -> rq.RowQuery:
+    return replace(query, after=_after_id_token(row_id), offset=0)
+
+
+def _after_id_token(row_id: int) -> str:
+    """The engine's keyset token for "after row ``row_id``, ordered by _id ascending".
+
+    The engine has no public constructor for it (nor filters on ``_id``); this is the one place
+    that reaches inside, and asks :mod:`opendata.store.query` to expose one.
+    """
+    order = rq._Order(sort=None, desc=False, nulls_first=False)
+    return rq._encode(order, None, row_id)
+
+
+def _validation(exc: rq.QueryError) -> ValidationError:
+    """The engine names its own parameters (``category__gte``, ``_sort``); say CKAN's."""
+    key = str(exc.details.get("parameter") or "query")
+    if key not in ("fields", "sort", "q"):
+        key = "sort" if key in ("_sort", "_sort_desc") else "filters"
+    message = exc.message
+    if exc.code == "unknown_field":
+        message = f'field "{exc.details.get("field")}" not in resource; ' + message.split("; ")[-1]
+    return ValidationError({key: [message]})
