@@ -47,14 +47,30 @@ def clean(value: object) -> str:
 
 
 def open_workbook(path: Path) -> openpyxl.Workbook:
-    """Open an XLSX origin read-only, turning every failure into a SourceError naming the file."""
+    """Open an XLSX origin for its values, turning every failure into a SourceError naming the file.
+
+    The values are the ones Excel or WPS cached when they last saved the file. A workbook
+    written by a program that leaves formulas uncalculated has no cached values; reading it
+    would publish blanks where totals stand, so it is refused, naming the first such cell.
+    """
     try:
         # Not read_only: merged ranges are only available on normal worksheets.
-        return openpyxl.load_workbook(path, data_only=True)
+        values = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
     except FileNotFoundError as exc:
         raise SourceError(f"{path}: workbook not found") from exc
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise SourceError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and values[ws.title][cell.coordinate].value is None:
+                    raise SourceError(
+                        f"{path.name}, sheet {ws.title}, cell {cell.coordinate}: formula "
+                        f"{cell.value} has no calculated value; open the workbook in Excel or "
+                        "WPS and save it again"
+                    )
+    return values
 
 
 def _index(grid: Grid) -> dict[str, tuple[str, str]] | None:

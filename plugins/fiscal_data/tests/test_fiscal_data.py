@@ -480,3 +480,20 @@ def test_index_sheet_decides_what_is_public(sample_run: SourceRun, tmp_path: Pat
     assert len(run.rows("final_accounts")) == len(sample_run.rows("final_accounts")) - len(
         in_sample
     )
+
+
+def test_uncalculated_formula_is_refused(tmp_path: Path) -> None:
+    # openpyxl, like other writers, stores a formula without its value: reading it would
+    # publish a blank total.
+    config = write_origin(tmp_path / "origin")
+    path = Path(str(config["final_accounts_xlsx"]))
+    book = openpyxl.load_workbook(path)
+    ws = book["支出决算表"]
+    target = _find(ws, "行政运行").offset(column=1)
+    target.value = f"={target.offset(column=1).coordinate}+{target.offset(column=2).coordinate}"
+    book.save(path)
+    run = run_source(FiscalData, tmp_path / "out", config)
+    assert isinstance(run.exception, SourceError)
+    assert str(run.exception).startswith(
+        f"决算2018.xlsx, sheet 支出决算表, cell {target.coordinate}: formula"
+    )
