@@ -18,7 +18,17 @@ import openpyxl
 from opendata.plugin import DISCLOSURE_PUBLIC, Row, SourceError
 
 from .catalogue import ECONOMIC, FUNCTION, GENERIC_ANCHORS, TableKind
-from .xlsxtable import UNITS, Column, Grid, SheetTable, find_title, is_subtotal, norm, read_table
+from .xlsxtable import (
+    UNITS,
+    Column,
+    Grid,
+    SheetTable,
+    find_title,
+    is_subtotal,
+    norm,
+    read_table,
+    stored_cells,
+)
 
 CENT = Decimal("0.01")
 LEVELS = {3: "类", 5: "款", 7: "项"}
@@ -62,14 +72,13 @@ def open_workbook(path: Path) -> openpyxl.Workbook:
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise SourceError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     for ws in formulas.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f" and values[ws.title][cell.coordinate].value is None:
-                    raise SourceError(
-                        f"{path.name}, sheet {ws.title}, cell {cell.coordinate}: formula "
-                        f"{cell.value} has no calculated value; open the workbook in Excel or "
-                        "WPS and save it again"
-                    )
+        for cell in stored_cells(ws):
+            if cell.data_type == "f" and values[ws.title][cell.coordinate].value is None:
+                raise SourceError(
+                    f"{path.name}, sheet {ws.title}, cell {cell.coordinate}: formula "
+                    f"{cell.value} has no calculated value; open the workbook in Excel or "
+                    "WPS and save it again"
+                )
     return values
 
 

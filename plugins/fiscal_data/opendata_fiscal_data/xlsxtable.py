@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -95,6 +96,16 @@ class SheetTable:
         return f"{self.file}, sheet {self.sheet}, cell {cell_name(row, col)}"
 
 
+def stored_cells(ws: Worksheet) -> Iterable[Cell]:
+    """The cells a sheet really stores.
+
+    iter_rows() would materialise every cell of the used range, which a sheet formatted down
+    to row 65536 makes huge; openpyxl keeps the stored ones in ``_cells``.
+    """
+    stored = getattr(ws, "_cells", None)
+    return list(stored.values()) if stored is not None else [c for r in ws.iter_rows() for c in r]
+
+
 class Grid:
     """A worksheet's values with every merged range filled with its top-left value."""
 
@@ -102,12 +113,11 @@ class Grid:
         self.file = file
         self.sheet = ws.title
         self.values: dict[tuple[int, int], object] = {}
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value is not None and not (
-                    isinstance(cell.value, str) and not cell.value.strip()
-                ):
-                    self.values[(cell.row, cell.column)] = cell.value
+        for cell in stored_cells(ws):
+            if cell.value is not None and not (
+                isinstance(cell.value, str) and not cell.value.strip()
+            ):
+                self.values[(cell.row, cell.column)] = cell.value
         self.max_row = max((r for r, _ in self.values), default=0)
         self.max_col = max((c for _, c in self.values), default=0)
         #: Merged range bounds (min_row, min_col, max_row, max_col) of every merged cell.
