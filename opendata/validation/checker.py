@@ -164,14 +164,10 @@ class ResourceChecker:
         """Referenced key tuples seen so far (rows whose key cells are all null excluded)."""
         return self._wanted_keys.get(tuple(fields), set())
 
-    def _key_getters(self) -> list[tuple[set[Key], tuple[int, ...] | None]]:
+    def _key_getters(self) -> list[tuple[set[Key], tuple[int, ...]]]:
+        # A referenced field the header lacks reads as null (-1), like frictionless's row.get().
         return [
-            (
-                keys,
-                tuple(self._index[f] for f in fields)
-                if set(fields) <= self._index.keys()
-                else None,
-            )
+            (keys, tuple(self._index.get(f, -1) for f in fields))
             for fields, keys in self._wanted_keys.items()
         ]
 
@@ -219,7 +215,9 @@ class ResourceChecker:
         self._header_seen = True
         labels = [label.strip() for label in header]
         fields = self.fields
-        if not self.schema_ok:
+        if not self.schema_ok or not labels:
+            # frictionless treats an empty header row as "no header": no label errors, and the
+            # data is read with every schema field (rows still start after that header row).
             return
         for number, label in enumerate(labels[len(fields) :], start=len(fields) + 1):
             self._add(
@@ -357,8 +355,7 @@ class ResourceChecker:
             if idx:
                 need.update(idx)
         for _, idx in self._key_getters():
-            if idx:
-                need.update(idx)
+            need.update(i for i in idx if i >= 0)
         return need
 
     def _cell_error(
@@ -578,8 +575,7 @@ class ResourceChecker:
             for k, r in zip(zip(*cols, strict=True), nums, strict=True):
                 if any(v is not None for v in k):
                     refs.append((r, k))
+        nulls = [None] * len(nums)
         for keyset, idx in self._key_getters():
-            if idx is None:
-                continue
-            cols = [values[i] for i in idx]
+            cols = [values[i] if i >= 0 else nulls for i in idx]
             keyset.update(k for k in zip(*cols, strict=True) if any(v is not None for v in k))
