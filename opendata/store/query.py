@@ -244,7 +244,7 @@ def _filter(col: Column[Any], spec: Mapping[str, Any], op: str, value: Any,
         return col.is_(None)
     compare = {"eq": col.__eq__, "gt": col.__gt__, "gte": col.__ge__,
                "lt": col.__lt__, "lte": col.__le__}[op]
-    return compare(typed)  # type: ignore[no-any-return]
+    return compare(typed)
 
 
 def _full_text(engine: Engine, ref: TableRef, table: Table, q: str) -> ColumnElement[bool] | None:
@@ -259,11 +259,11 @@ def _full_text(engine: Engine, ref: TableRef, table: Table, q: str) -> ColumnEle
     tsquery = postgres_tsquery(q)
     if tsquery is None:
         return None
-    clause = text(
+    clause: Any = text(
         f"to_tsvector('simple', \"{ref.table_name}\".{datastore.FTS_COLUMN}) "
         "@@ to_tsquery('simple', :fts_query)"
     ).bindparams(fts_query=tsquery)
-    return clause  # type: ignore[return-value]
+    return clause
 
 
 def _where(engine: Engine, ref: TableRef, table: Table, query: RowQuery) -> list[Any]:
@@ -431,8 +431,9 @@ def stream(engine: Engine, ref: TableRef, query: RowQuery, *, batch: int = 2000
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
-            for row in result.mappings():
-                yield dict(row)
+            for values in result:
+                # Plain str keys (SQLAlchemy's are quoted_name, which orjson refuses).
+                yield dict(zip(keep, values, strict=True))
     except DBAPIError as exc:
         if _gone(exc):
             raise TableGone(ref.table_name) from exc

@@ -1,0 +1,223 @@
+"""Whole-resource downloads (CSV, CSV for Excel, JSON, XLSX), the zipped package, and
+filtered exports streamed from the datastore.
+
+Whole files are sent from disk (sendfile): the published CSV itself, or a file derived from it
+once per version (:mod:`opendata.api.exports`). Their strong ETag and Last-Modified come from the
+version, so a revalidation is answered (304) without touching the file. Any filter, ``q``,
+``_sort`` or ``fields`` makes an export of the matching rows, streamed from one server-side
+cursor with constant memory.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, request, send_file
+
+from opendata.api import exports, schemas
+from opendata.api.base import ApiBlueprint, services
+from opendata.api.datasets import with_version
+from opendata.api.errors import ApiError
+from opendata.api.http import (
+    accepts_gzip,
+    content_disposition,
+    gzip_chunks,
+    not_modified,
+    strong_etag,
+    unchanged,
+)
+from opendata.api.rows import parse_filters, row_query
+from opendata.api.snapshot import Snapshot, read
+from opendata.store import query as rq
+
+blp = ApiBlueprint("downloads", __name__, url_prefix="/api/v1",
+                   description="Downloads of whole resources, filtered exports, the package")
+
+EXPORT_RESERVED = {"q", "_sort", "_sort_desc", "fields", "version", "bom"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def _cache_root() -> Path:
+    return Path(current_app.instance_path) / "cache" / "downloads"
+
+
+def _filenames(snapshot: Snapshot, stem: str, title: str, ext: str) -> tuple[str, str]:
+    ascii_name = f"{snapshot.name}-{stem}-{snapshot.id}.{ext}"
+    title = _UNSAFE.sub("_", title).strip() or stem
+    return ascii_name, f"{title}-{snapshot.id}.{ext}"
+
+
+def _headers(response: Response, snapshot: Snapshot, names: tuple[str, str]) -> Response:
+    with_version(response, snapshot)
+    response.headers["Content-Disposition"] = content_disposition(*names)
+    return response
+
+
+def _filtered(args: dict[str, Any]) -> bool:
+    return bool(parse_filters(EXPORT_RESERVED) or args.get("q") or args.get("sort")
+                or args.get("sort_desc") or args.get("fields_"))
+
+
+def _derived(snapshot: Snapshot, filename: str, build: Any) -> Path:
+    keep = [v["id"] for v in snapshot.services.catalog.versions(snapshot.name)]
+    folder = exports.cache_dir(_cache_root(), snapshot.name, snapshot.id, keep)
+    return exports.cached(folder / filename, build)
+
+
+def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
+    resource = snapshot.resource(res)
+    gz = fmt in ("csv", "json") and accepts_gzip()
+    variant = f"{fmt}{'-bom' if bom else ''}{'-gz' if gz else ''}"
+    etag = strong_etag(snapshot.version["hash"], res, variant)
+    if unchanged(etag, snapshot.created):
+        return with_version(not_modified(etag, snapshot.created, ""), snapshot)
+    source = snapshot.file(resource["path"])
+    schema = resource.get("schema", {})
+    if fmt == "csv":
+        path = source
+        if bom:
+            path = _derived(snapshot, f"{res}.bom.csv", exports.copy_with_bom(source))
+        if gz:
+            path = _derived(snapshot, f"{path.name}.gz", exports.gzip_of(path))
+    elif fmt == "json":
+        path = _derived(snapshot, f"{res}.json", exports.json_file(source, schema))
+        if gz:
+            path = _derived(snapshot, f"{res}.json.gz", exports.gzip_of(path))
+    else:
+        try:
+            path = _derived(snapshot, f"{res}.xlsx", exports.xlsx_file(source, schema, res))
+        except exports.TooManyRows as exc:
+            raise ApiError(422, "too_many_rows", f"{exc}; download the CSV instead",
+                           resource=res) from None
+    response = send_file(path, mimetype=exports.MIMETYPES[fmt], conditional=True, etag=etag,
+                         last_modified=snapshot.created)
+    if gz:
+        response.headers["Content-Encoding"] = "gzip"
+    if fmt in ("csv", "json"):
+        response.vary.add("Accept-Encoding")
+    names = _filenames(snapshot, res, f"{snapshot.descriptor.get('title', '')}-"
+                       f"{resource.get('title') or res}", fmt)
+    return _headers(response, snapshot, names)
+
+
+def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Response:
+    """Matching rows streamed from the datastore (one cursor, constant memory)."""
+    table = snapshot.table(res)
+    resource = snapshot.resource(res)
+    query = row_query(args, limit=1, reserved=EXPORT_RESERVED, include_id=False)
+    engine = snapshot.services.engine
+    try:
+        names = rq.check(engine, table, query)
+    except rq.QueryError as exc:
+        raise ApiError.from_query(exc) from None
+    gz = fmt in ("csv", "json") and accepts_gzip()
+    etag = strong_etag(snapshot.version["hash"], res, fmt, request.query_string.decode(),
+                       "gz" if gz else "")
+    if unchanged(etag, snapshot.created):
+        return with_version(not_modified(etag, snapshot.created, ""), snapshot)
+    rows = rq.stream(engine, table, query)
+    # Start the statement now: a table pruned before this point is retried on the new
+    # version; once it runs, its snapshot (SQLite) or lock (PostgreSQL) keeps the rows.
+    first = next(rows, None)
+    every: Iterator[dict[str, Any]] = chain([first] if first is not None else [], rows)
+    title = f"{snapshot.descriptor.get('title', '')}-{resource.get('title') or res}-筛选"
+    filenames = _filenames(snapshot, f"{res}-filtered", title, fmt)
+    if fmt == "xlsx":
+        spooled = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it
+        by_name = {f["name"]: f for f in table.fields}
+        try:
+            exports.write_xlsx(spooled, res, [by_name[n] for n in names], every)
+        except exports.TooManyRows as exc:
+            spooled.close()
+            raise ApiError(422, "too_many_rows", f"{exc}; narrow the filters or use CSV",
+                           resource=res) from None
+        spooled.seek(0)
+        response = send_file(spooled, mimetype=exports.MIMETYPES["xlsx"], etag=etag,
+                             last_modified=snapshot.created)
+        return _headers(response, snapshot, filenames)
+    if fmt == "csv":
+        chunks = exports.csv_chunks(every, names, bool(args.get("bom")))
+    else:
+        chunks = exports.json_chunks(every)
+    response = Response(gzip_chunks(chunks) if gz else chunks, mimetype=exports.MIMETYPES[fmt])
+    if gz:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(etag)
+    return _headers(response, snapshot, filenames)
+
+
+def _download(name: str, res: str, fmt: str, args: dict[str, Any]) -> Response:
+    if args.get("bom") and fmt != "csv":
+        raise ApiError(400, "invalid_parameter", "bom applies to CSV downloads only",
+                       parameter="bom")
+
+    def work(snapshot: Snapshot) -> Response:
+        if _filtered(args):
+            return _export(snapshot, res, fmt, args)
+        return _whole(snapshot, res, fmt, bool(args.get("bom")))
+
+    return read(services(), name, args.get("version"), work)
+
+
+@blp.route("/datasets/<name>/resources/<res>.csv")
+@blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
+@blp.response(200, description="CSV (UTF-8; with ?bom=1 a BOM for Excel)",
+              content_type="text/csv")
+@blp.errors(400, 404)
+def get_csv(name: str, res: str, **args: Any) -> Response:
+    """The resource as CSV; ``?bom=1`` for Excel; filters stream the matching rows."""
+    return _download(name, res, "csv", args)
+
+
+@blp.route("/datasets/<name>/resources/<res>.json")
+@blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
+@blp.response(200, description="a JSON array of row objects")
+@blp.errors(400, 404)
+def get_json(name: str, res: str, **args: Any) -> Response:
+    """The resource as a JSON array of row objects; filters stream the matching rows."""
+    return _download(name, res, "json", args)
+
+
+@blp.route("/datasets/<name>/resources/<res>.xlsx")
+@blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
+@blp.response(200, description="an Excel workbook (Chinese field titles as header)",
+              content_type=exports.MIMETYPES["xlsx"])
+@blp.errors(400, 404, 422)
+def get_xlsx(name: str, res: str, **args: Any) -> Response:
+    """The resource as XLSX (built once per version); filters export the matching rows."""
+    return _download(name, res, "xlsx", args)
+
+
+@blp.route("/datasets/<name>/download.zip")
+@blp.arguments(schemas.VersionArgs, location="query", as_kwargs=True)
+@blp.response(200, description="the zipped Data Package", content_type="application/zip")
+@blp.errors(400, 404)
+def get_zip(name: str, version: str | None = None) -> Response:
+    """The whole package: datapackage.json, every resource's CSV, the validation report."""
+
+    def work(snapshot: Snapshot) -> Response:
+        etag = strong_etag(snapshot.version["hash"], "package.zip")
+        if unchanged(etag, snapshot.created):
+            return with_version(not_modified(etag, snapshot.created, ""), snapshot)
+        files = ["datapackage.json",
+                 *[r["path"] for r in snapshot.descriptor.get("resources", [])],
+                 "validation-report.json"]
+        path = _derived(snapshot, "package.zip", exports.zip_file(snapshot.directory, files))
+        response = send_file(path, mimetype="application/zip", conditional=True, etag=etag,
+                             last_modified=snapshot.created)
+        title = _UNSAFE.sub("_", snapshot.descriptor.get("title") or snapshot.name)
+        names = (f"{snapshot.name}-{snapshot.id}.zip", f"{title}-{snapshot.id}.zip")
+        return _headers(response, snapshot, names)
+
+    reject_query = set(request.args) - {"version"}
+    if reject_query:
+        raise ApiError(400, "unknown_parameter",
+                       f"unknown query parameter {sorted(reject_query)[0]!r}; "
+                       "download.zip takes: version", parameter=sorted(reject_query)[0])
+    return read(services(), name, version, work)

@@ -1,0 +1,117 @@
+"""One error envelope for the whole native API: ``{"error": {"code", "message", "details"}}``.
+
+Views raise :class:`ApiError`; routing errors (404, 405), webargs validation errors and anything
+unexpected (500) are turned into the same envelope by the handlers :mod:`opendata.api` installs.
+The message always names what was wrong (the parameter, the path segment, the field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+import orjson
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+from opendata.store.query import QueryError
+
+CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "unprocessable",
+    429: "too_many_requests",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a client can act on: HTTP status, a stable code, a message, details."""
+
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = {k: v for k, v in details.items() if v is not None}
+
+    @classmethod
+    def from_query(cls, exc: QueryError) -> ApiError:
+        return cls(400, exc.code, exc.message, **exc.details)
+
+
+def envelope(status: int, code: str, message: str, details: Mapping[str, Any] | None = None,
+             headers: Mapping[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": dict(details or {})}}
+    response = Response(orjson.dumps(body, default=str), status=status,
+                        mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def from_api_error(exc: ApiError) -> Response:
+    return envelope(exc.status, exc.code, exc.message, exc.details)
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """webargs' nested ``{"query": {"_size": ["…"]}}`` as ``[("_size", "…")]``."""
+    out: list[tuple[str, str]] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            out.extend(_flatten(value, str(key) if not prefix else f"{prefix}.{key}"))
+    elif isinstance(messages, list | tuple):
+        for value in messages:
+            out.extend(_flatten(value, prefix))
+    else:
+        out.append((prefix, str(messages)))
+    return out
+
+
+def from_http_exception(exc: HTTPException, path: str) -> Response:
+    """The envelope for a werkzeug/webargs HTTP error raised under /api/v1."""
+    status = exc.code or 500
+    code = CODES.get(status, "error")
+    data = getattr(exc, "data", None) or {}
+    details: dict[str, Any] = {}
+    message = exc.description or exc.name
+    if "messages" in data:  # webargs validation: name each offending parameter
+        problems = []
+        for location_key, text in _flatten(data["messages"]):
+            _location, _, name = location_key.partition(".")
+            problems.append((name or _location, text))
+        details["parameters"] = {name: text for name, text in problems}
+        message = "; ".join(f"invalid parameter {name!r}: {text}" for name, text in problems)
+        code = "invalid_parameter"
+    elif status == 404:
+        message = f"no such API path: {path}; see /api/v1/docs for the routes"
+        details["path"] = path
+    elif status == 405:
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        message = f"method not allowed on {path}; allowed: {', '.join(allowed)}"
+        details["allowed"] = allowed
+    headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
+    return envelope(status, code, message, details, headers)
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "stable error code"})
+    message = ma.fields.String(required=True, metadata={"description": "what was wrong"})
+    details = ma.fields.Dict(required=True, metadata={"description": "parameter, field, value…"})
+
+
+class ErrorEnvelopeSchema(ma.Schema):
+    """Every error of /api/v1."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)

@@ -1,0 +1,116 @@
+"""Row queries: ``GET /api/v1/datasets/<name>/resources/<res>/rows`` over the datastore.
+
+The query string is turned into a :class:`~opendata.store.query.RowQuery`: reserved parameters
+(``q``, ``_sort``, ``_sort_desc``, ``_size``, ``_next``, ``fields``, ``version``) and, for every
+other parameter, a filter ``<field>=v`` or ``<field>__<op>=v``. The store checks the fields and
+values and answers with a page and the opaque token of the next one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from opendata.api import schemas
+from opendata.api.base import ApiBlueprint, absolute, config_int, services
+from opendata.api.datasets import with_version
+from opendata.api.errors import ApiError
+from opendata.api.http import json_response
+from opendata.api.snapshot import Snapshot, read
+from opendata.store import query as rq
+
+blp = ApiBlueprint("rows", __name__, url_prefix="/api/v1",
+                   description="Row queries over the datastore")
+
+RESERVED = {"q", "_sort", "_sort_desc", "_size", "_next", "fields", "version"}
+
+
+def parse_filters(reserved: set[str]) -> list[tuple[str, str, Any]]:
+    """Every non-reserved query parameter as a ``(field, op, value)`` filter."""
+    filters: list[tuple[str, str, Any]] = []
+    for key, value in request.args.items(multi=True):
+        if key in reserved:
+            continue
+        if key.startswith("_"):
+            raise ApiError(400, "unknown_parameter",
+                           f"unknown query parameter {key!r}; reserved parameters are: "
+                           + ", ".join(sorted(reserved)), parameter=key)
+        field, sep, op = key.rpartition("__")
+        if not sep or op not in rq.OPS:
+            field, op = key, "eq"
+        filters.append((field, op, value))
+    return filters
+
+
+def row_query(args: dict[str, Any], *, limit: int, reserved: set[str],
+              include_id: bool = True) -> rq.RowQuery:
+    if args.get("sort") and args.get("sort_desc"):
+        raise ApiError(400, "invalid_parameter", "give either _sort or _sort_desc, not both",
+                       parameter="_sort_desc")
+    fields_arg = args.get("fields_")
+    fields = None
+    if fields_arg is not None:
+        fields = [f.strip() for f in fields_arg.split(",") if f.strip()]
+        if not fields:
+            raise ApiError(400, "invalid_parameter", "fields names no field",
+                           parameter="fields")
+    return rq.RowQuery(
+        filters=parse_filters(reserved),
+        q=args.get("q"),
+        sort=args.get("sort_desc") or args.get("sort"),
+        sort_desc=bool(args.get("sort_desc")),
+        fields=fields,
+        limit=limit,
+        after=args.get("next"),
+        include_id=include_id,
+    )
+
+
+@blp.route("/datasets/<name>/resources/<res>/rows")
+@blp.arguments(schemas.RowsArgs, location="query", as_kwargs=True)
+@blp.response(200, schemas.RowsPage)
+@blp.errors(400, 404)
+def get_rows(name: str, res: str, **args: Any) -> Response:
+    """Rows of a resource: filters per field, ``q``, sorting, ``fields``, keyset pages.
+
+    Filters: ``<field>=v``, ``<field>__gt|__gte|__lt|__lte=v``, ``<field>__in=a,b``,
+    ``<field>__contains=text``, ``<field>__isnull=true|false``. The response carries the version
+    it was read from (``X-Opendata-Version``) and a ``Link: rel="next"`` header.
+    """
+    svc = services()
+    limit = args.get("size") or config_int("API", "default_page_size", 100)
+    limit = min(limit, config_int("API", "max_page_size", 1000))
+    query = row_query(args, limit=limit, reserved=RESERVED)
+
+    def work(snapshot: Snapshot) -> Response:
+        table = snapshot.table(res)
+        try:
+            page = rq.page(svc.engine, table, query)
+        except rq.QueryError as exc:
+            raise ApiError.from_query(exc) from None
+        next_url = None
+        if page.next:
+            params = [(k, v) for k, v in request.args.items(multi=True)
+                      if k not in ("_next", "version")]
+            # Pin the next page to this version: a traversal never mixes two versions.
+            params += [("version", snapshot.id), ("_next", page.next)]
+            next_url = absolute(request.path + "?" + urlencode(params))
+        body = {
+            "dataset": snapshot.name,
+            "resource": res,
+            "version": snapshot.id,
+            "fields": page.fields,
+            "rows": page.rows,
+            "total": page.total,
+            "total_exact": page.total_exact,
+            "next": page.next,
+            "next_url": next_url,
+        }
+        response = with_version(json_response(body), snapshot)
+        if next_url:
+            response.headers["Link"] = f'<{next_url}>; rel="next"'
+        return response
+
+    return read(svc, name, args.get("version"), work)

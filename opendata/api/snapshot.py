@@ -1,0 +1,165 @@
+"""One request reads one version: resolve it once, then read only its files and tables.
+
+:func:`resolve` checks the names (``^[a-z][a-z0-9_]*$``) before anything touches the file
+system, reads the catalog pointer once (or the version the client asked for) and returns a
+:class:`Snapshot`. A refresh may publish, and prune, while a request runs: the previous version
+is always kept, but a slow request may still find its version's file or table gone. Views run
+through :func:`read`, which then resolves again and re-runs the whole read, so a response comes
+entirely from one version — never a mix, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from opendata.api.errors import ApiError
+from opendata.services import Services
+from opendata.store.query import TableGone, TableRef
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+VERSION = re.compile(r"^[0-9A-Za-z]{1,40}$")
+T = TypeVar("T")
+
+
+class VersionGone(RuntimeError):
+    """The version's files or tables went away under the request (pruned)."""
+
+
+def check_name(value: str, what: str) -> str:
+    if not NAME.match(value):
+        raise ApiError(
+            400,
+            f"invalid_{what}_name",
+            f"{what} name {value!r} is not valid: names are lower-case letters, digits and "
+            "underscores, starting with a letter",
+            **{what: value},
+        )
+    return value
+
+
+def check_version(value: str, parameter: str = "version") -> str:
+    if not VERSION.match(value):
+        raise ApiError(400, "invalid_version", f"{parameter} {value!r} is not a version id",
+                       parameter=parameter, version=value)
+    return value
+
+
+def dataset_row(services: Services, name: str) -> dict[str, Any]:
+    check_name(name, "dataset")
+    row = services.catalog.dataset(name)
+    if row is None:
+        raise ApiError(404, "unknown_dataset", f"no dataset named {name!r}", dataset=name)
+    return row
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A dataset as of one version; every read of a request goes through it."""
+
+    services: Services
+    dataset: dict[str, Any]
+    version: dict[str, Any]
+    pinned: bool  # the client named the version: its responses never change
+
+    @property
+    def name(self) -> str:
+        return str(self.dataset["name"])
+
+    @property
+    def id(self) -> str:
+        return str(self.version["id"])
+
+    @property
+    def descriptor(self) -> dict[str, Any]:
+        descriptor: dict[str, Any] = self.version["descriptor"]
+        return descriptor
+
+    @property
+    def created(self) -> datetime:
+        created: datetime = self.version["created"]
+        return created.replace(microsecond=0)
+
+    @property
+    def directory(self) -> Path:
+        return self.services.version_dir(self.name, self.id)
+
+    def resource(self, res: str) -> dict[str, Any]:
+        check_name(res, "resource")
+        for resource in self.descriptor.get("resources", []):
+            if resource["name"] == res:
+                return dict(resource)
+        names = [r["name"] for r in self.descriptor.get("resources", [])]
+        raise ApiError(404, "unknown_resource",
+                       f"dataset {self.name!r} has no resource {res!r}; resources: "
+                       + ", ".join(names), dataset=self.name, resource=res)
+
+    def table(self, res: str) -> TableRef:
+        self.resource(res)
+        row = self.services.catalog.datastore_table(self.id, res)
+        if row is None:
+            raise VersionGone(self.id)
+        return TableRef.from_catalog(row)
+
+    def file(self, name: str) -> Path:
+        path = self.directory / name
+        if not path.is_file():
+            raise VersionGone(self.id)
+        return path
+
+
+def resolve(services: Services, name: str, version: str | None = None) -> Snapshot:
+    """The version a request reads: the one asked for, else the current one (read once)."""
+    dataset = dataset_row(services, name)
+    if version is not None:
+        check_version(version)
+        row = services.catalog.version(name, version)
+        if row is None:
+            kept = [v["id"] for v in services.catalog.versions(name)]
+            raise ApiError(404, "unknown_version",
+                           f"dataset {name!r} has no version {version!r} (kept: "
+                           + (", ".join(kept) or "none") + ")", dataset=name, version=version)
+        return Snapshot(services, dataset, row, pinned=True)
+    row = services.catalog.current_version(name)
+    if row is None:
+        raise ApiError(404, "not_published",
+                       f"dataset {name!r} has no published version yet; see its runs at "
+                       f"/api/v1/runs?dataset={name}", dataset=name)
+    return Snapshot(services, dataset, row, pinned=False)
+
+
+def read(services: Services, name: str, version: str | None,
+         work: Callable[[Snapshot], T], attempts: int = 3) -> T:
+    """Run ``work`` on a snapshot; if its version vanished meanwhile, start over on the new one.
+
+    A version the client pinned that vanished is a 404 naming it, not a silent switch.
+    """
+    for _ in range(attempts):
+        snapshot = resolve(services, name, version)
+        try:
+            return work(snapshot)
+        except (VersionGone, TableGone, FileNotFoundError):
+            if version is not None:
+                raise ApiError(404, "unknown_version",
+                               f"version {version!r} of dataset {name!r} is no longer kept",
+                               dataset=name, version=version) from None
+    raise ApiError(503, "unavailable",
+                   f"dataset {name!r} changed {attempts} times during this request; retry")
+
+
+def version_info(services: Services, name: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A version as the API lists it."""
+    base = f"/api/v1/datasets/{name}/versions/{row['id']}"
+    return {
+        "id": row["id"],
+        "created": row["created"],
+        "hash": row["hash"],
+        "rows": row["rows"],
+        "bytes": row["bytes"],
+        "run_id": row.get("run_id"),
+        "url": base,
+    }
