@@ -37,6 +37,9 @@ def scheduler_command(log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_level.upper() != "DEBUG":
+        # APScheduler logs every poll and heartbeat at INFO; keep the log for refreshes.
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     config = load_config()
     try:
         SchedulerSettings.from_config(config)

@@ -74,7 +74,12 @@ def run(config: Mapping[str, Any]) -> int:
     scheduler, runtime = build(services, settings)
     jobs.bind(runtime)
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return  # a second signal (process group, impatient operator): already stopping
+        stopping.set()
         log.info("received signal %d; stopping after running refreshes finish", signum)
         # shutdown() takes the scheduler's locks; from a thread, not inside the signal handler.
         threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}).start()
