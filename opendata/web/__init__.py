@@ -1,4 +1,8 @@
-"""The web portal (zh-CN first)."""
+"""The web portal researchers browse: catalogue, dataset pages, refresh log (zh-CN first).
+
+Pages are rendered on the server from the catalog and the published files; the JSON API is
+linked for downloads and row queries. See docs/portal.md.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the portal pages."""
+    """Register the portal pages, their templates, stylesheet and filters."""
+    from opendata.web import formatting, views
+
+    formatting.register(app)
+    app.register_blueprint(views.bp)
