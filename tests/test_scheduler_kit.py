@@ -37,17 +37,9 @@ def wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "conditi
 
 
 def make_app(config: Mapping[str, Any]) -> Flask:
-    """The real app; registers the admin blueprint itself if the API module does not (yet)."""
+    """The real app, as gunicorn would build it, over ``config``."""
     app = create_app(dict(config))
-    if "admin" not in app.blueprints:
-        from flask_smorest import Api
-
-        from opendata.api import admin
-
-        app.config.setdefault("API_TITLE", "opendata")
-        app.config.setdefault("API_VERSION", "v1")
-        app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-        Api(app).register_blueprint(admin.blp)
+    assert "admin" in app.blueprints, "opendata.api.init_app registers the admin blueprint"
     return app
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask import abort, current_app, request
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from opendata.api.errors import ApiError, envelope
 from opendata.auth import bearer, verify_token
 from opendata.scheduler import refresh_queue
 from opendata.scheduler.settings import SchedulerSettings
@@ -72,15 +73,21 @@ def _services() -> Services:
     return services
 
 
+def _unauthorized(message: str) -> None:
+    # The API's envelope, plus the WWW-Authenticate challenge RFC 6750 asks of a 401 (the shared
+    # HTTP-error handler keeps only Allow and Retry-After, so the response is built here).
+    abort(envelope(401, "unauthorized", message, {"scheme": "Bearer"}, _CHALLENGE))
+
+
 def require_token(services: Services) -> str:
     """The calling token's name; 401 for a missing or unknown token."""
     presented = bearer(request.headers.get("Authorization"))
     if presented is None:
-        abort(401, message="this endpoint needs an API token: Authorization: Bearer <token>",
-              headers=_CHALLENGE)
+        _unauthorized("this endpoint needs an API token: send 'Authorization: Bearer <token>' "
+                      "(an operator creates one with `opendata token create NAME`)")
     name = verify_token(services.engine, presented)
     if name is None:
-        abort(401, message="the API token is not valid (revoked or mistyped)", headers=_CHALLENGE)
+        _unauthorized("the API token is not valid (revoked or mistyped)")
     assert name is not None
     return name
 
@@ -113,7 +120,8 @@ def refresh_dataset(name: str) -> dict[str, Any]:
     services = _services()
     who = require_token(services)  # before any lookup: no probing without a token
     if name not in services.registry.sources:
-        abort(404, message=f"no enabled source named {name!r}")
+        raise ApiError(404, "not_found", f"no enabled source named {name!r}; "
+                       "GET /api/v1/sources lists them", dataset=name)
     return _queued(refresh_queue.enqueue(services.engine, name, who))
 
 
