@@ -108,6 +108,19 @@ class ResourcePolicy:
         self.withheld[str(value) if value not in (None, "") else "未标注公开属性"] += 1
         return False
 
+    def scan_batch(self, rows: Sequence[Sequence[str]], first_row: int) -> list[Violation]:
+        """Violations in consecutive rows, ``rows[0]`` being CSV row ``first_row``."""
+        # One pre-filter over the whole batch: rows and cells are joined with separators that
+        # no digit run or address can span, so a miss here means a miss in every cell.
+        if not _PREFILTER.search("\x1e".join("\x1f".join(cells) for cells in rows)):
+            return []
+        found = []
+        for offset, cells in enumerate(rows):
+            violation = self.scan(cells, first_row + offset)
+            if violation is not None:
+                found.append(violation)
+        return found
+
     def scan(self, cells: Sequence[str], row_number: int) -> Violation | None:
         """Check the serialised cells of one published row; the first violation or None."""
         # One pre-filter over the whole row keeps the common case to a single regex call.

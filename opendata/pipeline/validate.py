@@ -37,8 +37,8 @@ class StreamValidator:
     def header(self, resource: str, labels: list[str]) -> None:
         self._resources[resource].check_header(labels)
 
-    def row(self, resource: str, cells: list[str]) -> None:
-        self._resources[resource].check_row(cells)
+    def rows(self, resource: str, rows: list[list[str]]) -> None:
+        self._resources[resource].check_rows(rows)
 
     def finish(self, violations: Sequence[Violation] = ()) -> ValidationReport:
         report = self.checker.finish()
