@@ -196,6 +196,18 @@ def test_search_finds_chinese_words_in_titles_descriptions_keywords_fields(
         assert "没有找到匹配的数据集" in html
 
 
+@pytest.mark.parametrize("q", ["示例", "公开", "渠道 示例", "主题", "档案馆", "测试机关"])
+def test_portal_and_api_search_agree(client: FlaskClient, q: str) -> None:
+    doc, _ = page(client, "/", query_string={"q": q})
+    on_page = [
+        link["href"].rsplit("/", 1)[-1]
+        for link in doc.links
+        if link.get("href", "").startswith("/datasets/")
+    ]
+    api = client.get("/api/v1/datasets", query_string={"q": q}).get_json()
+    assert on_page == [item["name"] for item in api["items"]]
+
+
 def test_search_matches_a_two_character_word_inside_a_longer_one(client: FlaskClient) -> None:
     # 主题 occurs only inside the field title 主题分类 (both datasets have such a field)
     doc, _ = page(client, "/?q=主题")
@@ -284,6 +296,21 @@ def test_download_and_api_links(client: FlaskClient) -> None:
     assert f"{api}/resources/entries/rows?_size=100" in doc.hrefs("按条件查询（API）")
 
 
+def test_every_api_link_on_the_dataset_page_works(client: FlaskClient, services: Services) -> None:
+    doc, _ = page(client, "/datasets/example_catalog")
+    links = {link["href"] for link in doc.links if link.get("href", "").startswith("/api/v1/")}
+    assert len(links) >= 15
+    for href in sorted(links):
+        assert client.get(href).status_code == 200, href
+    # the CSV link serves the published file itself
+    response = client.get("/api/v1/datasets/example_catalog/resources/entries.csv")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    current = services.catalog.current_version("example_catalog")
+    assert current is not None
+    folder = services.version_dir("example_catalog", current["id"])
+    assert response.data == (folder / "entries.csv").read_bytes()
+
+
 def test_schema_org_jsonld_is_embedded(client: FlaskClient, services: Services) -> None:
     doc, html = page(client, "/datasets/example_catalog")
     assert len(doc.jsonld) == 1
@@ -291,6 +318,9 @@ def test_schema_org_jsonld_is_embedded(client: FlaskClient, services: Services) 
     assert data["@type"] == "Dataset"
     assert data["name"] == "示例公开目录"
     assert "creativecommons.org/licenses/by/4.0" in json.dumps(data)
+    # the same document the API serves for search engines and harvesters
+    served = client.get("/dataset/example_catalog.schema.jsonld")
+    assert served.status_code == 200 and served.get_json(force=True) == data
     # JSON inside <script> must not be able to close the element
     assert "</script" not in html.split('type="application/ld+json">', 1)[1].split("</script>")[0]
 
@@ -314,6 +344,7 @@ def test_a_dataset_never_published_has_a_page_without_data(
     client = create_app({**config, "TESTING": True}).test_client()
     doc, html = page(client, "/datasets/example_catalog")
     assert "尚未发布任何版本" in html and not doc.tables
+    assert doc.jsonld == []  # nothing to download yet: not a Dataset for search engines
     _, html = page(client, "/")
     assert "尚未发布" in html
 

@@ -109,19 +109,16 @@ def _freshness(dataset: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 @bp.get("/")
 def index() -> str:
-    catalog = services().catalog
-    entries = [search.entry(d, catalog.current_version(d["name"])) for d in catalog.datasets()]
     q = request.args.get("q", "").strip()
     publisher = request.args.get("publisher", "").strip()
     keyword = request.args.get("keyword", "").strip()
-    found = search.search(entries, q, publisher, keyword)
+    found = search.find(services().catalog, q, publisher, keyword)
     now = datetime.now(UTC)
-    fresh = {e.name: _freshness({"name": e.name, "schedule": e.schedule}, now) for e in found}
     return render_template(
         "index.html",
-        entries=found,
-        facets=search.facets(found),
-        fresh=fresh,
+        entries=found.items,
+        facets=found.facets,
+        fresh={item["name"]: _freshness(item, now) for item in found.items},
         q=q,
         publisher=publisher,
         keyword=keyword,
@@ -170,7 +167,6 @@ def dataset(name: str) -> str:
     descriptor = (version or {}).get("descriptor") or {}
     licence = next(iter(descriptor.get("licenses") or []), None) or LICENSES.get(row["license"])
     last_run = svc.catalog.last_run(name)
-    site = current_app.config.get("SITE_URL") or request.host_url
     return render_template(
         "dataset.html",
         ds=row,
@@ -182,7 +178,7 @@ def dataset(name: str) -> str:
         versions=svc.catalog.versions(name),
         last_run=last_run,
         fresh=_freshness(row, datetime.now(UTC)),
-        jsonld=jsonld.dataset_jsonld(svc, row, version, site),
+        jsonld=jsonld.dataset_jsonld(svc, name),
         api=f"/api/v1/datasets/{name}",
     )
 
