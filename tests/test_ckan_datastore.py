@@ -200,7 +200,7 @@ def test_dump_formats_and_arguments(client: FlaskClient, published: Services) ->
     assert [line.split("\t")[0] for line in text.splitlines()[1:]] == ["2", "3"]
     dumped = client.get(f"/datastore/dump/{rid}?format=json").get_json()
     assert [f["id"] for f in dumped["fields"]][:2] == ["_id", "id"]
-    header, *rows = csv_rows(published, "entries")
+    _header, *rows = csv_rows(published, "entries")
     assert [[serialise(v) for v in rec[1:]] for rec in dumped["records"]] == rows
     filtered = client.get(f"/datastore/dump/{rid}",
                           query_string={"filters": json.dumps({"category": "许可"}), "fields": "id,category"})
