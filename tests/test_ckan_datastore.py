@@ -22,15 +22,17 @@ ROWS = 45  # 4 of them withheld (every 10th is 不予公开): 41 published entri
 
 
 @pytest.fixture
-def published(make_services: Callable[..., Any], config: dict[str, Any]) -> Services:
-    services: Services = make_services(ExampleCatalog, options={"example_catalog": {"rows": ROWS}})
+def published(make_services: Callable[..., Any], database_url: str) -> Services:
+    """Published example data, on SQLite and on PostgreSQL (``database_url`` runs both)."""
+    services: Services = make_services(ExampleCatalog, options={"example_catalog": {"rows": ROWS}},
+                                       DATABASE_URL=database_url)
     assert refresh(services, "example_catalog").status is RunStatus.PUBLISHED
     return services
 
 
 @pytest.fixture
 def client(published: Services, config: dict[str, Any]) -> FlaskClient:
-    return create_app(config).test_client()
+    return create_app({**config, "DATABASE_URL": published.config["DATABASE_URL"]}).test_client()
 
 
 def csv_rows(services: Services, resource: str) -> list[list[str]]:
