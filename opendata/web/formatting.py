@@ -62,8 +62,9 @@ def constraints_text(constraints: Mapping[str, Any] | None, lang: str) -> list[s
                 out.append(translate(lang, key))
             continue
         label = translate(lang, key) if key in STRINGS else key
-        shown = "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        out.append(f"{label}：{shown}" if lang == "zh" else f"{label}: {shown}")
+        sep = "、" if lang == "zh" else ", "
+        shown = sep.join(str(v) for v in value) if isinstance(value, list) else str(value)
+        out.append(label + translate(lang, "colon") + shown)
     return out
 
 

@@ -107,6 +107,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "back_to_catalog": {"zh": "返回数据目录", "en": "Back to the catalogue"},
     "none": {"zh": "无", "en": "none"},
     "list_sep": {"zh": "；", "en": "; "},
+    "colon": {"zh": "：", "en": ": "},
     "required": {"zh": "必填", "en": "required"},
     "unique": {"zh": "唯一", "en": "unique"},
     "enum": {"zh": "取值", "en": "one of"},
