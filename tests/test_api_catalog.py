@@ -120,7 +120,7 @@ def test_runs_with_reports(client: FlaskClient, database_url: str, make_services
     failed = refresh(svc, "example_catalog")
     assert not failed.ok
     runs = client.get("/api/v1/runs?dataset=example_catalog").json["runs"]
-    assert [r["id"] for r in runs][0] == failed.run_id
+    assert runs[0]["id"] == failed.run_id
     only_failed = client.get("/api/v1/runs?status=failed").json["runs"]
     assert [r["id"] for r in only_failed] == [failed.run_id]
     detail = client.get(f"/api/v1/runs/{failed.run_id}").json

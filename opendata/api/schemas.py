@@ -11,8 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 # Text parameters: bounded, and no NUL (PostgreSQL text cannot hold one).
-_text = validate.And(validate.Length(max=1000), validate.Regexp(r"^[^\x00]*$",
-                                                                 error="must not contain NUL"))
+_text = [validate.Length(max=1000), validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")]
 _version = validate.Regexp(r"^[0-9A-Za-z]{1,40}$", error="is not a version id")
 
 
