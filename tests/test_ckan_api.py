@@ -271,3 +271,15 @@ def test_site_url_unset_uses_request_host(
     pkg = client.get("/api/3/action/package_show?id=example_catalog",
                      base_url="http://portal.internal:8080").get_json()["result"]
     assert pkg["resources"][0]["url"].startswith("http://portal.internal:8080/api/v1/datasets/")
+
+
+def test_configured_organization_name(make_services: Callable[..., Any], config: dict[str, Any]) -> None:
+    services = make_services(FinanceCatalog)
+    refresh(services, "finance_catalog")
+    app = create_app({**config, "CKAN": {"organization_names": {"财政局": "caizhengju"}}})
+    client = app.test_client()
+    pkg = call(client, "package_show", id="finance_catalog")[1]["result"]
+    assert pkg["organization"]["name"] == "caizhengju"
+    _, body = call(client, "package_search", fq="organization:caizhengju")
+    assert body["result"]["count"] == 1
+    assert call(client, "organization_show", id="caizhengju")[1]["result"]["title"] == "财政局"
