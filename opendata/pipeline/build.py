@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from opendata.licenses import LICENSES
 from opendata.pipeline.validate import StreamValidator
 from opendata.plugin import Row, Source, SourceError
-from opendata.policy import ResourcePolicy, Violation, public_schema
+from opendata.policy import ResourcePolicy, Violation, may_hold_personal_data, public_schema
 
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 MAX_VIOLATIONS = 100
+_ONLY_STR = frozenset({str})
 
 
 def serialise(value: Any) -> str:
@@ -59,11 +60,26 @@ class ResourceBuild:
     schema: dict[str, Any]  # as published: private fields removed
     policy: ResourcePolicy
     path: Path
-    handle: io.TextIOWrapper
-    writer: Any
+    handle: BinaryIO
     rows: int = 0
+    size: int = 0
     keys_checked: bool = False
     cells: Callable[[Row], list[str]] = field(init=False)
+    digest: Any = field(default_factory=hashlib.sha256)
+    _buffer: io.StringIO = field(default_factory=io.StringIO)
+
+    def write(self, rows: Iterable[Sequence[str]]) -> bytes:
+        """Append rows as UTF-8 CSV; returns the bytes written (hashed on the way)."""
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        # "\n" line ends keep the files diff-friendly; csv quotes what needs quoting.
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        data = buffer.getvalue().encode("utf-8")
+        self.handle.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
 
     def __post_init__(self) -> None:
         names = self.policy.published_fields
@@ -76,6 +92,8 @@ class ResourceBuild:
             except KeyError:  # a row may leave fields out: they are empty
                 values = tuple(row.get(name) for name in names)
             # Most sources hand over text already (CSV, spreadsheets): keep it as it is.
+            if _ONLY_STR.issuperset(map(type, values)):
+                return list(values)
             return [v if type(v) is str else serialise(v) for v in values]
 
         self.cells = cells
@@ -109,14 +127,12 @@ class PackageBuilder:
             schema = public_schema(raw)
             schemas[spec.name] = schema
             path = directory / f"{spec.name}.csv"
-            # newline="" lets the csv module own line endings; "\n" keeps files diff-friendly.
-            handle = path.open("w", encoding="utf-8", newline="")
-            writer = csv.writer(handle, lineterminator="\n")
             policy = ResourcePolicy.from_schema(spec.name, raw, spec.disclosure_field)
-            writer.writerow(policy.published_fields)
-            self.resources[spec.name] = ResourceBuild(
-                spec.name, spec.title, spec.description, schema, policy, path, handle, writer
+            build = ResourceBuild(
+                spec.name, spec.title, spec.description, schema, policy, path, path.open("wb")
             )
+            build.write([policy.published_fields])
+            self.resources[spec.name] = build
         self.validator = StreamValidator(schemas)
         for build in self.resources.values():
             self.validator.header(build.name, build.policy.published_fields)
@@ -149,10 +165,13 @@ class PackageBuilder:
             build = resources[resource]
             first = build.rows + 2  # CSV row number of the first row: the header is row 1
             build.rows += len(rows)
-            self.violations.extend(build.policy.scan_batch(rows, first))
-            if len(self.violations) >= MAX_VIOLATIONS:
-                raise PolicyAbort(self.violations)
-            build.writer.writerows(rows)
+            written = build.write(rows)
+            # The pre-filter reads the bytes just written, in C; rows are scanned one by one
+            # only when something in the batch looks like personal data.
+            if may_hold_personal_data(written):
+                self.violations.extend(build.policy.scan_batch(rows, first))
+                if len(self.violations) >= MAX_VIOLATIONS:
+                    raise PolicyAbort(self.violations)
             self.validator.rows(resource, rows)
 
     def _check_keys(self, build: ResourceBuild, row: Mapping[str, Any]) -> None:
@@ -182,7 +201,7 @@ class PackageBuilder:
         rows: dict[str, int] = {}
         size = 0
         for build in self.resources.values():
-            file_hash, nbytes = file_sha256(build.path)
+            file_hash, nbytes = build.digest.hexdigest(), build.size
             rows[build.name] = build.rows
             size += nbytes
             digest.update(build.name.encode() + b"\0" + file_hash.encode() + b"\0")
@@ -262,16 +281,6 @@ def package_descriptor(
         "contributors": [{"title": cls.publisher, "roles": ["publisher"]}],
         "resources": resources,
     }
-
-
-def file_sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -138,34 +139,49 @@ def _short(field: str) -> str:
 
 
 def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_path: Path) -> int:
-    columns = [c.name for c in table.columns]
+    """Hand the CSV rows to SQLite as they are: column affinity types the numbers, NULLIF turns
+    empty cells into NULL, and _id is the rowid SQLite assigns. Only booleans and the full-text
+    tokens cost Python work per row."""
+    fields = schema.get("fields", [])
+    names = [f["name"] for f in fields]
+    booleans = [i for i, f in enumerate(fields) if f.get("type") == "boolean"]
+    search_pos = [names.index(n) for n in searchable_fields(schema)]
     fts = fts_table(table.name)
+    quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+    values = ", ".join("NULLIF(?, '')" for _ in names)
+    insert_row = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({values})'
+    insert_fts = f'INSERT INTO "{fts}" (rowid, {FTS_COLUMN}) VALUES (?, ?)'
+    tokens: list[tuple[int, str]] = []
+
+    def feed(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+        number = 0
+        for cells in reader:
+            number += 1
+            if search_pos:
+                tokens.append((number, index_text(*(cells[i] for i in search_pos))))
+            for i in booleans:
+                cells[i] = "" if cells[i] == "" else ("1" if cells[i] in _TRUE else "0")
+            yield cells
+
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
         cur.execute(
             f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({FTS_COLUMN}, content='', "
             "tokenize='unicode61 remove_diacritics 0')"
         )
-        insert_row = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
-        insert_fts = f'INSERT INTO "{fts}" (rowid, {FTS_COLUMN}) VALUES (?, ?)'
         count = 0
-        batch: list[tuple[Any, ...]] = []
-        fts_batch: list[tuple[int, str]] = []
-        for row in _rows(csv_path, schema, with_fts=True):
-            batch.append(row[:-1])
-            fts_batch.append((row[0], row[-1]))
-            if len(batch) >= 5000:
-                cur.executemany(insert_row, batch)
-                cur.executemany(insert_fts, fts_batch)
-                count += len(batch)
-                batch, fts_batch = [], []
-        if batch:
-            cur.executemany(insert_row, batch)
-            cur.executemany(insert_fts, fts_batch)
-            count += len(batch)
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            while True:
+                chunk = list(itertools.islice(feed(reader), 20000))
+                if not chunk:
+                    break
+                cur.executemany(insert_row, chunk)
+                cur.executemany(insert_fts, tokens)
+                count += len(chunk)
+                tokens.clear()
         raw.commit()
         return count
     finally:
