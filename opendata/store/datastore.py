@@ -154,9 +154,7 @@ def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_pa
     tokens: list[tuple[int, str]] = []
 
     def feed(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-        number = 0
-        for cells in reader:
-            number += 1
+        for number, cells in enumerate(reader, start=1):
             if search_pos:
                 tokens.append((number, index_text(*(cells[i] for i in search_pos))))
             for i in booleans:
