@@ -130,6 +130,7 @@ def test_distributions_per_download_with_size_and_checksum(
     assert graph.value(xlsx, ns.DCAT.byteSize) is None
     assert graph.value(xlsx, URIRef(SPDX + "checksum")) is None
     assert {str(k) for k in graph.objects(ds, ns.DCAT.keyword)} == {"测试", "公开目录"}
+    assert str(graph.value(ds, ns.DCAT.landingPage)) == f"{SITE}/datasets/example_catalog"
 
 
 @pytest.mark.parametrize("ext", ["jsonld", "ttl", "rdf"])

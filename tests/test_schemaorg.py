@@ -28,6 +28,7 @@ def test_schema_org_dataset(services: Services) -> None:
     doc = schema_org_dataset(services, "example_catalog", BASE + "/")
     assert doc["@context"] == "https://schema.org/" and doc["@type"] == "Dataset"
     assert doc["name"] == "示例公开目录"
+    assert doc["url"] == f"{BASE}/datasets/example_catalog"  # the portal's page
     assert doc["description"] == "核心测试使用的示例数据源"
     assert doc["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert doc["creator"] == {"@type": "Organization", "name": "测试机关"}

@@ -74,6 +74,11 @@ def dataset_uri(base: str, name: str) -> URIRef:
     return URIRef(f"{base}/dataset/{name}")
 
 
+def landing_page(base: str, name: str) -> str:
+    """The portal's page of the dataset (opendata.web serves /datasets/<name>)."""
+    return f"{base}/datasets/{name}"
+
+
 def agent_uri(base: str, publisher: str, config: Mapping[str, Any]) -> URIRef:
     return URIRef(f"{base}/organization/{organization_name(publisher, config)}")
 
@@ -134,6 +139,7 @@ def add_dataset(graph: Graph, pub: Published, base: str, config: Mapping[str, An
     graph.add((uri, DCTERMS.modified, _dt(pub.modified)))
     graph.add((uri, OWL.versionInfo, Literal(pub.version)))
     graph.add((uri, DCTERMS.language, LANGUAGE_ZH))
+    graph.add((uri, DCAT.landingPage, URIRef(landing_page(base, pub.name))))
     for keyword in pub.keywords:
         graph.add((uri, DCAT.keyword, Literal(keyword, lang=LANG)))
     publisher = add_agent(graph, agent_uri(base, pub.publisher, config), pub.publisher)

@@ -11,7 +11,7 @@ from typing import Any
 
 from opendata.api.ckan_catalog import published_dataset
 from opendata.api.ckan_mapping import download_url, package_zip_url
-from opendata.api.dcat_graph import DOWNLOADS, ZIP_MEDIA_TYPE
+from opendata.api.dcat_graph import DOWNLOADS, ZIP_MEDIA_TYPE, landing_page
 from opendata.licenses import LICENSES
 from opendata.services import Services
 
@@ -62,6 +62,7 @@ def schema_org_dataset(services: Services, name: str, base_url: str) -> dict[str
         "@type": "Dataset",
         "@id": f"{base}/dataset/{pub.name}",
         "identifier": pub.name,
+        "url": landing_page(base, pub.name),
         "name": pub.title,
         "description": pub.description or pub.title,
         "keywords": list(pub.keywords),
