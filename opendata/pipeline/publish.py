@@ -65,9 +65,8 @@ def publish(
             table_name=name,
             fields=datastore.field_info(resource["schema"]),
         )
-        count = datastore.load(
-            engine, name, resource["schema"], staged.directory / resource["path"]
-        )
+        rows = datastore.read_csv_rows(staged.directory / resource["path"])
+        count = datastore.load(engine, name, resource["schema"], rows)
         catalog.table_loaded(name, count)
     _checkpoint("datastore")
 

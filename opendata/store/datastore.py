@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from sqlalchemy import (
 from opendata.store.fts import index_text
 
 FTS_COLUMN = "_fts"
+#: Rows per insert-and-commit on SQLite.
+CHUNK_ROWS = 50_000
 _SQL_TYPES: dict[str, Any] = {"integer": BigInteger, "number": Float, "boolean": Boolean}
 _TRUE = {"true", "True", "TRUE", "1", "yes"}
 
@@ -104,30 +106,32 @@ def _converters(schema: Mapping[str, Any]) -> list[Any]:
     return [table.get(f.get("type", "string"), plain) for f in schema.get("fields", [])]
 
 
-def _rows(csv_path: Path, schema: Mapping[str, Any], with_fts: bool) -> Iterator[tuple[Any, ...]]:
+def _typed_rows(
+    rows: Iterable[list[str]], schema: Mapping[str, Any], search_pos: Sequence[int]
+) -> Iterator[tuple[Any, ...]]:
     convert = _converters(schema)
-    names = [f["name"] for f in schema.get("fields", [])]
-    search_pos = [names.index(n) for n in searchable_fields(schema)]
+    for cells in rows:
+        values = [c(v) for c, v in zip(convert, cells, strict=True)]
+        yield (*values, index_text(*(cells[i] for i in search_pos)))
+
+
+def read_csv_rows(csv_path: Path) -> Iterator[list[str]]:
+    """The data rows of a published CSV file (its header skipped)."""
     with csv_path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
-        for number, cells in enumerate(reader, start=1):
-            values = [c(v) for c, v in zip(convert, cells, strict=True)]
-            if with_fts:
-                yield (number, *values, index_text(*(cells[i] for i in search_pos)))
-            else:
-                yield (number, *values)
+        yield from reader
 
 
-def load(engine: Engine, name: str, schema: Mapping[str, Any], csv_path: Path) -> int:
-    """Create table ``name`` and fill it from ``csv_path``; returns the row count."""
+def load(engine: Engine, name: str, schema: Mapping[str, Any], rows: Iterable[list[str]]) -> int:
+    """Create table ``name`` and fill it with ``rows`` (CSV cells); returns the row count."""
     dialect = engine.dialect.name
     table = build_table(name, schema, dialect)
     table.create(engine)
     if dialect == "sqlite":
-        count = _load_sqlite(engine, table, schema, csv_path)
+        count = _load_sqlite(engine, table, schema, rows)
     else:
-        count = _load_postgres(engine, table, schema, csv_path)
+        count = _load_postgres(engine, table, schema, rows)
     for field in indexed_fields(schema):
         # (field, _id): keyset pages sorted by a field need the tie-breaker in the index too.
         Index(f"{name}_{_short(field)}", table.c[field], table.c["_id"]).create(engine)
@@ -138,14 +142,22 @@ def _short(field: str) -> str:
     return hashlib.sha1(field.encode()).hexdigest()[:8]
 
 
-def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_path: Path) -> int:
+def _search_positions(schema: Mapping[str, Any]) -> list[int]:
+    names = [f["name"] for f in schema.get("fields", [])]
+    return [names.index(n) for n in searchable_fields(schema)]
+
+
+def _load_sqlite(
+    engine: Engine, table: Table, schema: Mapping[str, Any], rows: Iterable[list[str]]
+) -> int:
     """Hand the CSV rows to SQLite as they are: column affinity types the numbers, NULLIF turns
     empty cells into NULL, and _id is the rowid SQLite assigns. Only booleans and the full-text
-    tokens cost Python work per row."""
+    tokens cost Python work per row. Commits every chunk, so that other writers (the catalog,
+    a heartbeat) are never locked out for the whole load."""
     fields = schema.get("fields", [])
     names = [f["name"] for f in fields]
     booleans = [i for i, f in enumerate(fields) if f.get("type") == "boolean"]
-    search_pos = [names.index(n) for n in searchable_fields(schema)]
+    search_pos = _search_positions(schema)
     fts = fts_table(table.name)
     quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
     values = ", ".join("NULLIF(?, '')" for _ in names)
@@ -153,8 +165,8 @@ def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_pa
     insert_fts = f'INSERT INTO "{fts}" (rowid, {FTS_COLUMN}) VALUES (?, ?)'
     tokens: list[tuple[int, str]] = []
 
-    def feed(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-        for number, cells in enumerate(reader, start=1):
+    def feed() -> Iterator[list[str]]:
+        for number, cells in enumerate(rows, start=1):
             if search_pos:
                 tokens.append((number, index_text(*(cells[i] for i in search_pos))))
             for i in booleans:
@@ -168,35 +180,32 @@ def _load_sqlite(engine: Engine, table: Table, schema: Mapping[str, Any], csv_pa
             f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({FTS_COLUMN}, content='', "
             "tokenize='unicode61 remove_diacritics 0')"
         )
-        count = 0
-        with csv_path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh)
-            next(reader, None)
-            while True:
-                chunk = list(itertools.islice(feed(reader), 20000))
-                if not chunk:
-                    break
-                cur.executemany(insert_row, chunk)
-                cur.executemany(insert_fts, tokens)
-                count += len(chunk)
-                tokens.clear()
         raw.commit()
+        count = 0
+        fed = feed()
+        while chunk := list(itertools.islice(fed, CHUNK_ROWS)):
+            cur.executemany(insert_row, chunk)
+            cur.executemany(insert_fts, tokens)
+            raw.commit()
+            count += len(chunk)
+            tokens.clear()
         return count
     finally:
         raw.close()
 
 
-def _load_postgres(engine: Engine, table: Table, schema: Mapping[str, Any], csv_path: Path) -> int:
-    columns = [c.name for c in table.columns]
+def _load_postgres(
+    engine: Engine, table: Table, schema: Mapping[str, Any], rows: Iterable[list[str]]
+) -> int:
+    columns = [c.name for c in table.columns if c.name != "_id"]
     quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     raw = engine.raw_connection()
     count = 0
     try:
         cur = raw.cursor()
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in _rows(csv_path, schema, with_fts=True):
-                copy.write_row(row)
-                count += 1
+        with cur.copy(f'COPY "{table.name}" ({quoted}, "_id") FROM STDIN') as copy:
+            for count, row in enumerate(_typed_rows(rows, schema, _search_positions(schema)), 1):
+                copy.write_row((*row, count))
         cur.execute(
             f'CREATE INDEX "{table.name}_fts" ON "{table.name}" '
             f"USING gin (to_tsvector('simple', {FTS_COLUMN}))"

@@ -17,37 +17,49 @@ _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z\u00c
 _CJK_START = 0x3400
 
 
-def _is_cjk(run: str) -> bool:
-    return ord(run[0]) >= _CJK_START
-
-
 def tokens(text: str) -> list[str]:
-    """Index tokens of ``text``: CJK bigrams (a lone CJK character as itself), lower-cased words."""
+    """Index tokens of ``text``: lower-cased words, and for each CJK run its first character,
+    its overlapping bigrams and its last character (a lone CJK character as itself).
+
+    The edge characters let a query cross from digits or letters into Chinese: 第2499号 is
+    searched as the phrase 第 2499 号, which needs 第 and 号 as tokens next to 2499.
+    """
     out: list[str] = []
     for run in _TOKEN.findall(text):
-        if _is_cjk(run):
+        if ord(run[0]) >= _CJK_START:
             if len(run) == 1:
                 out.append(run)
             else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+                out.append(run[0])
+                out.extend(map(add, run[:-1], run[1:]))
+                out.append(run[-1])
         else:
             out.append(run.lower())
     return out
 
 
 def index_text(*values: str) -> str:
-    """The space-separated token text stored in the full-text index for one row.
+    """The space-separated token text stored in the full-text index for one row."""
+    return " ".join(tokens(" ".join(values)))
 
-    Runs once per row at publish time, so it avoids building the token list of :func:`tokens`:
-    the bigrams of a CJK run are made by ``map`` in C.
-    """
-    parts = []
-    for run in _TOKEN.findall(" ".join(values)):
-        if ord(run[0]) >= _CJK_START:
-            parts.append(" ".join(map(add, run[:-1], run[1:])) if len(run) > 1 else run)
+
+def query_tokens(term: str) -> list[str]:
+    """The phrase one query term means: bigrams of its CJK runs (a lone character as itself),
+    with an edge character only where the run touches a word or number of the same term."""
+    runs = _TOKEN.findall(term)
+    out: list[str] = []
+    for i, run in enumerate(runs):
+        if ord(run[0]) < _CJK_START:
+            out.append(run.lower())
+        elif len(run) == 1:
+            out.append(run)
         else:
-            parts.append(run.lower())
-    return " ".join(parts)
+            if i > 0:
+                out.append(run[0])
+            out.extend(map(add, run[:-1], run[1:]))
+            if i < len(runs) - 1:
+                out.append(run[-1])
+    return out
 
 
 def query_phrases(query: str) -> list[list[str]]:
@@ -57,7 +69,7 @@ def query_phrases(query: str) -> list[list[str]]:
     """
     phrases = []
     for term in query.split():
-        toks = tokens(term)
+        toks = query_tokens(term)
         if toks:
             phrases.append(toks)
     return phrases

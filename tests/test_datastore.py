@@ -1,0 +1,86 @@
+"""The datastore's row tables: typed columns, NULLs, _id order and the CJK full-text index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from opendata.store import datastore, fts
+from opendata.store.db import make_engine
+
+SCHEMA = {
+    "fields": [
+        {"name": "id", "title": "编号", "type": "integer"},
+        {"name": "title", "title": "信息名称", "type": "string", "searchable": True},
+        {"name": "amount", "title": "金额", "type": "number"},
+        {"name": "open", "title": "开放", "type": "boolean"},
+        {"name": "day", "title": "日期", "type": "date", "filterable": True},
+    ],
+    "primaryKey": ["id"],
+}
+
+
+def make_rows(n: int) -> list[list[str]]:
+    words = ["档案室查阅", "财政预算公开", "行政许可办理", "服务指南"]
+    return [
+        [
+            str(i),
+            f"{words[i % 4]}第{i}号",
+            "" if i % 5 == 0 else f"{i * 1.5}",
+            "true" if i % 2 else "false",
+            f"2018-01-{1 + i % 28:02d}",
+        ]
+        for i in range(1, n + 1)
+    ]
+
+
+def fts_ids(engine: Any, table: str, query: str) -> list[int]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            match = fts.sqlite_match(query)
+            sql = f'SELECT rowid FROM "{table}_fts" WHERE "{table}_fts" MATCH :m ORDER BY rowid'
+        else:
+            match = fts.postgres_tsquery(query)
+            sql = f"SELECT _id FROM \"{table}\" WHERE to_tsvector('simple', _fts) @@ to_tsquery('simple', :m) ORDER BY _id"
+        return [r[0] for r in conn.execute(text(sql), {"m": match})]
+
+
+def test_load_types_nulls_ids_and_chinese_full_text(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        datastore, "CHUNK_ROWS", 1000
+    )  # several chunks: ids must run on across them
+    engine = make_engine(database_url)
+    rows = make_rows(2500)
+    assert datastore.load(engine, "ods_test", SCHEMA, iter([list(r) for r in rows])) == 2500
+    with engine.connect() as conn:
+        got = conn.execute(
+            text('SELECT _id, id, amount, "open", day FROM ods_test ORDER BY _id')
+        ).all()
+    assert [r[0] for r in got] == list(range(1, 2501))
+    assert [r[1] for r in got] == list(range(1, 2501))
+    assert got[4][2] is None and got[5][2] == pytest.approx(9.0)  # "" → NULL, text → number
+    assert got[0][3] in (True, 1) and got[1][3] in (False, 0)
+    # two-character words inside longer ones, in every chunk
+    expected = [int(r[0]) for r in rows if "档案" in r[1]]
+    assert fts_ids(engine, "ods_test", "档案") == expected
+    assert fts_ids(engine, "ods_test", "预算 公开") == [
+        int(r[0]) for r in rows if "预算公开" in r[1]
+    ]
+    assert fts_ids(engine, "ods_test", "第2499号") == [2499]
+    assert fts_ids(engine, "ods_test", "2499号") == [2499]
+    assert fts_ids(engine, "ods_test", "查阅第12号") == [12]  # numbers match as whole words
+    datastore.drop(engine, ["ods_test"])
+    engine.dispose()
+
+
+def test_tokens_make_overlapping_bigrams() -> None:
+    assert fts.tokens("档案室 ABC 1号") == ["档", "档案", "案室", "室", "abc", "1", "号"]
+    assert fts.index_text("档案室", "预算") == "档 档案 案室 室 预 预算 算"
+    assert fts.sqlite_match("档案室") == '"档案 案室"'
+    assert fts.sqlite_match("2499号码") == '"2499 号 号码"'
+    assert fts.postgres_tsquery("档案 预算") == "(档案) & (预算)"
+    assert fts.sqlite_match("，。") is None
