@@ -137,6 +137,17 @@ class PackageBuilder:
         for build in self.resources.values():
             self.validator.header(build.name, build.policy.published_fields)
         self.violations: list[Violation] = []
+        #: Called after each batch is written: (resource, rows so far, path, bytes so far).
+        self.on_written: Callable[[str, int, Path, int], None] | None = None
+
+    @property
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """The published Table Schema of each resource."""
+        return {name: build.schema for name, build in self.resources.items()}
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {name: build.size for name, build in self.resources.items()}
 
     def add(self, batch: Iterable[tuple[str, Row]]) -> None:
         """Policy, serialise, write and validate a batch of ``(resource, row)``.
@@ -166,6 +177,9 @@ class PackageBuilder:
             first = build.rows + 2  # CSV row number of the first row: the header is row 1
             build.rows += len(rows)
             written = build.write(rows)
+            if self.on_written is not None:
+                build.handle.flush()  # the preloader reads up to this size from the file
+                self.on_written(resource, build.rows, build.path, build.size)
             # The pre-filter reads the bytes just written, in C; rows are scanned one by one
             # only when something in the batch looks like personal data.
             if may_hold_personal_data(written):

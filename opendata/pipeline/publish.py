@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +54,32 @@ def publish(
     version: str,
     run_id: int | None,
     keep: int,
+    preloaded: Mapping[str, int] | None = None,
 ) -> Path:
-    """Run the publish steps; returns the version's folder."""
+    """Run the publish steps; returns the version's folder.
+
+    ``preloaded`` gives the row counts of resources whose tables a preloader already filled;
+    the others (and any whose preload failed part-way) are loaded here.
+    """
     engine = catalog.engine
+    preloaded = preloaded or {}
+    pending = set(catalog.pending_tables(dataset))
     for resource in staged.descriptor["resources"]:
         name = datastore.table_name(dataset, version, resource["name"])
-        catalog.register_table(
-            dataset=dataset,
-            version=version,
-            resource=resource["name"],
-            table_name=name,
-            fields=datastore.field_info(resource["schema"]),
-        )
-        rows = datastore.read_csv_rows(staged.directory / resource["path"])
-        count = datastore.load(engine, name, resource["schema"], rows)
+        count = preloaded.get(resource["name"])
+        if count is None or count != staged.rows[resource["name"]]:
+            if name in pending:  # a preload that failed part-way: start that table afresh
+                datastore.drop(engine, [name])
+            else:
+                catalog.register_table(
+                    dataset=dataset,
+                    version=version,
+                    resource=resource["name"],
+                    table_name=name,
+                    fields=datastore.field_info(resource["schema"]),
+                )
+            rows = datastore.read_csv_rows(staged.directory / resource["path"])
+            count = datastore.load(engine, name, resource["schema"], rows)
         catalog.table_loaded(name, count)
     _checkpoint("datastore")
 
@@ -127,15 +140,21 @@ def prune(catalog: Catalog, root: Path, dataset: str, keep: int) -> list[str]:
     return removed
 
 
-def clean_up(catalog: Catalog, root: Path, dataset: str) -> list[str]:
-    """Remove what an interrupted run left; call only while holding the dataset's lease."""
-    notes = []
-    folder = dataset_dir(root, dataset)
+def discard_pending(catalog: Catalog, dataset: str) -> int:
+    """Drop the dataset's row tables that no publish recorded (failed, unchanged, interrupted)."""
     pending = catalog.pending_tables(dataset)
     if pending:
         datastore.drop(catalog.engine, pending)
         catalog.forget_tables(pending)
-        notes.append(f"dropped {len(pending)} row table(s) of an interrupted publish")
+    return len(pending)
+
+
+def clean_up(catalog: Catalog, root: Path, dataset: str) -> list[str]:
+    """Remove what an interrupted run left; call only while holding the dataset's lease."""
+    notes = []
+    folder = dataset_dir(root, dataset)
+    if dropped := discard_pending(catalog, dataset):
+        notes.append(f"dropped {dropped} row table(s) of an interrupted publish")
     if folder.is_dir():
         known = {v["id"] for v in catalog.versions(dataset)}
         for child in folder.iterdir():

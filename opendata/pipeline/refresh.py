@@ -21,7 +21,8 @@ from typing import Any
 
 from opendata.pipeline import extract
 from opendata.pipeline.build import PackageBuilder, PolicyAbort
-from opendata.pipeline.publish import STAGING_PREFIX, clean_up, publish
+from opendata.pipeline.preload import Preloader
+from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
 from opendata.plugin import Source, SourceContext, SourceError, TransientSourceError
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource
@@ -139,28 +140,93 @@ def _schedule(services: Services, loaded: LoadedSource) -> str:
     return str(overrides.get(loaded.name) or loaded.cls.schedule)
 
 
+@dataclass
+class _Attempt:
+    """The bookkeeping of one run, so that every way it ends is recorded the same way."""
+
+    services: Services
+    name: str
+    run_id: int
+    staging: Path
+    warnings: list[str]
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, kind: ErrorKind, error: str, report: dict[str, Any] | None = None) -> RunResult:
+        shutil.rmtree(self.staging, ignore_errors=True)
+        first_line = error.splitlines()[0] if error else ""
+        log.warning("refresh of %s failed (%s): %s", self.name, kind, first_line)
+        return self._record(RunStatus.FAILED, None, report, error, kind)
+
+    def finish(self, status: RunStatus, version: str, report: dict[str, Any]) -> RunResult:
+        return self._record(status, version, report, None, None)
+
+    def _record(
+        self,
+        status: RunStatus,
+        version: str | None,
+        report: dict[str, Any] | None,
+        error: str | None,
+        kind: ErrorKind | None,
+    ) -> RunResult:
+        self.timings["total"] = time.perf_counter() - self.started
+        rows = self.outcome.get("rows", {})
+        withheld = self.outcome.get("withheld", {})
+        self.services.catalog.finish_run(
+            self.run_id,
+            status=status.value,
+            version=version,
+            error=error,
+            error_kind=kind.value if kind else None,
+            report=report,
+            rows=rows,
+            withheld=withheld,
+            dropped_fields=self.outcome.get("dropped_fields", {}),
+            warnings=self.warnings,
+            timings=self.timings,
+        )
+        return RunResult(
+            self.name,
+            status,
+            self.run_id,
+            version,
+            rows,
+            withheld,
+            tuple(self.warnings),
+            error,
+            kind,
+            report,
+            self.timings,
+        )
+
+
 def _run(
     services: Services,
     loaded: LoadedSource,
     trigger: str,
-    attempt: int,
+    attempt_no: int,
     progress: Progress | None,
 ) -> RunResult:
     name = loaded.name
     catalog = services.catalog
     root = services.datasets_root
-    run_id = catalog.start_run(name, trigger, attempt)
-    warnings: list[str] = list(clean_up(catalog, root, name))
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    now = datetime.now(UTC)
-    version = new_version_id(now)
+    run_id = catalog.start_run(name, trigger, attempt_no)
+    warnings = list(clean_up(catalog, root, name))
     staging = root / name / f"{STAGING_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
     staging.parent.mkdir(parents=True, exist_ok=True)
+    run = _Attempt(services, name, run_id, staging, warnings)
+    now = datetime.now(UTC)
+    version = new_version_id(now)
     builder: PackageBuilder | None = None
-    outcome: dict[str, Any] = {}
+    preloader: Preloader | None = None
+    published = False
     try:
         builder = PackageBuilder(loaded.cls, staging)
+        preloader = Preloader(
+            catalog, services.config["DATABASE_URL"], name, version, builder.schemas
+        )
+        builder.on_written = preloader.written
         source = make_source(services, loaded, warnings)
         count = 0
         for batch in extract.stream(source, float(loaded.config.get("timeout", 600))):
@@ -168,9 +234,9 @@ def _run(
             count += len(batch)
             if progress:
                 progress(name, count)
-        timings["extract_build_validate"] = time.perf_counter() - started
+        run.timings["extract_build_validate"] = time.perf_counter() - run.started
         staged, report = builder.finish(version=version, created=now)
-        outcome = {
+        run.outcome = {
             "rows": staged.rows,
             "withheld": staged.withheld,
             "dropped_fields": staged.dropped_fields,
@@ -178,36 +244,14 @@ def _run(
         report_dict = report.to_dict()
         if not report.valid:
             kind = ErrorKind.POLICY if staged.violations else ErrorKind.VALIDATION
-            return _fail(
-                services,
-                run_id,
-                name,
-                staging,
-                kind,
-                _report_error(report),
-                warnings,
-                timings,
-                started,
-                report=report_dict,
-                **outcome,
-            )
+            return run.fail(kind, _report_error(report), report_dict)
         current = catalog.current_version(name)
         if current is not None and current["hash"] == staged.content_hash:
             shutil.rmtree(staging, ignore_errors=True)
-            return _finish(
-                services,
-                run_id,
-                name,
-                RunStatus.UNCHANGED,
-                current["id"],
-                warnings,
-                timings,
-                started,
-                report=report_dict,
-                **outcome,
-            )
+            return run.finish(RunStatus.UNCHANGED, current["id"], report_dict)
         t0 = time.perf_counter()
-        keep = int(services.config.get("KEEP_VERSIONS", 5))
+        preloaded = preloader.finish(builder.sizes)
+        run.timings["preload_wait"] = time.perf_counter() - t0
         publish(
             catalog=catalog,
             root=root,
@@ -216,93 +260,30 @@ def _run(
             report=report_dict,
             version=version,
             run_id=run_id,
-            keep=keep,
+            keep=int(services.config.get("KEEP_VERSIONS", 5)),
+            preloaded=preloaded,
         )
-        timings["publish"] = time.perf_counter() - t0
-        return _finish(
-            services,
-            run_id,
-            name,
-            RunStatus.PUBLISHED,
-            version,
-            warnings,
-            timings,
-            started,
-            report=report_dict,
-            **outcome,
-        )
+        published = True
+        run.timings["publish"] = time.perf_counter() - t0
+        return run.finish(RunStatus.PUBLISHED, version, report_dict)
     except PolicyAbort as exc:
-        report_dict = _violations_report(exc)
-        return _fail(
-            services,
-            run_id,
-            name,
-            staging,
-            ErrorKind.POLICY,
-            str(exc),
-            warnings,
-            timings,
-            started,
-            report=report_dict,
-            **outcome,
-        )
+        return run.fail(ErrorKind.POLICY, str(exc), _violations_report(exc))
     except extract.SourceTimeout as exc:
-        return _fail(
-            services,
-            run_id,
-            name,
-            staging,
-            ErrorKind.TIMEOUT,
-            str(exc),
-            warnings,
-            timings,
-            started,
-            **outcome,
-        )
+        return run.fail(ErrorKind.TIMEOUT, str(exc))
     except TransientSourceError as exc:
-        return _fail(
-            services,
-            run_id,
-            name,
-            staging,
-            ErrorKind.TRANSIENT,
-            str(exc),
-            warnings,
-            timings,
-            started,
-            **outcome,
-        )
+        return run.fail(ErrorKind.TRANSIENT, str(exc))
     except SourceError as exc:
-        return _fail(
-            services,
-            run_id,
-            name,
-            staging,
-            ErrorKind.SOURCE,
-            str(exc),
-            warnings,
-            timings,
-            started,
-            **outcome,
-        )
+        return run.fail(ErrorKind.SOURCE, str(exc))
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         tb = traceback.format_exc(limit=-3)
-        return _fail(
-            services,
-            run_id,
-            name,
-            staging,
-            ErrorKind.SOURCE,
-            f"source {name!r} crashed: {detail}\n{tb}",
-            warnings,
-            timings,
-            started,
-            **outcome,
-        )
+        return run.fail(ErrorKind.SOURCE, f"source {name!r} crashed: {detail}\n{tb}")
     finally:
         if builder is not None:
             builder.close()
+        if preloader is not None and not published:
+            preloader.abort()
+            discard_pending(catalog, name)
 
 
 def _report_error(report: Any) -> str:
@@ -327,81 +308,3 @@ def _violations_report(exc: PolicyAbort) -> dict[str, Any]:
         for v in exc.violations
     ]
     return {"valid": False, "errors": errors, "stats": {}}
-
-
-def _fail(
-    services: Services,
-    run_id: int,
-    name: str,
-    staging: Path,
-    kind: ErrorKind,
-    error: str,
-    warnings: list[str],
-    timings: dict[str, float],
-    started: float,
-    *,
-    report: dict[str, Any] | None = None,
-    rows: dict[str, int] | None = None,
-    withheld: dict[str, dict[str, int]] | None = None,
-    dropped_fields: dict[str, list[str]] | None = None,
-) -> RunResult:
-    shutil.rmtree(staging, ignore_errors=True)
-    timings["total"] = time.perf_counter() - started
-    log.warning("refresh of %s failed (%s): %s", name, kind, error.splitlines()[0] if error else "")
-    services.catalog.finish_run(
-        run_id,
-        status=RunStatus.FAILED.value,
-        error=error,
-        error_kind=kind.value,
-        report=report,
-        rows=rows or {},
-        withheld=withheld or {},
-        dropped_fields=dropped_fields or {},
-        warnings=warnings,
-        timings=timings,
-    )
-    return RunResult(
-        name,
-        RunStatus.FAILED,
-        run_id,
-        None,
-        rows or {},
-        withheld or {},
-        tuple(warnings),
-        error,
-        kind,
-        report,
-        timings,
-    )
-
-
-def _finish(
-    services: Services,
-    run_id: int,
-    name: str,
-    status: RunStatus,
-    version: str,
-    warnings: list[str],
-    timings: dict[str, float],
-    started: float,
-    *,
-    report: dict[str, Any],
-    rows: dict[str, int],
-    withheld: dict[str, dict[str, int]],
-    dropped_fields: dict[str, list[str]],
-) -> RunResult:
-    timings["total"] = time.perf_counter() - started
-    services.catalog.finish_run(
-        run_id,
-        status=status.value,
-        version=version,
-        report=report,
-        rows=rows,
-        withheld=withheld,
-        dropped_fields=dropped_fields,
-        warnings=warnings,
-        timings=timings,
-    )
-    return RunResult(
-        name, status, run_id, version, rows, withheld, tuple(warnings), None, None, report, timings
-    )
