@@ -1,6 +1,6 @@
 """One timed refresh of the bench source in this process; prints JSON with time and peak RSS.
 
-    python bench/refresh_child.py CSV WORKDIR [DATABASE_URL]
+python bench/refresh_child.py CSV WORKDIR [DATABASE_URL]
 """
 
 from __future__ import annotations
@@ -13,35 +13,53 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_source import BenchCatalog  # noqa: E402
+from bench_source import BenchCatalog
 
-from opendata.config import load_config  # noqa: E402
-from opendata.pipeline.refresh import refresh  # noqa: E402
-from opendata.services import Services  # noqa: E402
-from opendata.sources.discovery import LoadedSource, Registry, load_config as source_config  # noqa: E402
+from opendata.config import load_config
+from opendata.pipeline.refresh import refresh
+from opendata.services import Services
+from opendata.sources.discovery import LoadedSource, Registry
+from opendata.sources.discovery import load_config as source_config
 
-csv_path, workdir = sys.argv[1], Path(sys.argv[2])
-url = sys.argv[3] if len(sys.argv) > 3 else f"sqlite:///{workdir / 'instance' / 'opendata.sqlite3'}"
-config = load_config(
-    {"INSTANCE_PATH": str(workdir / "instance"), "DATASETS_PATH": str(workdir / "datasets"),
-     "DATABASE_URL": url},
-    environ={},
-)
-services = Services.from_config(config)
-registry = Registry()
-registry.sources["bench_catalog"] = LoadedSource(
-    BenchCatalog, source_config(BenchCatalog, {"csv_path": csv_path, "timeout": 3600}), "bench"
-)
-services._registry = registry
-started = time.perf_counter()
-result = refresh(services, "bench_catalog")
-elapsed = time.perf_counter() - started
-print(json.dumps({
-    "status": result.status.value,
-    "error": result.error,
-    "rows": result.rows,
-    "seconds": round(elapsed, 2),
-    "timings": {k: round(v, 2) for k, v in result.timings.items()},
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    "errors": len((result.report or {}).get("errors", [])),
-}))
+
+def main() -> None:
+    csv_path, workdir = sys.argv[1], Path(sys.argv[2])
+    url = (
+        sys.argv[3]
+        if len(sys.argv) > 3
+        else f"sqlite:///{workdir / 'instance' / 'opendata.sqlite3'}"
+    )
+    config = load_config(
+        {
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "DATASETS_PATH": str(workdir / "datasets"),
+            "DATABASE_URL": url,
+        },
+        environ={},
+    )
+    services = Services.from_config(config)
+    registry = Registry()
+    registry.sources["bench_catalog"] = LoadedSource(
+        BenchCatalog, source_config(BenchCatalog, {"csv_path": csv_path, "timeout": 3600}), "bench"
+    )
+    services._registry = registry
+    started = time.perf_counter()
+    result = refresh(services, "bench_catalog")
+    elapsed = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "status": result.status.value,
+                "error": result.error,
+                "rows": result.rows,
+                "seconds": round(elapsed, 2),
+                "timings": {k: round(v, 2) for k, v in result.timings.items()},
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "errors": len((result.report or {}).get("errors", [])),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":  # the preloader spawns processes that import __main__
+    main()

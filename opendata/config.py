@@ -28,11 +28,16 @@ def default_config(root: Path | None = None) -> dict[str, Any]:
         # None → sqlite:///<instance>/opendata.sqlite3, decided in resolve() so that an
         # INSTANCE_PATH override moves it along.
         "DATABASE_URL": None,
-        "SITE_URL": "http://127.0.0.1:5000",
+        # Absolute URLs in CKAN, DCAT and schema.org output; empty → the request's own host.
+        "SITE_URL": "",
         "SITE_TITLE": "政府信息公开数据开放平台",
         "SITE_DESCRIPTION": "政府信息公开目录、办事指南、财政预决算等公开数据的开放发布平台",
+        # The body publishing the data, when the sources do not say (CKAN organization, DCAT).
+        "PUBLISHER": None,
         # Which installed sources are enabled: fnmatch globs over source names.
         "SOURCES_ENABLED": ["*"],
+        # Sources named by import path ("module:Class") besides the installed entry points.
+        "SOURCES_EXTRA": [],
         # Per-source options, keyed by source name, loaded through the source's Config schema.
         "SOURCES": {},
         # How many published versions of each dataset to keep (the current one is never pruned).
@@ -49,8 +54,13 @@ def default_config(root: Path | None = None) -> dict[str, Any]:
             "heartbeat_seconds": 10.0,
             "schedules": {},
             "webhook_url": None,
+            "webhook_timeout": 10.0,
+            "workers": 4,
         },
         "API": {"max_page_size": 1000, "default_page_size": 100},
+        "DCAT_PAGE_SIZE": 100,
+        # CKAN organization names (slugs) by publisher, for package_show's organization.
+        "CKAN": {"organization_names": {}},
         "WORKDAY_OVERRIDES": {},
     }
 
