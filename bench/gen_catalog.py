@@ -15,33 +15,104 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-PUBLISHERS = ["管委会办公室", "财政局", "规划建设局", "经济发展局", "社会事业局", "应急管理局", "行政审批局"]
+PUBLISHERS = [
+    "管委会办公室",
+    "财政局",
+    "规划建设局",
+    "经济发展局",
+    "社会事业局",
+    "应急管理局",
+    "行政审批局",
+]
 SUBJECTS = ["财政", "档案", "行政许可", "服务指南", "规划", "环境保护", "安全生产", "人事", "统计"]
 GENRES = ["通知", "意见", "决定", "公告", "报告", "通报", "批复", "函"]
 VALIDITY = ["有效", "失效", "废止"]
-WORDS = ["关于", "进一步", "加强", "做好", "年度", "预算", "决算", "档案", "管理", "工作", "服务", "指南",
-         "行政许可", "事项", "办理", "公开", "政务", "信息", "安全", "生产", "检查", "开发区", "企业", "项目",
-         "建设", "规划", "审批", "实施", "方案", "通知"]
+WORDS = [
+    "关于",
+    "进一步",
+    "加强",
+    "做好",
+    "年度",
+    "预算",
+    "决算",
+    "档案",
+    "管理",
+    "工作",
+    "服务",
+    "指南",
+    "行政许可",
+    "事项",
+    "办理",
+    "公开",
+    "政务",
+    "信息",
+    "安全",
+    "生产",
+    "检查",
+    "开发区",
+    "企业",
+    "项目",
+    "建设",
+    "规划",
+    "审批",
+    "实施",
+    "方案",
+    "通知",
+]
 
 SCHEMA = {
     "fields": [
-        {"name": "index_no", "title": "索引号", "type": "string",
-         "constraints": {"required": True, "pattern": "[0-9]{9}/[0-9]{4}-[0-9]{7}"}},
-        {"name": "title", "title": "信息名称", "type": "string", "constraints": {"required": True},
-         "searchable": True},
+        {
+            "name": "index_no",
+            "title": "索引号",
+            "type": "string",
+            "constraints": {"required": True, "pattern": "[0-9]{9}/[0-9]{4}-[0-9]{7}"},
+        },
+        {
+            "name": "title",
+            "title": "信息名称",
+            "type": "string",
+            "constraints": {"required": True},
+            "searchable": True,
+        },
         {"name": "summary", "title": "内容概述", "type": "string"},
         {"name": "made", "title": "生成日期", "type": "date"},
-        {"name": "published", "title": "发布日期", "type": "date", "constraints": {"required": True},
-         "filterable": True},
-        {"name": "publisher", "title": "发布机构", "type": "string",
-         "constraints": {"enum": PUBLISHERS}, "filterable": True},
+        {
+            "name": "published",
+            "title": "发布日期",
+            "type": "date",
+            "constraints": {"required": True},
+            "filterable": True,
+        },
+        {
+            "name": "publisher",
+            "title": "发布机构",
+            "type": "string",
+            "constraints": {"enum": PUBLISHERS},
+            "filterable": True,
+        },
         {"name": "doc_number", "title": "文号", "type": "string"},
-        {"name": "subject", "title": "主题分类", "type": "string", "constraints": {"enum": SUBJECTS},
-         "filterable": True},
+        {
+            "name": "subject",
+            "title": "主题分类",
+            "type": "string",
+            "constraints": {"enum": SUBJECTS},
+            "filterable": True,
+        },
         {"name": "genre", "title": "体裁分类", "type": "string", "constraints": {"enum": GENRES}},
-        {"name": "validity", "title": "有效性", "type": "string", "constraints": {"enum": VALIDITY}},
+        {
+            "name": "validity",
+            "title": "有效性",
+            "type": "string",
+            "constraints": {"enum": VALIDITY},
+        },
         {"name": "pages", "title": "页数", "type": "integer", "constraints": {"minimum": 1}},
-        {"name": "amount", "title": "涉及金额（万元）", "type": "number", "constraints": {"minimum": 0}},
+        {
+            "name": "amount",
+            "title": "涉及金额（万元）",
+            "type": "number",
+            "constraints": {"minimum": 0},
+        },
     ],
     "primaryKey": ["index_no"],
 }
@@ -75,7 +146,9 @@ def generate(n: int, folder: Path, seed: int = 2018) -> Path:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow([f["name"] for f in SCHEMA["fields"]])
         writer.writerows(rows(n, seed))
-    (folder / "schema.json").write_text(json.dumps(SCHEMA, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "schema.json").write_text(
+        json.dumps(SCHEMA, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return folder
 
 

@@ -1,0 +1,196 @@
+"""Run every benchmark against its peer and print the figures table (``make bench``).
+
+    .venv/bin/python bench/run_all.py                  # 100,000 and 1,000,000 rows
+    .venv/bin/python bench/run_all.py --rows 100000    # the quick run
+
+For each size: the refresh benchmark (bench_refresh.py: opendata's whole refresh vs
+``frictionless validate``), then the serve benchmark (bench_serve.py: opendata under gunicorn vs
+Datasette, under wrk on 127.0.0.1). Results go to ``bench/out/`` (git-ignored):
+``refresh-<rows>.json``, ``serve-<rows>.json``, ``results.json`` and ``table.md``, which is
+also printed. The budgets are those of DESIGN.md and issue 7; each line says whether it holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import bench_refresh
+import bench_serve
+from common import OUT, machine, write_json
+
+QUERY_TITLES = {
+    "filtered": "one category, 100 rows",
+    "sorted_date_desc": "sorted by date desc",
+    "deep_keyset": "deep keyset page (table order)",
+    "deep_keyset_date_desc": "deep keyset page (date desc)",
+    "by_key": "one row by primary key",
+}
+
+
+def _fmt(value: float | None, pattern: str = "{:,.1f}") -> str:
+    return "—" if value is None else pattern.format(value)
+
+
+def _ok(flag: bool) -> str:
+    return "yes" if flag else "**no**"
+
+
+def refresh_table(refresh: dict[int, dict[str, Any]]) -> list[str]:
+    lines = [
+        "| rows | opendata refresh s | frictionless validate s | time ratio (budget < 0.5) "
+        "| opendata peak MB | frictionless peak MB | same verdict | holds |",
+        "|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for rows, r in sorted(refresh.items()):
+        best, peak = r["best_seconds"], r["peak_rss_mb"]
+        holds = r["time_ratio"] < 0.5 and peak["opendata"] < peak["frictionless"]
+        lines.append(
+            f"| {rows:,} | {best['opendata']:.2f} | {best['frictionless']:.2f} "
+            f"| {r['time_ratio']:.2f} | {peak['opendata']:.0f} | {peak['frictionless']:.0f} "
+            f"| {_ok(r['same_verdict'])} | {_ok(holds)} |"
+        )
+    return lines
+
+
+def _beats(od: dict[str, Any] | None, peer: dict[str, Any] | None) -> bool:
+    if od is None:
+        return False
+    if peer is None or peer["ok_rps"] == 0:
+        return od["ok_rps"] > 0
+    faster = od["ok_rps"] >= peer["ok_rps"]
+    peer_failed = peer["non_2xx"] + peer["socket_errors"] > 0
+    tail = peer_failed or (od["p99_ms"] or 0) <= (peer["p99_ms"] or 0)
+    return faster and tail
+
+
+def _cell(run: dict[str, Any] | None, check: dict[str, Any] | None) -> str:
+    if run is None:
+        failed = (check or {}).get("failed_at_page")
+        status = (check or {}).get("status")
+        return f"fails (HTTP {status} at page {failed})" if failed else "—"
+    text = f"{run['ok_rps']:,.1f} / {_fmt(run['p99_ms'])}"
+    bad = run["non_2xx"] + run["socket_errors"]
+    return text + (f" ({bad} failed)" if bad else "")
+
+
+def serve_table(serve: dict[int, dict[str, Any]]) -> list[str]:
+    lines = [
+        "| rows | query | opendata req/s / p99 ms | Datasette default req/s / p99 ms "
+        "| Datasette tuned req/s / p99 ms | opendata ≥ both, p99 no worse |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for rows, s in sorted(serve.items()):
+        for name, q in s["queries"].items():
+            best, checks = q["best"], q["checks"]
+            od = best["opendata"]
+            holds = _beats(od, best["datasette"]) and _beats(od, best["datasette_tuned"])
+            lines.append(
+                f"| {rows:,} | {QUERY_TITLES.get(name, name)} "
+                f"| {_cell(od, checks.get('opendata'))} "
+                f"| {_cell(best['datasette'], checks.get('datasette'))} "
+                f"| {_cell(best['datasette_tuned'], checks.get('datasette_tuned'))} "
+                f"| {_ok(holds)} |"
+            )
+    lines += [
+        "",
+        "| rows | full CSV download | opendata s (MB/s) | Datasette `_stream=on` s (MB/s) "
+        "| Datasette tuned s (MB/s) | speed-up (budget ≥ 10×) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for rows, s in sorted(serve.items()):
+        d = {peer: v["best"] for peer, v in s["downloads"].items()}
+        slowest_peer = min(d["datasette"]["seconds"], d["datasette_tuned"]["seconds"])
+        speedup = slowest_peer / d["opendata"]["seconds"]
+        cells = " | ".join(
+            f"{d[p]['seconds']:.2f} ({d[p]['mb_per_s']}; {d[p]['bytes'] / 1e6:.0f} MB)"
+            for p in ("opendata", "datasette", "datasette_tuned")
+        )
+        lines.append(f"| {rows:,} | whole table | {cells} | {speedup:.1f}× {_ok(speedup >= 10)} |")
+    return lines
+
+
+def growth_table(refresh: dict[int, dict[str, Any]], serve: dict[int, dict[str, Any]]
+                 ) -> list[str]:
+    sizes = sorted(set(refresh) | set(serve))
+    if len(sizes) < 2:
+        return ["(growth needs two sizes: run without --rows, or with two --rows values)"]
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        f"| opendata | {small:,} rows | {large:,} rows | ratio (rows ×{large // small}) |",
+        "|---|---:|---:|---:|",
+    ]
+    if small in refresh and large in refresh:
+        for label, get in (
+            ("refresh s", lambda r: r["best_seconds"]["opendata"]),
+            ("refresh peak MB", lambda r: r["peak_rss_mb"]["opendata"]),
+        ):
+            a, b = get(refresh[small]), get(refresh[large])
+            lines.append(f"| {label} | {a:,.2f} | {b:,.2f} | {b / a:.2f} |")
+    if small in serve and large in serve:
+        for name, title in QUERY_TITLES.items():
+            a = serve[small]["unloaded_ms"].get(name, {}).get("p50_ms")
+            b = serve[large]["unloaded_ms"].get(name, {}).get("p50_ms")
+            if a and b:
+                lines.append(f"| p50 ms, one client: {title} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, action="append",
+                        help="table size (repeatable); default 100000 and 1000000")
+    parser.add_argument("--refresh-repeat", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved wrk runs per peer")
+    parser.add_argument("--pages", type=int, default=50, help="depth of the keyset pages")
+    parser.add_argument("--skip-refresh", action="store_true",
+                        help="reuse bench/out/refresh-<rows>.json and its work folder")
+    parser.add_argument("--skip-serve", action="store_true")
+    args = parser.parse_args()
+    sizes = args.rows or [100_000, 1_000_000]
+    started = time.perf_counter()
+    refresh: dict[int, dict[str, Any]] = {}
+    serve: dict[int, dict[str, Any]] = {}
+    for rows in sizes:
+        print(f"== {rows:,} rows: refresh", flush=True)
+        saved = OUT / f"refresh-{rows}.json"
+        if args.skip_refresh and saved.is_file():
+            refresh[rows] = json.loads(saved.read_text(encoding="utf-8"))
+        else:
+            refresh[rows] = bench_refresh.bench(rows, args.refresh_repeat)
+        if not args.skip_serve:
+            print(f"== {rows:,} rows: serve", flush=True)
+            serve[rows] = bench_serve.bench(rows, args.duration, args.repeat, args.pages)
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()['cpu']}, "
+        f"{machine()['cores']} cores, {machine()['memory_gb']} GB; "
+        f"wrk -t2 -c16 -d{args.duration}s; best of {args.refresh_repeat} refreshes, "
+        f"{args.repeat} interleaved wrk run(s) per peer.",
+        "",
+        "### Refresh (extract → validate every row → write files → load datastore → publish)",
+        "",
+        *refresh_table(refresh),
+        "",
+        "### Serve (successful req/s / p99 latency ms)",
+        "",
+        *(serve_table(serve) if serve else ["(skipped)"]),
+        "",
+        "### Growth",
+        "",
+        *growth_table(refresh, serve),
+    ]
+    table = "\n".join(lines)
+    write_json(OUT / "results.json", {"refresh": refresh, "serve": serve,
+                                      "seconds": round(time.perf_counter() - started)})
+    (OUT / "table.md").write_text(table + "\n", encoding="utf-8")
+    print()
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
