@@ -22,8 +22,12 @@ def _services() -> Services:
 
 
 @click.command("scheduler")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
 def scheduler_command(log_level: str) -> None:
     """Run the refresh scheduler (one process per deployment; never inside web workers).
 
@@ -126,8 +130,10 @@ def runs_command(dataset: str | None, status: str | None, limit: int, failed: bo
     if not runs:
         click.echo("no runs recorded" + (f" for {dataset}" if dataset else ""))
         return
-    click.echo(f"{'id':>6} {'dataset':24} {'trigger':10} {'status':10} try "
-               f"{'started (UTC)':19} {'took':>8} {'rows':>14}")
+    click.echo(
+        f"{'id':>6} {'dataset':24} {'trigger':10} {'status':10} try "
+        f"{'started (UTC)':19} {'took':>8} {'rows':>14}"
+    )
     for run in runs:
         click.echo(_run_line(run))
 

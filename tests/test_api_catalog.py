@@ -36,11 +36,17 @@ def client(app: Flask) -> FlaskClient:
 def test_search_finds_chinese_words_and_counts_facets(client: FlaskClient) -> None:
     everything = client.get("/api/v1/datasets").json
     assert everything["total"] == 2
-    assert {f["value"] for f in everything["facets"]["source"]} == {"example_catalog",
-                                                                   "derived_summary"}
+    assert {f["value"] for f in everything["facets"]["source"]} == {
+        "example_catalog",
+        "derived_summary",
+    }
     assert everything["facets"]["publisher"] == [{"value": "测试机关", "count": 2}]
-    for word, expected in (("发布渠道", {"example_catalog"}), ("统计", {"derived_summary"}),
-                           ("公开渠道", {"example_catalog"}), ("主题分类", None)):
+    for word, expected in (
+        ("发布渠道", {"example_catalog"}),
+        ("统计", {"derived_summary"}),
+        ("公开渠道", {"example_catalog"}),
+        ("主题分类", None),
+    ):
         names = {i["name"] for i in client.get(f"/api/v1/datasets?q={word}").json["items"]}
         assert names == (expected or {"example_catalog", "derived_summary"}), word
     assert client.get("/api/v1/datasets?q=档案馆").json["total"] == 0
@@ -81,11 +87,15 @@ def test_freshness_against_the_schedule() -> None:
     assert freshness("", last, last)["status"] == "unscheduled"
 
 
-def test_versions_and_changes_by_primary_key(app: Flask, client: FlaskClient,
-                                             database_url: str, make_services: Any) -> None:
+def test_versions_and_changes_by_primary_key(
+    app: Flask, client: FlaskClient, database_url: str, make_services: Any
+) -> None:
     old = services_of(app).catalog.dataset("example_catalog")["current_version"]
-    svc = make_services(ExampleCatalog, DATABASE_URL=database_url,
-                        options={"example_catalog": {"rows": 25, "revision": 1}})
+    svc = make_services(
+        ExampleCatalog,
+        DATABASE_URL=database_url,
+        options={"example_catalog": {"rows": 25, "revision": 1}},
+    )
     new = refresh(svc, "example_catalog").version
     versions = client.get(f"{BASE}/versions").json
     assert [v["id"] for v in versions["versions"]] == [new, old]
@@ -109,14 +119,20 @@ def test_versions_and_changes_by_primary_key(app: Flask, client: FlaskClient,
     assert first["changed"]["title"]["new"].endswith("（修订）")
     back = client.get(f"{BASE}/versions/{old}/changes?since={new}&resource=entries&_size=100")
     assert sorted(c["key"]["id"] for c in back.json["changes"] if c["op"] == "removed") == [
-        21, 22, 23, 24, 25]
+        21,
+        22,
+        23,
+        24,
+        25,
+    ]
     need = client.get(f"{BASE}/versions/{new}/changes?since={old}")
     assert need.status_code == 400 and "resource" in need.json["error"]["message"]
 
 
 def test_runs_with_reports(client: FlaskClient, database_url: str, make_services: Any) -> None:
-    svc = make_services(ExampleCatalog, DATABASE_URL=database_url,
-                        options={"example_catalog": {"mode": "invalid"}})
+    svc = make_services(
+        ExampleCatalog, DATABASE_URL=database_url, options={"example_catalog": {"mode": "invalid"}}
+    )
     failed = refresh(svc, "example_catalog")
     assert not failed.ok
     runs = client.get("/api/v1/runs?dataset=example_catalog").json["runs"]
@@ -133,11 +149,13 @@ def test_runs_with_reports(client: FlaskClient, database_url: str, make_services
 
 
 def test_error_envelope_cors_and_docs(client: FlaskClient) -> None:
-    for url, status, named in (("/api/v1/nosuch", 404, "/api/v1/nosuch"),
-                               ("/api/v1/datasets/nosuch", 404, "nosuch"),
-                               ("/api/v1/datasets/Bad-Name", 400, "Bad-Name"),
-                               ("/api/v1/datasets/example_catalog/resources/x.y", 400, "x.y"),
-                               ("/api/v1/datasets?_size=0", 400, "_size")):
+    for url, status, named in (
+        ("/api/v1/nosuch", 404, "/api/v1/nosuch"),
+        ("/api/v1/datasets/nosuch", 404, "nosuch"),
+        ("/api/v1/datasets/Bad-Name", 400, "Bad-Name"),
+        ("/api/v1/datasets/example_catalog/resources/x.y", 400, "x.y"),
+        ("/api/v1/datasets?_size=0", 400, "_size"),
+    ):
         resp = client.get(url)
         assert resp.status_code == status, url
         assert named in resp.json["error"]["message"], url
@@ -145,5 +163,8 @@ def test_error_envelope_cors_and_docs(client: FlaskClient) -> None:
     wrong = client.post("/api/v1/datasets")
     assert wrong.status_code == 405 and wrong.json["error"]["code"] == "method_not_allowed"
     spec = client.get("/api/v1/openapi.json").json
-    assert spec["openapi"].startswith("3.") and "/api/v1/datasets/{name}/resources/{res}/rows" in spec["paths"]
+    assert (
+        spec["openapi"].startswith("3.")
+        and "/api/v1/datasets/{name}/resources/{res}/rows" in spec["paths"]
+    )
     assert client.get("/api/v1/docs").status_code == 200

@@ -17,19 +17,25 @@ from opendata.app import create_app, services_of
 from opendata.pipeline.refresh import refresh
 
 BASE = "/api/v1/datasets/example_catalog"
-URLS = (f"{BASE}/resources/entries/rows?_size=50&q=通知",
-        f"{BASE}/resources/entries.csv",
-        f"{BASE}/resources/entries.json?category=档案",
-        f"{BASE}/datapackage.json")
+URLS = (
+    f"{BASE}/resources/entries/rows?_size=50&q=通知",
+    f"{BASE}/resources/entries.csv",
+    f"{BASE}/resources/entries.json?category=档案",
+    f"{BASE}/datapackage.json",
+)
 
 
 def revision_of(url: str, body: bytes, data: Any) -> set[int]:
     """The revisions the body shows (one, if it comes from a single version)."""
     if url.endswith("datapackage.json"):
         return set()
-    titles = ([r["title"] for r in data["rows"]] if "/rows" in url else
-              [r["title"] for r in data] if ".json" in url else
-              [line.split(",")[1] for line in body.decode().splitlines()[1:]])
+    titles = (
+        [r["title"] for r in data["rows"]]
+        if "/rows" in url
+        else [r["title"] for r in data]
+        if ".json" in url
+        else [line.split(",")[1] for line in body.decode().splitlines()[1:]]
+    )
     return {t.count("（修订）") for t in titles}
 
 
@@ -65,7 +71,8 @@ def test_readers_see_one_version_across_publish_and_prune(
     try:
         for revision in range(1, 6):
             svc._registry = make_services(
-                ExampleCatalog, DATABASE_URL=database_url,
+                ExampleCatalog,
+                DATABASE_URL=database_url,
                 options={"example_catalog": {"revision": revision}},
             )._registry
             result = refresh(svc, "example_catalog")

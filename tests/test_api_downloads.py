@@ -48,7 +48,7 @@ def test_csv_is_the_published_file(client: FlaskClient, app: Flask) -> None:
     assert resp.data == published(app, "entries.csv")
     assert resp.mimetype == "text/csv"
     disposition = resp.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"example_catalog-entries-")
+    assert disposition.startswith('attachment; filename="example_catalog-entries-')
     utf8 = unquote(disposition.split("filename*=UTF-8''")[1])
     assert utf8.startswith("示例公开目录-公开目录条目-") and utf8.endswith(".csv")
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
@@ -70,15 +70,23 @@ def test_excel_csv_gzip_json_xlsx_zip(client: FlaskClient, app: Flask) -> None:
     values = list(sheet.values)
     assert values[0][:2] == ("编号", "信息名称") and len(values) == len(rows) + 1
     package = zipfile.ZipFile(io.BytesIO(client.get(f"{BASE}/download.zip").data))
-    assert set(package.namelist()) == {"datapackage.json", "entries.csv", "channels.csv",
-                                       "validation-report.json"}
+    assert set(package.namelist()) == {
+        "datapackage.json",
+        "entries.csv",
+        "channels.csv",
+        "validation-report.json",
+    }
     assert package.read("entries.csv") == original
 
 
 def test_revalidation_answers_304(client: FlaskClient) -> None:
-    for url in (f"{BASE}/resources/entries.csv", f"{BASE}/resources/entries.xlsx",
-                f"{BASE}/download.zip", f"{BASE}/datapackage.json",
-                f"{BASE}/resources/entries/rows?category=档案"):
+    for url in (
+        f"{BASE}/resources/entries.csv",
+        f"{BASE}/resources/entries.xlsx",
+        f"{BASE}/download.zip",
+        f"{BASE}/datapackage.json",
+        f"{BASE}/resources/entries/rows?category=档案",
+    ):
         first = client.get(url)
         etag = first.headers["ETag"]
         assert not etag.startswith("W/")
@@ -95,7 +103,9 @@ def test_version_addressed_downloads_are_immutable(client: FlaskClient, app: Fla
     resp = client.get(f"{BASE}/resources/entries.csv?version={version}")
     assert "immutable" in resp.headers["Cache-Control"]
     missing = client.get(f"{BASE}/resources/entries.csv?version=20000101T000000000000Z")
-    assert missing.status_code == 404 and "20000101T000000000000Z" in missing.json["error"]["message"]
+    assert (
+        missing.status_code == 404 and "20000101T000000000000Z" in missing.json["error"]["message"]
+    )
 
 
 def test_filtered_exports_stream_matching_rows(client: FlaskClient) -> None:
@@ -110,7 +120,9 @@ def test_filtered_exports_stream_matching_rows(client: FlaskClient) -> None:
     assert as_json and all("预算" in r["title"] and "_id" not in r for r in as_json)
     gz = client.get(f"{BASE}/resources/entries.json?q=预算", headers={"Accept-Encoding": "gzip"})
     assert json.loads(gzip.decompress(gz.data)) == as_json
-    book = load_workbook(io.BytesIO(client.get(f"{BASE}/resources/entries.xlsx?category=档案").data))
+    book = load_workbook(
+        io.BytesIO(client.get(f"{BASE}/resources/entries.xlsx?category=档案").data)
+    )
     assert len(list(book.active.values)) == len(rows) + 1
     bad = client.get(f"{BASE}/resources/entries.csv?nosuch=1")
     assert bad.status_code == 400 and "nosuch" in bad.json["error"]["message"]

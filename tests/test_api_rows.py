@@ -27,14 +27,20 @@ class Sparse(Source):
     publisher = "测试机关"
     license = "CC-BY-4.0"
     schedule = "0 5 * * *"
-    resources = (ResourceSpec("items", "条目", {
-        "fields": [
-            {"name": "id", "title": "编号", "type": "integer"},
-            {"name": "rank", "title": "名次", "type": "integer", "filterable": True},
-            {"name": "label", "title": "标签", "type": "string"},
-        ],
-        "primaryKey": ["id"],
-    }),)
+    resources = (
+        ResourceSpec(
+            "items",
+            "条目",
+            {
+                "fields": [
+                    {"name": "id", "title": "编号", "type": "integer"},
+                    {"name": "rank", "title": "名次", "type": "integer", "filterable": True},
+                    {"name": "label", "title": "标签", "type": "string"},
+                ],
+                "primaryKey": ["id"],
+            },
+        ),
+    )
 
     def rows(self, resource: str) -> Iterator[Row]:
         for i in range(1, 48):
@@ -43,8 +49,9 @@ class Sparse(Source):
 
 @pytest.fixture
 def app(config: dict[str, Any], database_url: str, make_services: Any) -> Iterator[Flask]:
-    svc = make_services(ExampleCatalog, Sparse, DATABASE_URL=database_url,
-                        options={"example_catalog": {"rows": 60}})
+    svc = make_services(
+        ExampleCatalog, Sparse, DATABASE_URL=database_url, options={"example_catalog": {"rows": 60}}
+    )
     assert refresh(svc, "example_catalog").ok
     assert refresh(svc, "sparse").ok
     flask_app = create_app({**config, "DATABASE_URL": database_url, "TESTING": True})
@@ -114,8 +121,9 @@ def test_bounded_count_is_labelled(app: Flask) -> None:
     svc = services_of(app)
     version = svc.catalog.dataset("example_catalog")["current_version"]
     table = rq.TableRef.from_catalog(svc.catalog.datastore_table(version, "entries"))
-    page = rq.page(svc.engine, table, rq.RowQuery(filters=[("amount", "gt", "1")], limit=2),
-                   count_bound=10)
+    page = rq.page(
+        svc.engine, table, rq.RowQuery(filters=[("amount", "gt", "1")], limit=2), count_bound=10
+    )
     assert (page.total, page.total_exact) == (10, False)
     unfiltered = rq.page(svc.engine, table, rq.RowQuery(limit=2), count_bound=10)
     assert (unfiltered.total, unfiltered.total_exact) == (table.row_count, True)
@@ -138,8 +146,9 @@ def test_bounded_count_is_labelled(app: Flask) -> None:
         ("title=%00", 400, "NUL"),
     ],
 )
-def test_bad_requests_name_the_culprit(client: FlaskClient, query: str, status: int,
-                                       named: str) -> None:
+def test_bad_requests_name_the_culprit(
+    client: FlaskClient, query: str, status: int, named: str
+) -> None:
     resp = client.get(f"{ROWS}?{query}")
     assert resp.status_code == status
     error = resp.json["error"]

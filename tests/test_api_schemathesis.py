@@ -29,14 +29,19 @@ from opendata.sources.discovery import load_config as load_source_config
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
-    cfg = load_config({"INSTANCE_PATH": str(root / "instance"),
-                       "DATASETS_PATH": str(root / "datasets"),
-                       "DATABASE_URL": f"sqlite:///{root / 'instance' / 'db.sqlite3'}"},
-                      environ={})
+    cfg = load_config(
+        {
+            "INSTANCE_PATH": str(root / "instance"),
+            "DATASETS_PATH": str(root / "datasets"),
+            "DATABASE_URL": f"sqlite:///{root / 'instance' / 'db.sqlite3'}",
+        },
+        environ={},
+    )
     svc = Services.from_config(cfg)
     registry = Registry()
     registry.sources["example_catalog"] = LoadedSource(
-        ExampleCatalog, load_source_config(ExampleCatalog, {}), "tests")
+        ExampleCatalog, load_source_config(ExampleCatalog, {}), "tests"
+    )
     svc._registry = registry
     assert refresh(svc, "example_catalog").ok
     app = create_app({**cfg, "TESTING": True})
@@ -58,13 +63,15 @@ def test_api_keeps_to_its_openapi_document(api_schema: Any) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def check(case: Any) -> None:
             # A schema-valid request may still name a field the resource lacks: a 400 that
             # names it is right, so positive-data acceptance is not required.
             # The WSGI transport does not decode gzip (tested on its own in test_api_downloads).
-            case.call_and_validate(headers={"Accept-Encoding": "identity"},
-                                   excluded_checks=[positive_data_acceptance])
+            case.call_and_validate(
+                headers={"Accept-Encoding": "identity"}, excluded_checks=[positive_data_acceptance]
+            )
 
         check()

@@ -71,25 +71,32 @@ def test_unknown_action_is_a_400_json_string(client: FlaskClient) -> None:
 
 
 def test_post_body_must_be_a_json_object(client: FlaskClient) -> None:
-    response = client.post("/api/action/package_list", data="[1, 2]",
-                           content_type="application/json")
+    response = client.post(
+        "/api/action/package_list", data="[1, 2]", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.get_json().startswith("Bad request: JSON Error")
-    response = client.post("/api/action/package_list", data="{nope",
-                           content_type="application/json")
+    response = client.post(
+        "/api/action/package_list", data="{nope", content_type="application/json"
+    )
     assert response.status_code == 400
 
 
 def test_form_post_and_legacy_json_key(client: FlaskClient) -> None:
     form = client.post("/api/action/package_show", data={"id": "finance_catalog"})
     assert form.get_json()["result"]["name"] == "finance_catalog"
-    legacy = client.post("/api/action/package_show", data={json.dumps({"id": "finance_catalog"}): ""})
+    legacy = client.post(
+        "/api/action/package_show", data={json.dumps({"id": "finance_catalog"}): ""}
+    )
     assert legacy.get_json()["result"]["name"] == "finance_catalog"
 
 
 def test_api_key_headers_are_accepted(client: FlaskClient) -> None:
-    response = client.post("/api/action/package_list", json={},
-                           headers={"Authorization": "abc", "X-CKAN-API-Key": "abc"})
+    response = client.post(
+        "/api/action/package_list",
+        json={},
+        headers={"Authorization": "abc", "X-CKAN-API-Key": "abc"},
+    )
     assert response.status_code == 200
 
 
@@ -114,17 +121,24 @@ def test_package_show_shape(client: FlaskClient) -> None:
     assert pkg["owner_org"] == pkg["organization"]["id"]
     assert [t["name"] for t in pkg["tags"]] == ["测试", "公开目录"]
     assert (pkg["license_id"], pkg["license_url"], pkg["isopen"]) == (
-        "cc-by", "https://creativecommons.org/licenses/by/4.0/", True)
+        "cc-by",
+        "https://creativecommons.org/licenses/by/4.0/",
+        True,
+    )
     assert pkg["metadata_modified"] >= pkg["metadata_created"]
     assert "Z" not in pkg["metadata_modified"] and "+" not in pkg["metadata_modified"]
     assert pkg["num_resources"] == 2 and pkg["num_tags"] == 2
     assert isinstance(pkg["extras"], list) and {"key", "value"} == set(pkg["extras"][0])
     entries = pkg["resources"][0]
-    assert entries["url"] == ("https://data.example.gov.cn/api/v1/datasets/example_catalog/"
-                              "resources/entries.csv")
+    assert entries["url"] == (
+        "https://data.example.gov.cn/api/v1/datasets/example_catalog/resources/entries.csv"
+    )
     assert entries["package_id"] == pkg["id"]
     assert (entries["format"], entries["mimetype"], entries["datastore_active"]) == (
-        "CSV", "text/csv", True)
+        "CSV",
+        "text/csv",
+        True,
+    )
     assert entries["hash"].startswith("sha256:") and entries["size"] > 0
     assert entries["position"] == 0 and pkg["resources"][1]["position"] == 1
     # By id as well as by name, and the same dict from resource_show.
@@ -146,8 +160,15 @@ def test_ids_are_stable_across_versions(
 
 
 def test_show_actions_ignore_unknown_keys(client: FlaskClient) -> None:
-    status, body = call(client, "package_show", "POST", id="example_catalog",
-                        include_datasets=False, include_password_hash=True, include_users=False)
+    status, body = call(
+        client,
+        "package_show",
+        "POST",
+        id="example_catalog",
+        include_datasets=False,
+        include_password_hash=True,
+        include_users=False,
+    )
     assert status == 200 and body["result"]["name"] == "example_catalog"
 
 
@@ -182,7 +203,8 @@ def test_errors_are_ckan_shaped(
 def test_search_query_error_message_is_ckans(client: FlaskClient) -> None:
     _, body = call(client, "package_search", foo="1")
     assert body["error"]["message"] == (
-        "Search Query is invalid: (\"Invalid search parameters: ['foo']\",)")
+        "Search Query is invalid: (\"Invalid search parameters: ['foo']\",)"
+    )
 
 
 def test_package_search_text_and_fq(client: FlaskClient) -> None:
@@ -215,7 +237,9 @@ def test_package_search_paging_and_count(client: FlaskClient) -> None:
 
 def test_package_search_facets(client: FlaskClient) -> None:
     # ckanapi's GET mode and browsers send facet.field as a JSON-encoded string.
-    _, body = call(client, "package_search", **{"facet.field": '["tags", "organization", "license_id"]'})
+    _, body = call(
+        client, "package_search", **{"facet.field": '["tags", "organization", "license_id"]'}
+    )
     result = body["result"]
     assert result["facets"]["tags"] == {"财政": 1, "预算": 1, "测试": 1, "公开目录": 1}
     orgs = result["search_facets"]["organization"]
@@ -223,9 +247,13 @@ def test_package_search_facets(client: FlaskClient) -> None:
     assert sorted(i["display_name"] for i in orgs["items"]) == ["测试机关", "财政局"]
     names = [i["display_name"] for i in result["search_facets"]["tags"]["items"]]
     assert names == sorted(names, reverse=True)
-    licences = {i["name"]: i["display_name"] for i in result["search_facets"]["license_id"]["items"]}
-    assert licences == {"cc-by": "Creative Commons Attribution 4.0",
-                        "cc-zero": "Creative Commons CCZero"}
+    licences = {
+        i["name"]: i["display_name"] for i in result["search_facets"]["license_id"]["items"]
+    }
+    assert licences == {
+        "cc-by": "Creative Commons Attribution 4.0",
+        "cc-zero": "Creative Commons CCZero",
+    }
     _, posted = call(client, "package_search", "POST", **{"facet.field": ["res_format"]})
     assert posted["result"]["facets"] == {"res_format": {"CSV": 2}}
     _, none = call(client, "package_search")
@@ -268,12 +296,15 @@ def test_site_url_unset_uses_request_host(
     services = make_services(ExampleCatalog)
     refresh(services, "example_catalog")
     client = create_app({**config, "SITE_URL": ""}).test_client()
-    pkg = client.get("/api/3/action/package_show?id=example_catalog",
-                     base_url="http://portal.internal:8080").get_json()["result"]
+    pkg = client.get(
+        "/api/3/action/package_show?id=example_catalog", base_url="http://portal.internal:8080"
+    ).get_json()["result"]
     assert pkg["resources"][0]["url"].startswith("http://portal.internal:8080/api/v1/datasets/")
 
 
-def test_configured_organization_name(make_services: Callable[..., Any], config: dict[str, Any]) -> None:
+def test_configured_organization_name(
+    make_services: Callable[..., Any], config: dict[str, Any]
+) -> None:
     services = make_services(FinanceCatalog)
     refresh(services, "finance_catalog")
     app = create_app({**config, "CKAN": {"organization_names": {"财政局": "caizhengju"}}})

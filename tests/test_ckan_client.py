@@ -39,7 +39,9 @@ class ServiceHallCatalog(ExampleCatalog):
 
 
 @pytest.fixture
-def site(make_services: Callable[..., Any], config: dict[str, Any]) -> Iterator[tuple[str, Services]]:
+def site(
+    make_services: Callable[..., Any], config: dict[str, Any]
+) -> Iterator[tuple[str, Services]]:
     services: Services = make_services(
         ExampleCatalog, ServiceHallCatalog, options={"example_catalog": {"rows": ROWS}}
     )
@@ -69,8 +71,9 @@ def test_remote_ckan_search_show_and_page_a_resource(site: tuple[str, Services])
     url, services = site
     ckan = ckanapi.RemoteCKAN(url, apikey="not-needed", user_agent="opendata-tests")
 
-    found = ckan.action.package_search(q="服务", fq="res_format:CSV", rows=10,
-                                       **{"facet.field": ["organization", "tags"]})
+    found = ckan.action.package_search(
+        q="服务", fq="res_format:CSV", rows=10, **{"facet.field": ["organization", "tags"]}
+    )
     assert found["count"] == 1
     assert [p["name"] for p in found["results"]] == ["service_hall_items"]
     assert found["search_facets"]["organization"]["items"][0]["display_name"] == "政务服务中心"
@@ -102,8 +105,9 @@ def test_remote_ckan_search_show_and_page_a_resource(site: tuple[str, Services])
 
     # The same through GET (ckanapi's get_only), filters travelling as a JSON string.
     getter = ckanapi.RemoteCKAN(url, get_only=True)
-    got = getter.action.datastore_search(resource_id=entries["id"],
-                                         filters=json.dumps({"category": "档案"}), limit=1000)
+    got = getter.action.datastore_search(
+        resource_id=entries["id"], filters=json.dumps({"category": "档案"}), limit=1000
+    )
     assert got["records"] and {r["category"] for r in got["records"]} == {"档案"}
     assert got["total"] == sum(1 for row in expected if row[header.index("category")] == "档案")
 
@@ -111,8 +115,9 @@ def test_remote_ckan_search_show_and_page_a_resource(site: tuple[str, Services])
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # ckanapi's dump starts its workers as plain "ckanapi": the venv's bin must be on PATH.
     env = {**os.environ, "PATH": f"{Path(CKANAPI).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run([CKANAPI, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False, env=env)
+    return subprocess.run(
+        [CKANAPI, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False, env=env
+    )
 
 
 def test_cli_search_and_dump_datapackages(site: tuple[str, Services], tmp_path: Path) -> None:
@@ -124,8 +129,9 @@ def test_cli_search_and_dump_datapackages(site: tuple[str, Services], tmp_path: 
     assert sorted(p["name"] for p in lines) == ["example_catalog", "service_hall_items"]
 
     out = tmp_path / "dump"
-    dumped = run_cli("dump", "datasets", "--all", "--datapackages", str(out), "-r", url,
-                     "-p", "1", cwd=tmp_path)
+    dumped = run_cli(
+        "dump", "datasets", "--all", "--datapackages", str(out), "-r", url, "-p", "1", cwd=tmp_path
+    )
     assert dumped.returncode == 0, dumped.stderr
     assert sorted(p.name for p in out.iterdir()) == ["example_catalog", "service_hall_items"]
 
@@ -142,8 +148,12 @@ def test_cli_search_and_dump_datapackages(site: tuple[str, Services], tmp_path: 
     # each resource from the *last* resource's URL — a bug in ckanapi's create_datapackage loop
     # — so the files are compared as a set against what we published.)
     published = {
-        (services.version_dir("example_catalog", services.catalog.current_version(
-            "example_catalog")["id"]) / f"{name}.csv").read_bytes()
+        (
+            services.version_dir(
+                "example_catalog", services.catalog.current_version("example_catalog")["id"]
+            )
+            / f"{name}.csv"
+        ).read_bytes()
         for name in ("entries", "channels")
     }
     for resource in resources:

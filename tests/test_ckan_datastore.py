@@ -24,8 +24,9 @@ ROWS = 45  # 4 of them withheld (every 10th is 不予公开): 41 published entri
 @pytest.fixture
 def published(make_services: Callable[..., Any], database_url: str) -> Services:
     """Published example data, on SQLite and on PostgreSQL (``database_url`` runs both)."""
-    services: Services = make_services(ExampleCatalog, options={"example_catalog": {"rows": ROWS}},
-                                       DATABASE_URL=database_url)
+    services: Services = make_services(
+        ExampleCatalog, options={"example_catalog": {"rows": ROWS}}, DATABASE_URL=database_url
+    )
     assert refresh(services, "example_catalog").status is RunStatus.PUBLISHED
     return services
 
@@ -58,14 +59,26 @@ def test_default_page_and_shape(client: FlaskClient, published: Services) -> Non
     status, body = search(client, resource_id=rid)
     assert status == 200
     result = body["result"]
-    assert (result["limit"], result["include_total"], result["records_format"]) == (100, True, "objects")
+    assert (result["limit"], result["include_total"], result["records_format"]) == (
+        100,
+        True,
+        "objects",
+    )
     assert result["resource_id"] == rid
     assert result["total"] == 41 and result["total_was_estimated"] is False
     assert "offset" not in result and "filters" not in result  # echoed only when sent
     assert result["fields"][0] == {"id": "_id", "type": "int"}
     types = {f["id"]: f["type"] for f in result["fields"]}
-    assert types == {"_id": "int", "id": "int8", "title": "text", "category": "text",
-                     "published": "date", "amount": "numeric", "disclosure": "text", "contact": "text"}
+    assert types == {
+        "_id": "int",
+        "id": "int8",
+        "title": "text",
+        "category": "text",
+        "published": "date",
+        "amount": "numeric",
+        "disclosure": "text",
+        "contact": "text",
+    }
     assert result["fields"][1]["info"]["label"] == "编号"
     assert "applicant" not in types  # a private field never reaches the datastore
     header, *rows = csv_rows(published, "entries")
@@ -119,8 +132,10 @@ def test_filters_as_object_list_range_and_json_string(client: FlaskClient) -> No
     assert [r["id"] for r in body["result"]["records"]] == [5, 6, 7, 8]
     assert body["result"]["total"] == 4
     # GET: ckanapi's get_only mode cannot encode a dict, so filters come as a JSON string.
-    response = client.get("/api/3/action/datastore_search",
-                          query_string={"resource_id": rid, "filters": json.dumps({"id": 3})})
+    response = client.get(
+        "/api/3/action/datastore_search",
+        query_string={"resource_id": rid, "filters": json.dumps({"id": 3})},
+    )
     assert [r["id"] for r in response.get_json()["result"]["records"]] == [3]
 
 
@@ -132,13 +147,17 @@ def test_q_fields_sort_and_formats(client: FlaskClient) -> None:
     assert [f["id"] for f in body["result"]["fields"]] == ["id", "title"]
     assert set(records[0]) == {"id", "title"}
     _, body = search(client, resource_id=rid, q={"title": "行政许可"}, fields="id,title")
-    assert body["result"]["records"] and all("行政许可" in r["title"] for r in body["result"]["records"])
+    assert body["result"]["records"] and all(
+        "行政许可" in r["title"] for r in body["result"]["records"]
+    )
     _, body = search(client, resource_id=rid, sort="amount desc", limit=3, fields=["amount"])
     amounts = [r["amount"] for r in body["result"]["records"]]
     assert amounts == sorted(amounts, reverse=True) and len(amounts) == 3
     _, body = search(client, resource_id=rid, limit=2, fields=["_id", "id"], records_format="lists")
     assert body["result"]["records"] == [[1, 1], [2, 2]]
-    _, body = search(client, resource_id=rid, limit=2, fields=["id", "category"], records_format="csv")
+    _, body = search(
+        client, resource_id=rid, limit=2, fields=["id", "category"], records_format="csv"
+    )
     assert body["result"]["records"] == "1,档案\n2,许可\n"
     _, body = search(client, resource_id=rid, limit=0)
     assert body["result"]["records"] == [] and body["result"]["total"] == 41
@@ -171,9 +190,14 @@ def test_alias_resource_id(client: FlaskClient) -> None:
         ({"bogus": 1}, 409, "Validation Error", "bogus"),
     ],
 )
-def test_bad_requests(client: FlaskClient, data: dict[str, Any], status: int, kind: str,
-                      key: str | None) -> None:
-    data = {"resource_id": resource_ids(client)["entries"], **data} if "resource_id" not in data and data else data
+def test_bad_requests(
+    client: FlaskClient, data: dict[str, Any], status: int, kind: str, key: str | None
+) -> None:
+    data = (
+        {"resource_id": resource_ids(client)["entries"], **data}
+        if "resource_id" not in data and data
+        else data
+    )
     got, body = search(client, **data)
     assert got == status
     assert body["error"]["__type"] == kind
@@ -204,8 +228,10 @@ def test_dump_formats_and_arguments(client: FlaskClient, published: Services) ->
     assert [f["id"] for f in dumped["fields"]][:2] == ["_id", "id"]
     _header, *rows = csv_rows(published, "entries")
     assert [[serialise(v) for v in rec[1:]] for rec in dumped["records"]] == rows
-    filtered = client.get(f"/datastore/dump/{rid}",
-                          query_string={"filters": json.dumps({"category": "许可"}), "fields": "id,category"})
+    filtered = client.get(
+        f"/datastore/dump/{rid}",
+        query_string={"filters": json.dumps({"category": "许可"}), "fields": "id,category"},
+    )
     lines = filtered.get_data(as_text=True).splitlines()
     assert lines[0] == "id,category"  # _id only when the fields ask for it
     assert all(line.endswith(",许可") for line in lines[1:]) and len(lines) > 1

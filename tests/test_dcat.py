@@ -106,10 +106,13 @@ def test_distributions_per_download_with_size_and_checksum(
 ) -> None:
     graph = parse(client, "/dataset/example_catalog.ttl")
     ds = URIRef(f"{SITE}/dataset/example_catalog")
-    urls = {str(graph.value(d, ns.DCAT.downloadURL)) for d in graph.objects(ds, ns.DCAT.distribution)}
+    urls = {
+        str(graph.value(d, ns.DCAT.downloadURL)) for d in graph.objects(ds, ns.DCAT.distribution)
+    }
     api = f"{SITE}/api/v1/datasets/example_catalog"
     expected = {f"{api}/download.zip"} | {
-        f"{api}/resources/{res}.{ext}" for res in ("entries", "channels")
+        f"{api}/resources/{res}.{ext}"
+        for res in ("entries", "channels")
         for ext in ("csv", "csv?bom=1", "json", "xlsx")
     }
     assert urls == expected
@@ -120,10 +123,16 @@ def test_distributions_per_download_with_size_and_checksum(
     assert int(graph.value(dist, ns.DCAT.byteSize)) == csv_path.stat().st_size
     checksum = graph.value(dist, URIRef(SPDX + "checksum"))
     assert checksum is not None
-    assert str(graph.value(checksum, URIRef(SPDX + "algorithm"))) == SPDX + "checksumAlgorithm_sha256"
-    assert str(graph.value(checksum, URIRef(SPDX + "checksumValue"))) == hashlib.sha256(
-        csv_path.read_bytes()).hexdigest()
-    assert str(graph.value(dist, ns.DCTERMS.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    assert (
+        str(graph.value(checksum, URIRef(SPDX + "algorithm"))) == SPDX + "checksumAlgorithm_sha256"
+    )
+    assert (
+        str(graph.value(checksum, URIRef(SPDX + "checksumValue")))
+        == hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    )
+    assert (
+        str(graph.value(dist, ns.DCTERMS.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    )
     assert str(graph.value(dist, ns.DCAT.mediaType)).endswith("/text/csv")
     # A generated download claims no size or checksum it cannot know.
     xlsx = URIRef(f"{ds}/distribution/entries/xlsx")
@@ -188,7 +197,9 @@ def test_modified_since(services: Services, client: FlaskClient) -> None:
         ("/dataset/no_such.schema.jsonld", 404, "Not Found Error"),
     ],
 )
-def test_bad_input_is_a_ckan_shaped_error(client: FlaskClient, path: str, status: int, kind: str) -> None:
+def test_bad_input_is_a_ckan_shaped_error(
+    client: FlaskClient, path: str, status: int, kind: str
+) -> None:
     response = client.get(path)
     assert response.status_code == status
     body = response.get_json()
@@ -201,4 +212,7 @@ def test_dataset_document_is_the_dataset_alone(client: FlaskClient) -> None:
     assert [str(d) for d in datasets] == [f"{SITE}/dataset/archive_catalog"]
     publisher = graph.value(datasets[0], ns.DCTERMS.publisher)
     assert str(graph.value(publisher, ns.FOAF.name)) == "档案馆"
-    assert str(graph.value(datasets[0], ns.DCTERMS.license)) == "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert (
+        str(graph.value(datasets[0], ns.DCTERMS.license))
+        == "https://creativecommons.org/publicdomain/zero/1.0/"
+    )

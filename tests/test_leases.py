@@ -20,10 +20,19 @@ from opendata.store.leases import current_holder, try_acquire
 
 
 def _spawn(script: str, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
     # cwd: not the repository root, whose conftest.py would shadow tests/conftest.py.
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(script), *args], env=env,
-                            cwd=TESTS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        env=env,
+        cwd=TESTS,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _results(procs: list[subprocess.Popen[str]]) -> list[Any]:
@@ -90,14 +99,20 @@ def test_a_dead_holders_lease_expires_and_is_taken_over(tmp_path: Path, database
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
         assert not try_acquire(engine, "shared", "me", 30)
         # Alive, it keeps renewing: still held after longer than the lease itself.
-        wait_for(lambda: (current_holder(engine, "shared") or ("", 0.0))[1] > _first_expiry(engine),
-                 timeout=10, what="the holder to renew its lease")
+        wait_for(
+            lambda: (current_holder(engine, "shared") or ("", 0.0))[1] > _first_expiry(engine),
+            timeout=10,
+            what="the holder to renew its lease",
+        )
         assert not try_acquire(engine, "shared", "me", 30)
         proc.send_signal(signal.SIGKILL)  # dies without releasing
         proc.wait(timeout=10)
         assert current_holder(engine, "shared") is not None
-        wait_for(lambda: try_acquire(engine, "shared", "me", 30), timeout=15,
-                 what="the dead holder's lease to expire")
+        wait_for(
+            lambda: try_acquire(engine, "shared", "me", 30),
+            timeout=15,
+            what="the dead holder's lease to expire",
+        )
         held = current_holder(engine, "shared")
         assert held is not None and held[0] == "me"
     finally:

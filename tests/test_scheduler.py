@@ -24,7 +24,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def settings(config: dict[str, Any], **scheduler: Any) -> SchedulerSettings:
-    return SchedulerSettings.from_config({**config, "SCHEDULER": {**config["SCHEDULER"], **scheduler}})
+    return SchedulerSettings.from_config(
+        {**config, "SCHEDULER": {**config["SCHEDULER"], **scheduler}}
+    )
 
 
 # -- schedules ------------------------------------------------------------------------------
@@ -141,7 +143,9 @@ def test_plain_replace_existing_would_lose_the_missed_run(tmp_path: Any) -> None
     """Why sync_jobs exists: APScheduler 3.11 recomputes next_run_time from now on replace."""
     url = f"sqlite:///{tmp_path / 'aps.sqlite3'}"
     trigger = make_trigger("0 3 * * *", UTC)
-    scheduler = BackgroundScheduler(timezone=UTC, jobstores={"default": SQLAlchemyJobStore(url=url)})
+    scheduler = BackgroundScheduler(
+        timezone=UTC, jobstores={"default": SQLAlchemyJobStore(url=url)}
+    )
     missed = datetime.now(UTC) - timedelta(minutes=5)
     scheduler.add_job(jobs.scheduled_refresh, trigger, args=["x"], id="j", next_run_time=missed)
     _settle(scheduler, "default")
@@ -168,14 +172,19 @@ def test_batch_runs_dependencies_first_and_dependants_after_a_new_version(
     runner = Runner(services, settings(config))
     runner.run_batch(["derived_summary", "example_catalog"], trigger="api")
     assert [(r["dataset"], r["trigger"]) for r in _runs(services)] == [
-        ("example_catalog", "api"), ("derived_summary", "api")]
+        ("example_catalog", "api"),
+        ("derived_summary", "api"),
+    ]
 
     # Only the dependency requested: its new version brings the dependant along, after it.
     services._registry = make_registry(
-        ExampleCatalog, DerivedSummary, options={"example_catalog": {"rows": 30}})
+        ExampleCatalog, DerivedSummary, options={"example_catalog": {"rows": 30}}
+    )
     results = runner.run_batch(["example_catalog"], trigger="schedule")
     assert [(r.dataset, r.status) for r in results] == [
-        ("example_catalog", RunStatus.PUBLISHED), ("derived_summary", RunStatus.PUBLISHED)]
+        ("example_catalog", RunStatus.PUBLISHED),
+        ("derived_summary", RunStatus.PUBLISHED),
+    ]
     assert _runs(services)[-1]["trigger"] == "dependency"
 
     # Unchanged content publishes nothing, so the dependant is left alone.
@@ -194,14 +203,22 @@ def test_transient_failures_retry_with_backoff_and_others_do_not(
         result = runner.run_one("example_catalog", trigger="schedule", attempt=attempt)
         assert result.status is RunStatus.FAILED and result.retryable
     # Two retries, after 30 s then 60 s; the third attempt is the last.
-    assert asked == [("example_catalog", 2, 30.0, "schedule"), ("example_catalog", 3, 60.0, "schedule")]
+    assert asked == [
+        ("example_catalog", 2, 30.0, "schedule"),
+        ("example_catalog", 3, 60.0, "schedule"),
+    ]
     st = state.get(transient.engine, "example_catalog")
     assert st["consecutive_failures"] == 3 and st["failing_since"] is not None
 
     asked.clear()
-    crash = make_services(ExampleCatalog, options={"example_catalog": {"mode": "crash"}},
-                          DATABASE_URL=config["DATABASE_URL"].replace(".sqlite3", "-2.sqlite3"))
-    result = Runner(crash, cfg, lambda *a: asked.append(a)).run_one("example_catalog", trigger="api")
+    crash = make_services(
+        ExampleCatalog,
+        options={"example_catalog": {"mode": "crash"}},
+        DATABASE_URL=config["DATABASE_URL"].replace(".sqlite3", "-2.sqlite3"),
+    )
+    result = Runner(crash, cfg, lambda *a: asked.append(a)).run_one(
+        "example_catalog", trigger="api"
+    )
     assert result.status is RunStatus.FAILED and not result.retryable
     assert asked == []  # a broken origin file is not fixed by asking again
     assert state.get(crash.engine, "example_catalog")["failing_since"] is not None
@@ -243,7 +260,7 @@ def test_a_request_is_claimed_by_exactly_one_caller(make_services: Any) -> None:
 
 
 def test_overdue_once_a_scheduled_time_passes_its_grace_without_success(
-    config: dict[str, Any]
+    config: dict[str, Any],
 ) -> None:
     cfg = settings(config, jitter=60)  # grace 3600 s + jitter 60 s
     last = datetime(2026, 3, 2, 3, 30, tzinfo=SHANGHAI)  # after the 03:00 run

@@ -48,17 +48,19 @@ def scheduler_env(
 ) -> dict[str, str]:
     """OPENDATA_* variables for a scheduler process over the example sources in ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
-    env.update({
-        "OPENDATA_INSTANCE_PATH": str(tmp_path / "instance"),
-        "OPENDATA_DATASETS_PATH": str(tmp_path / "datasets"),
-        "OPENDATA_DATABASE_URL": database_url,
-        "OPENDATA_SOURCES_EXTRA": json.dumps(
-            ["example_sources:ExampleCatalog", "example_sources:DerivedSummary"]
-        ),
-        "OPENDATA_SOURCES_ENABLED": json.dumps(["example_catalog", "derived_summary"]),
-        "OPENDATA_SOURCES": json.dumps(dict(sources)),
-        "PYTHONPATH": os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]),
-    })
+    env.update(
+        {
+            "OPENDATA_INSTANCE_PATH": str(tmp_path / "instance"),
+            "OPENDATA_DATASETS_PATH": str(tmp_path / "datasets"),
+            "OPENDATA_DATABASE_URL": database_url,
+            "OPENDATA_SOURCES_EXTRA": json.dumps(
+                ["example_sources:ExampleCatalog", "example_sources:DerivedSummary"]
+            ),
+            "OPENDATA_SOURCES_ENABLED": json.dumps(["example_catalog", "derived_summary"]),
+            "OPENDATA_SOURCES": json.dumps(dict(sources)),
+            "PYTHONPATH": os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]),
+        }
+    )
     for key, value in scheduler.items():
         env[f"OPENDATA_SCHEDULER__{key.upper()}"] = json.dumps(value)
     return env
@@ -84,8 +86,9 @@ def config_for(tmp_path: Path, database_url: str) -> dict[str, Any]:
 def scheduler_process(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``opendata scheduler``; stop it with SIGTERM (bounded) when the block ends."""
     with log.open("ab") as out:
-        proc = subprocess.Popen([str(OPENDATA), "scheduler"], env=dict(env), stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(OPENDATA), "scheduler"], env=dict(env), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         yield proc
     finally:

@@ -51,12 +51,15 @@ def alive(svc: Services, sources: int = 2) -> bool:
 def test_cron_job_refreshes_and_the_dependant_follows(
     tmp_path: Path, database_url: str, services: Services
 ) -> None:
-    env = scheduler_env(tmp_path, database_url,
-                        {**FAST, "schedules": {"example_catalog": "*/2 * * * * *"}}, {})
+    env = scheduler_env(
+        tmp_path, database_url, {**FAST, "schedules": {"example_catalog": "*/2 * * * * *"}}, {}
+    )
     app = make_app(config_for(tmp_path, database_url))
     with scheduler_process(env, tmp_path / "scheduler.log"):
-        wait_for(lambda: any(r["dataset"] == "derived_summary" for r in finished(services)),
-                 what="a scheduled refresh and its dependant")
+        wait_for(
+            lambda: any(r["dataset"] == "derived_summary" for r in finished(services)),
+            what="a scheduled refresh and its dependant",
+        )
         wait_for(lambda: alive(services), what="a heartbeat")
         health = app.test_client().get("/healthz").get_json()
         assert health["status"] == "ok" and health["checks"]["scheduler"]["status"] == "ok"
@@ -78,8 +81,9 @@ def test_a_run_missed_while_the_scheduler_was_down_runs_once_on_restart(
     tz = ZoneInfo("Asia/Shanghai")
     due = (datetime.now(tz) + timedelta(seconds=8)).replace(microsecond=0)
     daily = f"{due.second} {due.minute} {due.hour} * * *"  # once a day, 8 s from now
-    env = scheduler_env(tmp_path, database_url,
-                        {**FAST, "schedules": {**RARE, "example_catalog": daily}}, {})
+    env = scheduler_env(
+        tmp_path, database_url, {**FAST, "schedules": {**RARE, "example_catalog": daily}}, {}
+    )
     log = tmp_path / "scheduler.log"
     with scheduler_process(env, log):
         wait_for(lambda: alive(services), what="the first scheduler to store its jobs")
@@ -115,12 +119,16 @@ def test_api_requests_are_picked_up_in_dependency_order(
         wait_for(lambda: len(finished(services)) == 3, what="the single refresh")
         listing = client.get("/api/v1/sources").get_json()
     assert [(r["dataset"], r["trigger"]) for r in runs(services)] == [
-        ("example_catalog", "api"), ("derived_summary", "api"), ("example_catalog", "api")]
+        ("example_catalog", "api"),
+        ("derived_summary", "api"),
+        ("example_catalog", "api"),
+    ]
     assert runs(services)[-1]["status"] == "unchanged"  # nothing new: the dependant stays put
     by_name = {s["name"]: s for s in listing["sources"]}
     catalog = by_name["example_catalog"]
     assert catalog["state"] == "enabled" and catalog["next_run"].startswith(
-        f"{datetime.now(ZoneInfo('Asia/Shanghai')).year + 1}-01-01")
+        f"{datetime.now(ZoneInfo('Asia/Shanghai')).year + 1}-01-01"
+    )
     assert catalog["last_run"]["status"] == "unchanged" and catalog["last_success"]
     assert catalog["consecutive_failures"] == 0 and catalog["overdue"] is False
     assert by_name["derived_summary"]["depends_on"] == ["example_catalog"]
@@ -133,9 +141,15 @@ def test_transient_failures_retry_then_the_webhook_hears_of_it(
 ) -> None:
     with Webhook() as hook:
         env = scheduler_env(
-            tmp_path, database_url,
-            {**FAST, "schedules": RARE, "retries": 2, "retry_backoff": 0.2,
-             "webhook_url": hook.url},
+            tmp_path,
+            database_url,
+            {
+                **FAST,
+                "schedules": RARE,
+                "retries": 2,
+                "retry_backoff": 0.2,
+                "webhook_url": hook.url,
+            },
             {"example_catalog": {"mode": "transient"}},
         )
         with scheduler_process(env, tmp_path / "scheduler.log"):
@@ -147,8 +161,11 @@ def test_transient_failures_retry_then_the_webhook_hears_of_it(
         stored = list(conn.execute(text(f"SELECT id FROM {JOBS_TABLE}")).scalars())
     assert sorted(stored) == ["refresh:derived_summary", "refresh:example_catalog"]  # no retry left
     attempts = [(r["attempt"], r["status"], r["error_kind"]) for r in runs(services)]
-    assert attempts == [(1, "failed", "transient"), (2, "failed", "transient"),
-                        (3, "failed", "transient")]
+    assert attempts == [
+        (1, "failed", "transient"),
+        (2, "failed", "transient"),
+        (3, "failed", "transient"),
+    ]
     assert hook.events() == ["failing"]
     assert hook.received[0]["source"] == "example_catalog" and hook.received[0]["attempt"] == 3
     st = state.get(services.engine, "example_catalog")

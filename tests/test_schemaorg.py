@@ -42,7 +42,9 @@ def test_schema_org_dataset(services: Services) -> None:
     assert urls[f"{api}/resources/channels.json"] == "application/json"
     assert urls[f"{api}/download.zip"] == "application/zip"
     assert all(d["@type"] == "DataDownload" for d in doc["distribution"])
-    csv_item = next(d for d in doc["distribution"] if d["contentUrl"] == f"{api}/resources/entries.csv")
+    csv_item = next(
+        d for d in doc["distribution"] if d["contentUrl"] == f"{api}/resources/entries.csv"
+    )
     path = services.version_dir("example_catalog", current["id"]) / "entries.csv"
     assert csv_item["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 

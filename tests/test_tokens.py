@@ -63,9 +63,14 @@ def test_cli_shows_a_token_once_and_revokes_it(tmp_path: Path, monkeypatch: Any)
     assert gone.exit_code != 0 and "no token named" in gone.output
 
 
-@pytest.mark.parametrize("path", ["/api/v1/datasets/example_catalog/refresh",
-                                  "/api/v1/datasets/no_such_dataset/refresh",
-                                  "/api/v1/refresh"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/datasets/example_catalog/refresh",
+        "/api/v1/datasets/no_such_dataset/refresh",
+        "/api/v1/refresh",
+    ],
+)
 @pytest.mark.parametrize("header", [None, "Bearer od_wrong", "Basic b3BzOnNlY3JldA==", "Bearer "])
 def test_without_a_valid_token_the_answer_is_401_whatever_the_dataset(
     app: Any, services: Services, path: str, header: str | None

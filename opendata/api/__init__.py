@@ -74,9 +74,12 @@ def _handle_unexpected(exc: Exception) -> Response:
     if not _ours():
         raise exc
     log.exception("unexpected error serving %s", request.path)
-    return envelope(500, "internal_error",
-                    "the server failed to answer this request; it has been logged",
-                    {"path": request.path})
+    return envelope(
+        500,
+        "internal_error",
+        "the server failed to answer this request; it has been logged",
+        {"path": request.path},
+    )
 
 
 def _after(response: Response) -> Response:
@@ -88,7 +91,8 @@ def _after(response: Response) -> Response:
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = (
-                "If-None-Match, If-Modified-Since, Accept-Encoding, Range")
+                "If-None-Match, If-Modified-Since, Accept-Encoding, Range"
+            )
             response.headers["Access-Control-Max-Age"] = "86400"
     if request.method in ("GET", "HEAD") and response.mimetype == "application/json":
         return finish_json(response)
@@ -106,12 +110,18 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
-    app.config.setdefault("OPENAPI_SWAGGER_UI_URL",
-                          "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/")
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": "Validated, versioned open data of a government body's "
-                                "information disclosure (政府信息公开). See docs/api.md."},
-    })
+    app.config.setdefault(
+        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    )
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "Validated, versioned open data of a government body's "
+                "information disclosure (政府信息公开). See docs/api.md."
+            },
+        },
+    )
     api = OpendataApi(app)
     for module in (datasets, rows, downloads, versions, runs, admin):
         api.register_blueprint(module.blp)

@@ -83,8 +83,10 @@ def require_token(services: Services) -> str:
     """The calling token's name; 401 for a missing or unknown token."""
     presented = bearer(request.headers.get("Authorization"))
     if presented is None:
-        _unauthorized("this endpoint needs an API token: send 'Authorization: Bearer <token>' "
-                      "(an operator creates one with `opendata token create NAME`)")
+        _unauthorized(
+            "this endpoint needs an API token: send 'Authorization: Bearer <token>' "
+            "(an operator creates one with `opendata token create NAME`)"
+        )
     name = verify_token(services.engine, presented)
     if name is None:
         _unauthorized("the API token is not valid (revoked or mistyped)")
@@ -120,8 +122,12 @@ def refresh_dataset(name: str) -> dict[str, Any]:
     services = _services()
     who = require_token(services)  # before any lookup: no probing without a token
     if name not in services.registry.sources:
-        raise ApiError(404, "not_found", f"no enabled source named {name!r}; "
-                       "GET /api/v1/sources lists them", dataset=name)
+        raise ApiError(
+            404,
+            "not_found",
+            f"no enabled source named {name!r}; GET /api/v1/sources lists them",
+            dataset=name,
+        )
     return _queued(refresh_queue.enqueue(services.engine, name, who))
 
 

@@ -55,6 +55,10 @@ def reject_extra(allowed: set[str]) -> None:
     """400 for query parameters an endpoint does not take (a typo should not pass silently)."""
     for key in request.args:
         if key not in allowed:
-            raise ApiError(400, "unknown_parameter",
-                           f"unknown query parameter {key!r}; this endpoint takes: "
-                           + (", ".join(sorted(allowed)) or "none"), parameter=key)
+            raise ApiError(
+                400,
+                "unknown_parameter",
+                f"unknown query parameter {key!r}; this endpoint takes: "
+                + (", ".join(sorted(allowed)) or "none"),
+                parameter=key,
+            )

@@ -40,8 +40,11 @@ def _respond(body: Any, status: int = 200) -> Response:
     callback = request.args.get("callback")
     if callback and request.method == "GET" and _CALLBACK.match(callback):
         # JSONP: CKAN answers 200 whatever the envelope says, so that the script runs.
-        return Response(callback.encode() + b"(" + payload + b");", 200,
-                        content_type="application/javascript;charset=utf-8")
+        return Response(
+            callback.encode() + b"(" + payload + b");",
+            200,
+            content_type="application/javascript;charset=utf-8",
+        )
     return Response(payload, status, content_type=JSON_TYPE)
 
 
@@ -75,8 +78,9 @@ def _request_data() -> dict[str, Any]:
     else:
         data = _flatten(request.args)
     if not isinstance(data, dict):
-        raise BadRequest(f"JSON Error: Request data JSON decoded to {data!r} but it needs to be "
-                         "a dictionary.")
+        raise BadRequest(
+            f"JSON Error: Request data JSON decoded to {data!r} but it needs to be a dictionary."
+        )
     for key in _TRANSPORT_KEYS:
         data.pop(key, None)
     return data
@@ -109,8 +113,7 @@ def action_view(logic_function: str) -> Response:
     try:
         result = func(ctx, data)
     except CkanError as exc:
-        return _respond({"help": help_url, "success": False, "error": exc.error_body()},
-                        exc.status)
+        return _respond({"help": help_url, "success": False, "error": exc.error_body()}, exc.status)
     except Exception:  # a bug still answers in CKAN's envelope, and is logged
         log.exception("CKAN action %s failed", logic_function)
         body = {"__type": "Internal Server Error", "message": "Internal Server Error"}
@@ -136,8 +139,7 @@ def _cors(response: Response) -> Response:
 
 
 bp.add_url_rule("/api/action/<logic_function>", "action", action_view, methods=["GET", "POST"])
-bp.add_url_rule("/api/3/action/<logic_function>", "action_v3", action_view,
-                methods=["GET", "POST"])
+bp.add_url_rule("/api/3/action/<logic_function>", "action_v3", action_view, methods=["GET", "POST"])
 
 
 def init_app(app: Flask) -> None:

@@ -58,9 +58,20 @@ def _query() -> Any:
     d, v = db.datasets, db.versions
     return (
         select(
-            d.c.name, d.c.title, d.c.description, d.c.publisher, d.c.license, d.c.keywords,
-            d.c.source, d.c.schedule, d.c.created, v.c.id.label("version"),
-            v.c.created.label("modified"), v.c.descriptor, v.c.rows, v.c.bytes,
+            d.c.name,
+            d.c.title,
+            d.c.description,
+            d.c.publisher,
+            d.c.license,
+            d.c.keywords,
+            d.c.source,
+            d.c.schedule,
+            d.c.created,
+            v.c.id.label("version"),
+            v.c.created.label("modified"),
+            v.c.descriptor,
+            v.c.rows,
+            v.c.bytes,
         )
         .join(v, and_(v.c.dataset == d.c.name, v.c.id == d.c.current_version))
         .order_by(d.c.name)

@@ -28,14 +28,39 @@ from opendata.pipeline.build import serialise
 from opendata.store import query as rq
 
 KNOWN = frozenset(
-    {"resource_id", "id", "filters", "q", "full_text", "plain", "language", "distinct", "limit",
-     "offset", "fields", "sort", "include_total", "total_estimation_threshold",
-     "records_format", "include_next_page"}
+    {
+        "resource_id",
+        "id",
+        "filters",
+        "q",
+        "full_text",
+        "plain",
+        "language",
+        "distinct",
+        "limit",
+        "offset",
+        "fields",
+        "sort",
+        "include_total",
+        "total_estimation_threshold",
+        "records_format",
+        "include_next_page",
+    }
 )
 #: Request keys echoed back only when the caller sent them (CKAN's schema has no default).
 #: ``fields`` is not among them: in the result it is always the field descriptions.
-ECHOED = ("offset", "filters", "sort", "q", "include_next_page", "distinct", "plain",
-          "language", "full_text", "total_estimation_threshold")
+ECHOED = (
+    "offset",
+    "filters",
+    "sort",
+    "q",
+    "include_next_page",
+    "distinct",
+    "plain",
+    "language",
+    "full_text",
+    "total_estimation_threshold",
+)
 FORMATS = ("objects", "lists", "csv", "tsv")
 EXACT_COUNT = 2**62  # "no bound": CKAN's totals are exact unless an estimate was asked for
 
@@ -114,22 +139,26 @@ def datastore_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]
 
 def _records(rows: list[dict[str, Any]], names: list[str], records_format: str) -> Any:
     if records_format == "objects":
-        return rows if len(names) == len(rows[0] if rows else names) else [
-            {n: row[n] for n in names} for row in rows
-        ]
+        return (
+            rows
+            if len(names) == len(rows[0] if rows else names)
+            else [{n: row[n] for n in names} for row in rows]
+        )
     if records_format == "lists":
         return [[row[n] for n in names] for row in rows]
     # csv / tsv: one string, no header (the fields say the columns), cells as published.
     out = io.StringIO()
-    writer = csv.writer(out, delimiter="," if records_format == "csv" else "\t",
-                        lineterminator="\n")
+    writer = csv.writer(
+        out, delimiter="," if records_format == "csv" else "\t", lineterminator="\n"
+    )
     for row in rows:
         writer.writerow([serialise(row[n]) for n in names])
     return out.getvalue()
 
 
-def _links(ctx: ActionContext, data: dict[str, Any], rid: str, limit: int, offset: int
-           ) -> dict[str, str]:
+def _links(
+    ctx: ActionContext, data: dict[str, Any], rid: str, limit: int, offset: int
+) -> dict[str, str]:
     """Relative links as CKAN up to 2.11 built them from the request URL, moving ``offset``."""
     args = {k: v for k, v in ctx.query_args.items() if k != "offset"} or {"resource_id": rid}
     start = f"{ctx.request_path}?{urlencode(args, doseq=True)}"

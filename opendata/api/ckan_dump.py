@@ -68,8 +68,9 @@ def dump(resource_id: str) -> Response:
     return response
 
 
-def _rows(services: Services, target: Target, parsed: Request, offset: int, limit: int | None
-          ) -> Iterator[dict[str, Any]]:
+def _rows(
+    services: Services, target: Target, parsed: Request, offset: int, limit: int | None
+) -> Iterator[dict[str, Any]]:
     rows: Iterator[dict[str, Any]] = rq.stream(services.engine, target.table, parsed.query)
     if parsed.id_after is not None:
         after = parsed.id_after

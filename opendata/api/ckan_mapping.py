@@ -80,10 +80,18 @@ def license_fields(license_name: str) -> dict[str, Any]:
     lic = LICENSES.get(license_name)
     if lic is None:
         # An unknown licence is reported as such rather than guessed: CKAN's "notspecified".
-        return {"license_id": "notspecified", "license_title": "License not specified",
-                "license_url": None, "isopen": False}
-    return {"license_id": lic["ckan_id"], "license_title": lic["title"],
-            "license_url": lic["path"], "isopen": lic["isopen"]}
+        return {
+            "license_id": "notspecified",
+            "license_title": "License not specified",
+            "license_url": None,
+            "isopen": False,
+        }
+    return {
+        "license_id": lic["ckan_id"],
+        "license_title": lic["title"],
+        "license_url": lic["path"],
+        "isopen": lic["isopen"],
+    }
 
 
 def organization_dict(

@@ -25,8 +25,20 @@ _CONNECTIVES = {"AND", "&&"}
 
 #: Fields a clause may name, and what they match: exact values or a text search.
 EXACT_FIELDS = frozenset(
-    {"name", "id", "tags", "organization", "res_format", "license_id", "groups", "capacity",
-     "state", "dataset_type", "type", "owner_org"}
+    {
+        "name",
+        "id",
+        "tags",
+        "organization",
+        "res_format",
+        "license_id",
+        "groups",
+        "capacity",
+        "state",
+        "dataset_type",
+        "type",
+        "owner_org",
+    }
 )
 TEXT_FIELDS = frozenset({"title", "notes", "text", "res_name", "res_description"})
 
@@ -83,7 +95,7 @@ def parse(text: str | None, param: str) -> Query:
             break
         match = _CLAUSE.match(text, pos)
         if match is None or match.end() == pos:
-            raise SearchQueryError(f"Could not parse {param} near {text[pos:pos + 30]!r}")
+            raise SearchQueryError(f"Could not parse {param} near {text[pos : pos + 30]!r}")
         pos = match.end()
         name, value, sign = match["field"], match["value"], match["sign"]
         if name is None and value in _CONNECTIVES:
@@ -122,8 +134,15 @@ def search_doc(package: Mapping[str, Any]) -> dict[str, Any]:
     resources = package["resources"]
     tags = [t["name"] for t in package["tags"]]
     org = package["organization"]
-    parts = [package["name"], package["title"], package["notes"] or "", *tags, org["title"],
-             *(r["name"] for r in resources), *(r["description"] for r in resources)]
+    parts = [
+        package["name"],
+        package["title"],
+        package["notes"] or "",
+        *tags,
+        org["title"],
+        *(r["name"] for r in resources),
+        *(r["description"] for r in resources),
+    ]
     return {
         "id": package["id"],
         "name": package["name"],

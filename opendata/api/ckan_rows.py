@@ -22,8 +22,16 @@ from opendata.store import query as rq
 ROWS_MAX = 32000  # ckan.datastore.search.rows_max
 ROWS_DEFAULT = 100
 
-_CKAN_TYPES = {"integer": "int8", "number": "numeric", "boolean": "bool", "date": "date",
-               "datetime": "timestamp", "time": "time", "object": "json", "array": "json"}
+_CKAN_TYPES = {
+    "integer": "int8",
+    "number": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "object": "json",
+    "array": "json",
+}
 _RANGE_OPS = ("gt", "gte", "lt", "lte")
 
 
@@ -83,8 +91,11 @@ def _filter_triples(filters: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
         elif isinstance(value, dict):
             unknown = sorted(set(value) - set(_RANGE_OPS))
             if unknown or not value:
-                raise invalid("filters", f'field "{name}": operators must be among '
-                                         f"{', '.join(_RANGE_OPS)}, not {unknown or 'none'}")
+                raise invalid(
+                    "filters",
+                    f'field "{name}": operators must be among '
+                    f"{', '.join(_RANGE_OPS)}, not {unknown or 'none'}",
+                )
             triples.extend((name, op, value[op]) for op in _RANGE_OPS if op in value)
         else:
             triples.append((name, "eq", value))
@@ -141,8 +152,16 @@ def build_query(data: Mapping[str, Any], *, limit: int, offset: int) -> Request:
     sort, desc = _sort(p.text(data, "sort"))
     if id_after is not None and (sort is not None or desc):
         raise invalid("filters", "an _id filter pages by _id and needs sort _id (the default)")
-    query = rq.RowQuery(filters=tuple(triples), q=q_text, sort=sort, sort_desc=desc,
-                        fields=wanted, limit=limit, offset=offset, include_id=include_id)
+    query = rq.RowQuery(
+        filters=tuple(triples),
+        q=q_text,
+        sort=sort,
+        sort_desc=desc,
+        fields=wanted,
+        limit=limit,
+        offset=offset,
+        include_id=include_id,
+    )
     return Request(query, id_after)
 
 
@@ -174,13 +193,8 @@ def _with_after(query: rq.RowQuery, row_id: int) -> rq.RowQuery:
 
 
 def _after_id_token(row_id: int) -> str:
-    """The engine's keyset token for "after row ``row_id``, ordered by _id ascending".
-
-    The engine has no public constructor for it (nor filters on ``_id``); this is the one place
-    that reaches inside, and asks :mod:`opendata.store.query` to expose one.
-    """
-    order = rq._Order(sort=None, desc=False, nulls_first=False)
-    return rq._encode(order, None, row_id)
+    """The engine's keyset token for "after row ``row_id``, ordered by _id ascending"."""
+    return rq.after_id_token(row_id)
 
 
 def _validation(exc: rq.QueryError) -> ValidationError:

@@ -23,10 +23,34 @@ FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
 #: Every key package_search accepts (CKAN's ``default_package_search_schema`` plus the Solr
 #: pass-through whitelist); Solr tuning keys are accepted and have no effect here.
 KNOWN = frozenset(
-    {"q", "fq", "fq_list", "rows", "start", "sort", "facet", "facet.field", "facet.limit",
-     "facet.mincount", "include_private", "include_drafts", "include_deleted", "fl",
-     "use_default_schema", "qf", "bf", "boost", "tie", "defType", "mm", "wt", "df", "extras",
-     "q.op", "hl"}
+    {
+        "q",
+        "fq",
+        "fq_list",
+        "rows",
+        "start",
+        "sort",
+        "facet",
+        "facet.field",
+        "facet.limit",
+        "facet.mincount",
+        "include_private",
+        "include_drafts",
+        "include_deleted",
+        "fl",
+        "use_default_schema",
+        "qf",
+        "bf",
+        "boost",
+        "tie",
+        "defType",
+        "mm",
+        "wt",
+        "df",
+        "extras",
+        "q.op",
+        "hl",
+    }
 )
 
 _SORT_KEYS: dict[str, Callable[[dict[str, Any], float], Any]] = {
@@ -65,7 +89,10 @@ def parse_sort(sort: str) -> list[tuple[str, bool]]:
 
 
 def _facets(
-    docs: list[dict[str, Any]], fields: list[str], limit: int, mincount: int,
+    docs: list[dict[str, Any]],
+    fields: list[str],
+    limit: int,
+    mincount: int,
     org_titles: Mapping[str, str],
 ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     facets: dict[str, dict[str, int]] = {}
@@ -80,14 +107,14 @@ def _facets(
             value = doc[name]
             counts.update(value if isinstance(value, list) else [value])
         # Solr's order: most frequent first, then by value; facet.limit < 0 means no limit.
-        ranked = sorted(((v, c) for v, c in counts.items() if c >= mincount),
-                        key=lambda vc: (-vc[1], vc[0]))
+        ranked = sorted(
+            ((v, c) for v, c in counts.items() if c >= mincount), key=lambda vc: (-vc[1], vc[0])
+        )
         if limit >= 0:
             ranked = ranked[:limit]
         facets[name] = dict(ranked)
         # CKAN sorts the items by display_name, descending, after the plugins had their turn.
-        labelled = sorted(((_display(name, v, org_titles), v, c) for v, c in ranked),
-                          reverse=True)
+        labelled = sorted(((_display(name, v, org_titles), v, c) for v, c in ranked), reverse=True)
         items = [{"name": v, "display_name": label, "count": c} for label, v, c in labelled]
         search_facets[name] = {"title": name, "items": items}
     return facets, search_facets
@@ -142,14 +169,22 @@ def package_search(packages: list[dict[str, Any]], data: Mapping[str, Any]) -> d
     if want_facets and facet_fields:
         org_titles = {pkg["organization"]["name"]: pkg["organization"]["title"] for pkg in packages}
         facets, search_facets = _facets(
-            [h[1] for h in hits], facet_fields, _int_param(data, "facet.limit", 50),
-            _int_param(data, "facet.mincount", 1), org_titles,
+            [h[1] for h in hits],
+            facet_fields,
+            _int_param(data, "facet.limit", 50),
+            _int_param(data, "facet.mincount", 1),
+            org_titles,
         )
     page = [h[0] for h in hits[start : start + rows]]
     if fl:
         page = [{k: pkg.get(k) for k in fl} for pkg in page]
-    return {"count": len(hits), "facets": facets, "results": page, "sort": sort,
-            "search_facets": search_facets}
+    return {
+        "count": len(hits),
+        "facets": facets,
+        "results": page,
+        "sort": sort,
+        "search_facets": search_facets,
+    }
 
 
 def _score(query: Query, doc: dict[str, Any]) -> float:

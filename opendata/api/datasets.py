@@ -16,8 +16,9 @@ from opendata.api.search import make_entry, search
 from opendata.api.snapshot import Snapshot, dataset_row, read, version_info
 from opendata.store import datastore
 
-blp = ApiBlueprint("datasets", __name__, url_prefix="/api/v1",
-                   description="Catalogue search and dataset metadata")
+blp = ApiBlueprint(
+    "datasets", __name__, url_prefix="/api/v1", description="Catalogue search and dataset metadata"
+)
 
 SUCCESS = ("published", "unchanged")
 
@@ -40,8 +41,10 @@ def summary(row: dict[str, Any], descriptor: dict[str, Any] | None) -> dict[str,
         "current_version": row["current_version"],
         "created": row["created"],
         "modified": row["modified"],
-        "resources": [{"name": r["name"], "title": r.get("title", ""), "rows": r.get("rows")}
-                      for r in resources],
+        "resources": [
+            {"name": r["name"], "title": r.get("title", ""), "rows": r.get("rows")}
+            for r in resources
+        ],
         "url": dataset_url(row["name"]),
     }
 
@@ -67,15 +70,27 @@ def list_datasets(**args: Any) -> Response:
         descriptor = current["descriptor"] if current else None
         entries.append(make_entry(summary(row, descriptor), descriptor))
     filters = {f: args.get(f) for f in ("publisher", "source", "keyword", "license")}
-    result = search(entries, q=args.get("q"), filters=filters, sort=args.get("sort"),
-                    offset=args["offset"], limit=args["size"])
+    result = search(
+        entries,
+        q=args.get("q"),
+        filters=filters,
+        sort=args.get("sort"),
+        offset=args["offset"],
+        limit=args["size"],
+    )
     next_url = None
     if args["offset"] + args["size"] < result.total:
         query = {k: v for k, v in request.args.items() if k != "_offset"}
         query["_offset"] = str(args["offset"] + args["size"])
         next_url = absolute("/api/v1/datasets?" + urlencode(query))
-    body = {"total": result.total, "offset": args["offset"], "size": args["size"],
-            "items": result.items, "facets": result.facets, "next_url": next_url}
+    body = {
+        "total": result.total,
+        "offset": args["offset"],
+        "size": args["size"],
+        "items": result.items,
+        "facets": result.facets,
+        "next_url": next_url,
+    }
     response = json_response(body)
     response.headers["Cache-Control"] = CACHE_CURRENT
     return response
@@ -142,23 +157,29 @@ def get_dataset(name: str) -> Response:
     snapshot = Snapshot(svc, row, current, pinned=False) if current else None
     body["version"] = snapshot.id if snapshot else None
     body["datapackage"] = current["descriptor"] if current else None
-    body["resources"] = ([resource_info(snapshot, r) for r in snapshot.descriptor["resources"]]
-                         if snapshot else [])
+    body["resources"] = (
+        [resource_info(snapshot, r) for r in snapshot.descriptor["resources"]] if snapshot else []
+    )
     body["versions"] = [version_info(svc, name, v) for v in svc.catalog.versions(name)]
     last_run = svc.catalog.last_run(name)
-    body["last_run"] = ({**last_run, "url": f"/api/v1/runs/{last_run['id']}"} if last_run
-                        else None)
+    body["last_run"] = {**last_run, "url": f"/api/v1/runs/{last_run['id']}"} if last_run else None
     success = svc.catalog.last_run(name, status=SUCCESS)
     sched = current_app.config.get("SCHEDULER", {})
     body["freshness"] = freshness(
-        row["schedule"], success.get("finished") if success else None, datetime.now(UTC),
+        row["schedule"],
+        success.get("finished") if success else None,
+        datetime.now(UTC),
         timezone=sched.get("timezone", "Asia/Shanghai"),
         grace_seconds=float(sched.get("misfire_grace_time", 3600)),
     )
     base = dataset_url(name)
-    body["links"] = {"self": base, "datapackage": f"{base}/datapackage.json",
-                     "download_zip": f"{base}/download.zip", "versions": f"{base}/versions",
-                     "runs": f"/api/v1/runs?dataset={name}"}
+    body["links"] = {
+        "self": base,
+        "datapackage": f"{base}/datapackage.json",
+        "download_zip": f"{base}/download.zip",
+        "versions": f"{base}/versions",
+        "runs": f"/api/v1/runs?dataset={name}",
+    }
     response = json_response(body)
     response.headers["Cache-Control"] = CACHE_CURRENT
     if snapshot:
@@ -187,7 +208,8 @@ def get_resource(name: str, res: str, version: str | None = None) -> Response:
     """A resource: its data dictionary (name, Chinese title, type, constraints…) and links."""
 
     def work(snapshot: Snapshot) -> Response:
-        return with_version(json_response(resource_info(snapshot, snapshot.resource(res))),
-                            snapshot)
+        return with_version(
+            json_response(resource_info(snapshot, snapshot.resource(res))), snapshot
+        )
 
     return read(services(), name, version, work)

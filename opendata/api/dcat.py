@@ -65,8 +65,11 @@ def parse_since(text: str) -> datetime:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise invalid("modified_since", f"{text!r} is not an ISO 8601 date or datetime "
-                                        "(e.g. 2024-05-01 or 2024-05-01T08:00:00+08:00)") from None
+        raise invalid(
+            "modified_since",
+            f"{text!r} is not an ISO 8601 date or datetime "
+            "(e.g. 2024-05-01 or 2024-05-01T08:00:00+08:00)",
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -91,10 +94,13 @@ def _links(base: str, ext: str, page: int, last: int, total: int, size: int) -> 
         return f"{base}/catalog.{ext}?{urlencode({**extra, 'page': number})}"
 
     return PageLinks(
-        this=url(page), first=url(1), last=url(last),
+        this=url(page),
+        first=url(1),
+        last=url(last),
         next=url(page + 1) if page < last else None,
         previous=url(page - 1) if page > 1 else None,
-        total=total, per_page=size,
+        total=total,
+        per_page=size,
     )
 
 
@@ -125,8 +131,7 @@ def dataset_view(name: str, ext: str) -> Response:
             body = schema_org_dataset(_services(), name, base)
         except DatasetNotFound:
             raise NotFound("Dataset not found") from None
-        return Response(orjson.dumps(body), 200,
-                        content_type="application/ld+json; charset=utf-8")
+        return Response(orjson.dumps(body), 200, content_type="application/ld+json; charset=utf-8")
     pub = published_dataset(_services(), name)
     if pub is None:
         raise NotFound("Dataset not found")
@@ -144,12 +149,21 @@ def _register() -> None:
     # One explicit rule per extension rather than a catch-all /dataset/<file>, which would shadow
     # the portal's own /dataset/... pages; names never contain a dot, so rules cannot overlap.
     for ext in SERIALIZATIONS:
-        bp.add_url_rule(f"/catalog.{ext}", f"catalog_{ext}", _guarded(catalog_view),
-                        defaults={"ext": ext})
-        bp.add_url_rule(f"/dataset/<name>.{ext}", f"dataset_{ext}", _guarded(dataset_view),
-                        defaults={"ext": ext})
-    bp.add_url_rule("/dataset/<name>.schema.jsonld", "dataset_schema_org", _guarded(dataset_view),
-                    defaults={"ext": "schema.jsonld"})
+        bp.add_url_rule(
+            f"/catalog.{ext}", f"catalog_{ext}", _guarded(catalog_view), defaults={"ext": ext}
+        )
+        bp.add_url_rule(
+            f"/dataset/<name>.{ext}",
+            f"dataset_{ext}",
+            _guarded(dataset_view),
+            defaults={"ext": ext},
+        )
+    bp.add_url_rule(
+        "/dataset/<name>.schema.jsonld",
+        "dataset_schema_org",
+        _guarded(dataset_view),
+        defaults={"ext": "schema.jsonld"},
+    )
 
 
 _register()

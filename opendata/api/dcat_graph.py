@@ -32,8 +32,14 @@ LANG = "zh"
 
 #: JSON-LD output uses these prefixes, so that a reader sees ``dcat:Dataset`` not a full IRI.
 CONTEXT = {
-    "dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "hydra": str(HYDRA),
-    "spdx": str(SPDX), "vcard": str(VCARD), "owl": str(OWL), "xsd": str(XSD),
+    "dcat": str(DCAT),
+    "dct": str(DCTERMS),
+    "foaf": str(FOAF),
+    "hydra": str(HYDRA),
+    "spdx": str(SPDX),
+    "vcard": str(VCARD),
+    "owl": str(OWL),
+    "xsd": str(XSD),
 }
 
 
@@ -53,8 +59,14 @@ DOWNLOADS = (
     Download("csv", "csv", "", "CSV", "text/csv", "CSV"),
     Download("csv-excel", "csv", "?bom=1", "CSV，Excel 适用", "text/csv", "CSV"),
     Download("json", "json", "", "JSON", "application/json", "JSON"),
-    Download("xlsx", "xlsx", "", "XLSX",
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+    Download(
+        "xlsx",
+        "xlsx",
+        "",
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "XLSX",
+    ),
 )
 ZIP_MEDIA_TYPE = "application/zip"
 
@@ -102,8 +114,14 @@ def _license(graph: Graph, pub: Published) -> URIRef | None:
 
 
 def _distribution(
-    graph: Graph, uri: URIRef, url: str, title: str, media_type: str, file_type: str,
-    license_uri: URIRef | None, modified: datetime,
+    graph: Graph,
+    uri: URIRef,
+    url: str,
+    title: str,
+    media_type: str,
+    file_type: str,
+    license_uri: URIRef | None,
+    modified: datetime,
 ) -> URIRef:
     graph.add((uri, RDF.type, DCAT.Distribution))
     graph.add((uri, DCTERMS.title, Literal(title, lang=LANG)))
@@ -158,19 +176,35 @@ def add_dataset(graph: Graph, pub: Published, base: str, config: Mapping[str, An
         for kind in DOWNLOADS:
             url = download_url(base, pub.name, name, kind.ext) + kind.query
             dist = _distribution(
-                graph, URIRef(f"{uri}/distribution/{name}/{kind.key}"), url,
-                f"{title}（{kind.label}）", kind.media_type, kind.file_type, license_uri,
+                graph,
+                URIRef(f"{uri}/distribution/{name}/{kind.key}"),
+                url,
+                f"{title}（{kind.label}）",
+                kind.media_type,
+                kind.file_type,
+                license_uri,
                 pub.modified,
             )
             graph.add((uri, DCAT.distribution, dist))
             if kind.key == "csv":  # the published file itself: its size and hash are known
                 if resource.get("bytes") is not None:
-                    graph.add((dist, DCAT.byteSize,
-                               Literal(int(resource["bytes"]), datatype=XSD.nonNegativeInteger)))
+                    graph.add(
+                        (
+                            dist,
+                            DCAT.byteSize,
+                            Literal(int(resource["bytes"]), datatype=XSD.nonNegativeInteger),
+                        )
+                    )
                 _checksum(graph, dist, resource)
     zipped = _distribution(
-        graph, URIRef(f"{uri}/distribution/package/zip"), package_zip_url(base, pub.name),
-        f"{pub.title}（数据包 ZIP）", ZIP_MEDIA_TYPE, "ZIP", license_uri, pub.modified,
+        graph,
+        URIRef(f"{uri}/distribution/package/zip"),
+        package_zip_url(base, pub.name),
+        f"{pub.title}（数据包 ZIP）",
+        ZIP_MEDIA_TYPE,
+        "ZIP",
+        license_uri,
+        pub.modified,
     )
     graph.add((uri, DCAT.distribution, zipped))
     return uri
@@ -197,13 +231,15 @@ def catalog_graph(
     catalog = URIRef(f"{base}/catalog")
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add((catalog, DCTERMS.title, Literal(str(config.get("SITE_TITLE", "")), lang=LANG)))
-    graph.add((catalog, DCTERMS.description,
-               Literal(str(config.get("SITE_DESCRIPTION", "")), lang=LANG)))
+    graph.add(
+        (catalog, DCTERMS.description, Literal(str(config.get("SITE_DESCRIPTION", "")), lang=LANG))
+    )
     graph.add((catalog, FOAF.homepage, URIRef(base + "/")))
     graph.add((catalog, DCTERMS.language, LANGUAGE_ZH))
     site_publisher = str(config.get("PUBLISHER") or config.get("SITE_TITLE", ""))
-    graph.add((catalog, DCTERMS.publisher,
-               add_agent(graph, URIRef(f"{base}/#publisher"), site_publisher)))
+    graph.add(
+        (catalog, DCTERMS.publisher, add_agent(graph, URIRef(f"{base}/#publisher"), site_publisher))
+    )
     latest: datetime | None = None
     for pub in datasets:
         graph.add((catalog, DCAT.dataset, add_dataset(graph, pub, base, config)))

@@ -35,8 +35,12 @@ from opendata.api.rows import parse_filters, row_query
 from opendata.api.snapshot import Snapshot, read
 from opendata.store import query as rq
 
-blp = ApiBlueprint("downloads", __name__, url_prefix="/api/v1",
-                   description="Downloads of whole resources, filtered exports, the package")
+blp = ApiBlueprint(
+    "downloads",
+    __name__,
+    url_prefix="/api/v1",
+    description="Downloads of whole resources, filtered exports, the package",
+)
 
 EXPORT_RESERVED = {"q", "_sort", "_sort_desc", "fields", "version", "bom"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -59,8 +63,13 @@ def _headers(response: Response, snapshot: Snapshot, names: tuple[str, str]) -> 
 
 
 def _filtered(args: dict[str, Any]) -> bool:
-    return bool(parse_filters(EXPORT_RESERVED) or args.get("q") or args.get("sort")
-                or args.get("sort_desc") or args.get("fields_"))
+    return bool(
+        parse_filters(EXPORT_RESERVED)
+        or args.get("q")
+        or args.get("sort")
+        or args.get("sort_desc")
+        or args.get("fields_")
+    )
 
 
 def _derived(snapshot: Snapshot, filename: str, build: Any) -> Path:
@@ -92,16 +101,23 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
         try:
             path = _derived(snapshot, f"{res}.xlsx", exports.xlsx_file(source, schema, res))
         except exports.TooManyRows as exc:
-            raise ApiError(422, "too_many_rows", f"{exc}; download the CSV instead",
-                           resource=res) from None
-    response = send_file(path, mimetype=exports.MIMETYPES[fmt], conditional=True, etag=etag,
-                         last_modified=snapshot.created)
+            raise ApiError(
+                422, "too_many_rows", f"{exc}; download the CSV instead", resource=res
+            ) from None
+    response = send_file(
+        path,
+        mimetype=exports.MIMETYPES[fmt],
+        conditional=True,
+        etag=etag,
+        last_modified=snapshot.created,
+    )
     if gz:
         response.headers["Content-Encoding"] = "gzip"
     if fmt in ("csv", "json"):
         response.vary.add("Accept-Encoding")
-    names = _filenames(snapshot, res, f"{snapshot.descriptor.get('title', '')}-"
-                       f"{resource.get('title') or res}", fmt)
+    names = _filenames(
+        snapshot, res, f"{snapshot.descriptor.get('title', '')}-{resource.get('title') or res}", fmt
+    )
     return _headers(response, snapshot, names)
 
 
@@ -116,8 +132,9 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
     except rq.QueryError as exc:
         raise ApiError.from_query(exc) from None
     gz = fmt in ("csv", "json") and accepts_gzip()
-    etag = strong_etag(snapshot.version["hash"], res, fmt, request.query_string.decode(),
-                       "gz" if gz else "")
+    etag = strong_etag(
+        snapshot.version["hash"], res, fmt, request.query_string.decode(), "gz" if gz else ""
+    )
     if unchanged(etag, snapshot.created):
         return with_version(not_modified(etag, snapshot.created, ""), snapshot)
     rows = rq.stream(engine, table, query)
@@ -134,11 +151,13 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
             exports.write_xlsx(spooled, res, [by_name[n] for n in names], every)
         except exports.TooManyRows as exc:
             spooled.close()
-            raise ApiError(422, "too_many_rows", f"{exc}; narrow the filters or use CSV",
-                           resource=res) from None
+            raise ApiError(
+                422, "too_many_rows", f"{exc}; narrow the filters or use CSV", resource=res
+            ) from None
         spooled.seek(0)
-        response = send_file(spooled, mimetype=exports.MIMETYPES["xlsx"], etag=etag,
-                             last_modified=snapshot.created)
+        response = send_file(
+            spooled, mimetype=exports.MIMETYPES["xlsx"], etag=etag, last_modified=snapshot.created
+        )
         return _headers(response, snapshot, filenames)
     if fmt == "csv":
         chunks = exports.csv_chunks(every, names, bool(args.get("bom")))
@@ -154,8 +173,9 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
 
 def _download(name: str, res: str, fmt: str, args: dict[str, Any]) -> Response:
     if args.get("bom") and fmt != "csv":
-        raise ApiError(400, "invalid_parameter", "bom applies to CSV downloads only",
-                       parameter="bom")
+        raise ApiError(
+            400, "invalid_parameter", "bom applies to CSV downloads only", parameter="bom"
+        )
 
     def work(snapshot: Snapshot) -> Response:
         if _filtered(args):
@@ -167,8 +187,7 @@ def _download(name: str, res: str, fmt: str, args: dict[str, Any]) -> Response:
 
 @blp.route("/datasets/<name>/resources/<res>.csv")
 @blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
-@blp.response(200, description="CSV (UTF-8; with ?bom=1 a BOM for Excel)",
-              content_type="text/csv")
+@blp.response(200, description="CSV (UTF-8; with ?bom=1 a BOM for Excel)", content_type="text/csv")
 @blp.errors(400, 404)
 def get_csv(name: str, res: str, **args: Any) -> Response:
     """The resource as CSV; ``?bom=1`` for Excel; filters stream the matching rows."""
@@ -186,8 +205,11 @@ def get_json(name: str, res: str, **args: Any) -> Response:
 
 @blp.route("/datasets/<name>/resources/<res>.xlsx")
 @blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
-@blp.response(200, description="an Excel workbook (Chinese field titles as header)",
-              content_type=exports.MIMETYPES["xlsx"])
+@blp.response(
+    200,
+    description="an Excel workbook (Chinese field titles as header)",
+    content_type=exports.MIMETYPES["xlsx"],
+)
 @blp.errors(400, 404, 422)
 def get_xlsx(name: str, res: str, **args: Any) -> Response:
     """The resource as XLSX (built once per version); filters export the matching rows."""
@@ -205,19 +227,29 @@ def get_zip(name: str, version: str | None = None) -> Response:
         etag = strong_etag(snapshot.version["hash"], "package.zip")
         if unchanged(etag, snapshot.created):
             return with_version(not_modified(etag, snapshot.created, ""), snapshot)
-        files = ["datapackage.json",
-                 *[r["path"] for r in snapshot.descriptor.get("resources", [])],
-                 "validation-report.json"]
+        files = [
+            "datapackage.json",
+            *[r["path"] for r in snapshot.descriptor.get("resources", [])],
+            "validation-report.json",
+        ]
         path = _derived(snapshot, "package.zip", exports.zip_file(snapshot.directory, files))
-        response = send_file(path, mimetype="application/zip", conditional=True, etag=etag,
-                             last_modified=snapshot.created)
+        response = send_file(
+            path,
+            mimetype="application/zip",
+            conditional=True,
+            etag=etag,
+            last_modified=snapshot.created,
+        )
         title = _UNSAFE.sub("_", snapshot.descriptor.get("title") or snapshot.name)
         names = (f"{snapshot.name}-{snapshot.id}.zip", f"{title}-{snapshot.id}.zip")
         return _headers(response, snapshot, names)
 
     reject_query = set(request.args) - {"version"}
     if reject_query:
-        raise ApiError(400, "unknown_parameter",
-                       f"unknown query parameter {sorted(reject_query)[0]!r}; "
-                       "download.zip takes: version", parameter=sorted(reject_query)[0])
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter {sorted(reject_query)[0]!r}; download.zip takes: version",
+            parameter=sorted(reject_query)[0],
+        )
     return read(services(), name, version, work)

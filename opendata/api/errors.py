@@ -19,6 +19,8 @@ from opendata.store.query import QueryError
 
 CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
@@ -50,11 +52,15 @@ class ApiError(Exception):
         return cls(400, exc.code, exc.message, **exc.details)
 
 
-def envelope(status: int, code: str, message: str, details: Mapping[str, Any] | None = None,
-             headers: Mapping[str, str] | None = None) -> Response:
+def envelope(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     body = {"error": {"code": code, "message": message, "details": dict(details or {})}}
-    response = Response(orjson.dumps(body, default=str), status=status,
-                        mimetype="application/json")
+    response = Response(orjson.dumps(body, default=str), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     response.headers["Cache-Control"] = "no-store"
@@ -94,6 +100,8 @@ def from_http_exception(exc: HTTPException, path: str) -> Response:
         details["parameters"] = {name: text for name, text in problems}
         message = "; ".join(f"invalid parameter {name!r}: {text}" for name, text in problems)
         code = "invalid_parameter"
+    elif "message" in data:  # flask_smorest.abort(status, message=...): the caller's words
+        message = str(data["message"])
     elif status == 404:
         message = f"no such API path: {path}; see /api/v1/docs for the routes"
         details["path"] = path
@@ -102,6 +110,7 @@ def from_http_exception(exc: HTTPException, path: str) -> Response:
         message = f"method not allowed on {path}; allowed: {', '.join(allowed)}"
         details["allowed"] = allowed
     headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
+    headers.update(data.get("headers") or {})  # e.g. WWW-Authenticate from abort(401, ...)
     return envelope(status, code, message, details, headers)
 
 

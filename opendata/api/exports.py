@@ -126,8 +126,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def csv_chunks(rows: Iterable[Mapping[str, Any]], names: Sequence[str], bom: bool
-               ) -> Iterator[bytes]:
+def csv_chunks(
+    rows: Iterable[Mapping[str, Any]], names: Sequence[str], bom: bool
+) -> Iterator[bytes]:
     """CSV as the published files write it (UTF-8, ``,``, ``\\n``), in ~64 KB chunks."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -154,8 +155,12 @@ def json_file(csv_path: Path, schema: Mapping[str, Any]) -> Callable[[Path], Non
     return build
 
 
-def write_xlsx(out: IO[bytes] | Path, sheet: str, fields: Sequence[Mapping[str, Any]],
-               rows: Iterable[Mapping[str, Any]]) -> None:
+def write_xlsx(
+    out: IO[bytes] | Path,
+    sheet: str,
+    fields: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
+) -> None:
     """A write-only workbook (constant memory): Chinese field titles as the header row."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet[:31])

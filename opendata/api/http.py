@@ -32,8 +32,11 @@ _GZIP_TYPES = ("application/json", "text/csv", "text/plain", "application/ld+jso
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS), status=status,
-                    mimetype="application/json")
+    return Response(
+        orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 def strong_etag(*parts: str) -> str:

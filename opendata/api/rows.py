@@ -21,8 +21,9 @@ from opendata.api.http import json_response
 from opendata.api.snapshot import Snapshot, read
 from opendata.store import query as rq
 
-blp = ApiBlueprint("rows", __name__, url_prefix="/api/v1",
-                   description="Row queries over the datastore")
+blp = ApiBlueprint(
+    "rows", __name__, url_prefix="/api/v1", description="Row queries over the datastore"
+)
 
 RESERVED = {"q", "_sort", "_sort_desc", "_size", "_next", "fields", "version"}
 
@@ -34,9 +35,13 @@ def parse_filters(reserved: set[str]) -> list[tuple[str, str, Any]]:
         if key in reserved:
             continue
         if key.startswith("_"):
-            raise ApiError(400, "unknown_parameter",
-                           f"unknown query parameter {key!r}; reserved parameters are: "
-                           + ", ".join(sorted(reserved)), parameter=key)
+            raise ApiError(
+                400,
+                "unknown_parameter",
+                f"unknown query parameter {key!r}; reserved parameters are: "
+                + ", ".join(sorted(reserved)),
+                parameter=key,
+            )
         field, sep, op = key.rpartition("__")
         if not sep or op not in rq.OPS:
             field, op = key, "eq"
@@ -44,18 +49,22 @@ def parse_filters(reserved: set[str]) -> list[tuple[str, str, Any]]:
     return filters
 
 
-def row_query(args: dict[str, Any], *, limit: int, reserved: set[str],
-              include_id: bool = True) -> rq.RowQuery:
+def row_query(
+    args: dict[str, Any], *, limit: int, reserved: set[str], include_id: bool = True
+) -> rq.RowQuery:
     if args.get("sort") and args.get("sort_desc"):
-        raise ApiError(400, "invalid_parameter", "give either _sort or _sort_desc, not both",
-                       parameter="_sort_desc")
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            "give either _sort or _sort_desc, not both",
+            parameter="_sort_desc",
+        )
     fields_arg = args.get("fields_")
     fields = None
     if fields_arg is not None:
         fields = [f.strip() for f in fields_arg.split(",") if f.strip()]
         if not fields:
-            raise ApiError(400, "invalid_parameter", "fields names no field",
-                           parameter="fields")
+            raise ApiError(400, "invalid_parameter", "fields names no field", parameter="fields")
     return rq.RowQuery(
         filters=parse_filters(reserved),
         q=args.get("q"),
@@ -92,8 +101,9 @@ def get_rows(name: str, res: str, **args: Any) -> Response:
             raise ApiError.from_query(exc) from None
         next_url = None
         if page.next:
-            params = [(k, v) for k, v in request.args.items(multi=True)
-                      if k not in ("_next", "version")]
+            params = [
+                (k, v) for k, v in request.args.items(multi=True) if k not in ("_next", "version")
+            ]
             # Pin the next page to this version: a traversal never mixes two versions.
             params += [("version", snapshot.id), ("_next", page.next)]
             next_url = absolute(request.path + "?" + urlencode(params))

@@ -13,8 +13,9 @@ from opendata.api.errors import ApiError
 from opendata.api.http import CACHE_NONE, json_response
 from opendata.api.snapshot import check_name
 
-blp = ApiBlueprint("runs", __name__, url_prefix="/api/v1",
-                   description="Refresh history with validation reports")
+blp = ApiBlueprint(
+    "runs", __name__, url_prefix="/api/v1", description="Refresh history with validation reports"
+)
 
 _MAX_ID = 2**31 - 1
 
@@ -34,8 +35,9 @@ def list_runs(**args: Any) -> Response:
     if dataset is not None:
         check_name(dataset, "dataset")
     size = args["size"]
-    rows = services().catalog.runs(dataset=dataset, status=args.get("status"), limit=size + 1,
-                                   before_id=args.get("next"))
+    rows = services().catalog.runs(
+        dataset=dataset, status=args.get("status"), limit=size + 1, before_id=args.get("next")
+    )
     following = rows[size - 1]["id"] if len(rows) > size else None
     next_url = None
     if following is not None:
@@ -61,6 +63,7 @@ def get_run(run_id: int) -> Response:
         raise ApiError(404, "unknown_run", f"no run with id {run_id}", run=run_id)
     response = json_response(_run(row))
     # A finished run never changes; a running one will.
-    response.headers["Cache-Control"] = CACHE_NONE if row["status"] == "running" else (
-        "public, max-age=31536000, immutable")
+    response.headers["Cache-Control"] = (
+        CACHE_NONE if row["status"] == "running" else ("public, max-age=31536000, immutable")
+    )
     return response

@@ -51,12 +51,14 @@ def schema_org_dataset(services: Services, name: str, base_url: str) -> dict[str
                 if resource.get("bytes") is not None:
                     item["contentSize"] = f"{int(resource['bytes'])} B"
             distribution.append(item)
-    distribution.append({
-        "@type": "DataDownload",
-        "name": f"{pub.title}（数据包 ZIP）",
-        "contentUrl": package_zip_url(base, pub.name),
-        "encodingFormat": ZIP_MEDIA_TYPE,
-    })
+    distribution.append(
+        {
+            "@type": "DataDownload",
+            "name": f"{pub.title}（数据包 ZIP）",
+            "contentUrl": package_zip_url(base, pub.name),
+            "encodingFormat": ZIP_MEDIA_TYPE,
+        }
+    )
     dataset: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",

@@ -20,72 +20,118 @@ def _str(description: str) -> fields.String:
 
 
 class VersionArgs(ma.Schema):
-    version = fields.String(validate=_version, metadata={
-        "description": "read this kept version instead of the current one"})
+    version = fields.String(
+        validate=_version,
+        metadata={"description": "read this kept version instead of the current one"},
+    )
 
 
 class DatasetSearchArgs(ma.Schema):
-    q = _str("words to find (Chinese words of two characters or more, or Latin words) in "
-             "titles, descriptions, keywords, resource and field titles; all must match")
+    q = _str(
+        "words to find (Chinese words of two characters or more, or Latin words) in "
+        "titles, descriptions, keywords, resource and field titles; all must match"
+    )
     publisher = _str("only datasets of this publisher (facet value)")
     source = _str("only datasets of this source (facet value)")
     keyword = _str("only datasets with this keyword (facet value)")
     license = _str("only datasets under this licence id (facet value)")
-    sort = fields.String(validate=validate.OneOf(["relevance", "name", "modified"]), metadata={
-        "description": "order: relevance (default with q), name (default), modified"})
-    size = fields.Integer(data_key="_size", load_default=20, validate=validate.Range(1, 100),
-                          metadata={"description": "page size, 1–100"})
-    offset = fields.Integer(data_key="_offset", load_default=0,
-                            validate=validate.Range(0, 100_000),
-                            metadata={"description": "items to skip"})
+    sort = fields.String(
+        validate=validate.OneOf(["relevance", "name", "modified"]),
+        metadata={"description": "order: relevance (default with q), name (default), modified"},
+    )
+    size = fields.Integer(
+        data_key="_size",
+        load_default=20,
+        validate=validate.Range(1, 100),
+        metadata={"description": "page size, 1–100"},
+    )
+    offset = fields.Integer(
+        data_key="_offset",
+        load_default=0,
+        validate=validate.Range(0, 100_000),
+        metadata={"description": "items to skip"},
+    )
 
 
 class _QueryArgs(VersionArgs):
     q = _str("full-text search (Chinese-aware) over the searchable fields")
-    sort = fields.String(data_key="_sort", validate=_text,
-                         metadata={"description": "sort ascending by this field"})
-    sort_desc = fields.String(data_key="_sort_desc", validate=_text,
-                              metadata={"description": "sort descending by this field"})
-    fields_ = fields.String(data_key="fields", validate=_text, metadata={
-        "description": "comma-separated fields to return (default: all)"})
+    sort = fields.String(
+        data_key="_sort", validate=_text, metadata={"description": "sort ascending by this field"}
+    )
+    sort_desc = fields.String(
+        data_key="_sort_desc",
+        validate=_text,
+        metadata={"description": "sort descending by this field"},
+    )
+    fields_ = fields.String(
+        data_key="fields",
+        validate=_text,
+        metadata={"description": "comma-separated fields to return (default: all)"},
+    )
 
 
 class RowsArgs(_QueryArgs):
     """Also ``<field>=v`` and ``<field>__gt|gte|lt|lte|in|contains|isnull=v`` filters."""
 
-    size = fields.Integer(data_key="_size", validate=validate.Range(1, 1000),
-                          metadata={"description": "rows per page, 1–1000 (default 100)"})
-    next = fields.String(data_key="_next", validate=_text,
-                         metadata={"description": "opaque token of the next page"})
+    size = fields.Integer(
+        data_key="_size",
+        validate=validate.Range(1, 1000),
+        metadata={"description": "rows per page, 1–1000 (default 100)"},
+    )
+    next = fields.String(
+        data_key="_next", validate=_text, metadata={"description": "opaque token of the next page"}
+    )
 
 
 class ExportArgs(_QueryArgs):
     """Also the row filters; any filter, q, sort or fields makes a streamed export."""
 
-    bom = fields.Boolean(load_default=False, metadata={
-        "description": "CSV only: start with a UTF-8 BOM so that Excel shows Chinese intact"})
+    bom = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "CSV only: start with a UTF-8 BOM so that Excel shows Chinese intact"
+        },
+    )
 
 
 class ChangesArgs(ma.Schema):
-    since = fields.String(required=True, validate=_version,
-                          metadata={"description": "the older version to compare with"})
-    resource = fields.String(validate=_text, metadata={
-        "description": "resource to compare (required when the dataset has several)"})
-    size = fields.Integer(data_key="_size", load_default=100, validate=validate.Range(1, 1000),
-                          metadata={"description": "changes per page, 1–1000"})
-    next = fields.String(data_key="_next", validate=_text,
-                         metadata={"description": "opaque token of the next page"})
+    since = fields.String(
+        required=True,
+        validate=_version,
+        metadata={"description": "the older version to compare with"},
+    )
+    resource = fields.String(
+        validate=_text,
+        metadata={"description": "resource to compare (required when the dataset has several)"},
+    )
+    size = fields.Integer(
+        data_key="_size",
+        load_default=100,
+        validate=validate.Range(1, 1000),
+        metadata={"description": "changes per page, 1–1000"},
+    )
+    next = fields.String(
+        data_key="_next", validate=_text, metadata={"description": "opaque token of the next page"}
+    )
 
 
 class RunsArgs(ma.Schema):
     dataset = fields.String(validate=_text, metadata={"description": "only this dataset's runs"})
     status = fields.String(
         validate=validate.OneOf(["running", "published", "unchanged", "failed"]),
-        metadata={"description": "only runs with this status"})
-    size = fields.Integer(data_key="_size", load_default=50, validate=validate.Range(1, 200),
-                          metadata={"description": "runs per page, 1–200"})
-    next = fields.Integer(data_key="_next", validate=validate.Range(1, 2**31 - 1),
-                          metadata={"description": "token of the next page (from `next`)"})
+        metadata={"description": "only runs with this status"},
+    )
+    size = fields.Integer(
+        data_key="_size",
+        load_default=50,
+        validate=validate.Range(1, 200),
+        metadata={"description": "runs per page, 1–200"},
+    )
+    next = fields.Integer(
+        data_key="_next",
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "token of the next page (from `next`)"},
+    )
 
 
 # -- responses ---------------------------------------------------------------------------
@@ -118,8 +164,9 @@ class DatasetList(ma.Schema):
     offset = fields.Integer(required=True)
     size = fields.Integer(required=True)
     items = fields.List(fields.Nested(DatasetSummary), required=True)
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)),
-                         required=True)
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True
+    )
     next_url = fields.String(allow_none=True)
 
 
@@ -144,8 +191,7 @@ class Freshness(ma.Schema):
     next_expected = fields.DateTime(allow_none=True)
     expected_interval_seconds = fields.Integer(allow_none=True)
     overdue_seconds = fields.Integer()
-    status = fields.String(validate=validate.OneOf(["fresh", "overdue", "never",
-                                                    "unscheduled"]))
+    status = fields.String(validate=validate.OneOf(["fresh", "overdue", "never", "unscheduled"]))
 
 
 class Field(ma.Schema):

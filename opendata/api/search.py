@@ -39,8 +39,10 @@ def make_entry(item: dict[str, Any], descriptor: Mapping[str, Any] | None) -> En
         "title": [item.get("title") or "", (descriptor or {}).get("title") or ""],
         "keywords": [str(k) for k in item.get("keywords") or []],
         "description": [item.get("description") or "", item.get("publisher") or ""],
-        "resources": [f"{r.get('title', '')} {r.get('description', '')} {r.get('name', '')}"
-                      for r in resources],
+        "resources": [
+            f"{r.get('title', '')} {r.get('description', '')} {r.get('name', '')}"
+            for r in resources
+        ],
         "fields": [
             f"{f.get('title', '')} {f.get('description', '')} {f.get('name', '')}"
             for r in resources
@@ -61,8 +63,11 @@ def score(entry: Entry, phrases: Sequence[list[str]]) -> int:
     total = 0
     for phrase in phrases:
         best = max(
-            (_WEIGHTS[group] for group, lists in entry.texts.items()
-             if any(_contains(toks, phrase) for toks in lists)),
+            (
+                _WEIGHTS[group]
+                for group, lists in entry.texts.items()
+                if any(_contains(toks, phrase) for toks in lists)
+            ),
             default=0,
         )
         if best == 0:
@@ -94,21 +99,26 @@ def search(
         points = score(entry, phrases) if phrases else 0
         if phrases and points == 0:
             continue
-        if any(value and value not in entry.facet_values(facet)
-               for facet, value in (filters or {}).items()):
+        if any(
+            value and value not in entry.facet_values(facet)
+            for facet, value in (filters or {}).items()
+        ):
             continue
         ranked.append((points, entry))
     facets: dict[str, list[dict[str, Any]]] = {}
     for facet in FACETS:
         counts = Counter(v for _, e in ranked for v in e.facet_values(facet))
-        facets[facet] = [{"value": v, "count": c}
-                         for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        facets[facet] = [
+            {"value": v, "count": c}
+            for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
     order = sort or ("relevance" if phrases else "name")
     if order == "relevance":
         ranked.sort(key=lambda pe: (-pe[0], pe[1].item["name"]))
     elif order == "modified":
-        ranked.sort(key=lambda pe: (str(pe[1].item.get("modified") or ""), pe[1].item["name"]),
-                    reverse=True)
+        ranked.sort(
+            key=lambda pe: (str(pe[1].item.get("modified") or ""), pe[1].item["name"]), reverse=True
+        )
     else:
         ranked.sort(key=lambda pe: pe[1].item["name"])
     items = []

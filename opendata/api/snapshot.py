@@ -44,8 +44,13 @@ def check_name(value: str, what: str) -> str:
 
 def check_version(value: str, parameter: str = "version") -> str:
     if not VERSION.match(value):
-        raise ApiError(400, "invalid_version", f"{parameter} {value!r} is not a version id",
-                       parameter=parameter, version=value)
+        raise ApiError(
+            400,
+            "invalid_version",
+            f"{parameter} {value!r} is not a version id",
+            parameter=parameter,
+            version=value,
+        )
     return value
 
 
@@ -94,9 +99,13 @@ class Snapshot:
             if resource["name"] == res:
                 return dict(resource)
         names = [r["name"] for r in self.descriptor.get("resources", [])]
-        raise ApiError(404, "unknown_resource",
-                       f"dataset {self.name!r} has no resource {res!r}; resources: "
-                       + ", ".join(names), dataset=self.name, resource=res)
+        raise ApiError(
+            404,
+            "unknown_resource",
+            f"dataset {self.name!r} has no resource {res!r}; resources: " + ", ".join(names),
+            dataset=self.name,
+            resource=res,
+        )
 
     def table(self, res: str) -> TableRef:
         self.resource(res)
@@ -120,20 +129,35 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
         row = services.catalog.version(name, version)
         if row is None:
             kept = [v["id"] for v in services.catalog.versions(name)]
-            raise ApiError(404, "unknown_version",
-                           f"dataset {name!r} has no version {version!r} (kept: "
-                           + (", ".join(kept) or "none") + ")", dataset=name, version=version)
+            raise ApiError(
+                404,
+                "unknown_version",
+                f"dataset {name!r} has no version {version!r} (kept: "
+                + (", ".join(kept) or "none")
+                + ")",
+                dataset=name,
+                version=version,
+            )
         return Snapshot(services, dataset, row, pinned=True)
     row = services.catalog.current_version(name)
     if row is None:
-        raise ApiError(404, "not_published",
-                       f"dataset {name!r} has no published version yet; see its runs at "
-                       f"/api/v1/runs?dataset={name}", dataset=name)
+        raise ApiError(
+            404,
+            "not_published",
+            f"dataset {name!r} has no published version yet; see its runs at "
+            f"/api/v1/runs?dataset={name}",
+            dataset=name,
+        )
     return Snapshot(services, dataset, row, pinned=False)
 
 
-def read(services: Services, name: str, version: str | None,
-         work: Callable[[Snapshot], T], attempts: int = 3) -> T:
+def read(
+    services: Services,
+    name: str,
+    version: str | None,
+    work: Callable[[Snapshot], T],
+    attempts: int = 3,
+) -> T:
     """Run ``work`` on a snapshot; if its version vanished meanwhile, start over on the new one.
 
     A version the client pinned that vanished is a 404 naming it, not a silent switch.
@@ -144,11 +168,16 @@ def read(services: Services, name: str, version: str | None,
             return work(snapshot)
         except (VersionGone, TableGone, FileNotFoundError):
             if version is not None:
-                raise ApiError(404, "unknown_version",
-                               f"version {version!r} of dataset {name!r} is no longer kept",
-                               dataset=name, version=version) from None
-    raise ApiError(503, "unavailable",
-                   f"dataset {name!r} changed {attempts} times during this request; retry")
+                raise ApiError(
+                    404,
+                    "unknown_version",
+                    f"version {version!r} of dataset {name!r} is no longer kept",
+                    dataset=name,
+                    version=version,
+                ) from None
+    raise ApiError(
+        503, "unavailable", f"dataset {name!r} changed {attempts} times during this request; retry"
+    )
 
 
 def version_info(services: Services, name: str, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from opendata.api.snapshot import (
 from opendata.store import changes as ch
 from opendata.store import query as rq
 
-blp = ApiBlueprint("versions", __name__, url_prefix="/api/v1",
-                   description="Versions and changes between them")
+blp = ApiBlueprint(
+    "versions", __name__, url_prefix="/api/v1", description="Versions and changes between them"
+)
 
 
 @blp.route("/datasets/<name>/versions")
@@ -35,8 +36,11 @@ def list_versions(name: str) -> Response:
     reject_extra(set())
     svc = services()
     row = dataset_row(svc, name)
-    body = {"dataset": name, "current_version": row["current_version"],
-            "versions": [version_info(svc, name, v) for v in svc.catalog.versions(name)]}
+    body = {
+        "dataset": name,
+        "current_version": row["current_version"],
+        "versions": [version_info(svc, name, v) for v in svc.catalog.versions(name)],
+    }
     response = json_response(body)
     response.headers["Cache-Control"] = CACHE_CURRENT
     if row["current_version"]:
@@ -51,8 +55,10 @@ def get_version(name: str, v: str) -> Response:
     """One version: row counts, size, hash, the run that made it, its descriptor."""
     reject_extra(set())
     snapshot = resolve(services(), name, check_version(v, "version"))
-    body = {**version_info(snapshot.services, name, snapshot.version),
-            "descriptor": snapshot.descriptor}
+    body = {
+        **version_info(snapshot.services, name, snapshot.version),
+        "descriptor": snapshot.descriptor,
+    }
     return with_version(json_response(body), snapshot)
 
 
@@ -60,9 +66,13 @@ def _pick_resource(new: Snapshot, old: Snapshot, resource: str | None) -> str:
     names = [r["name"] for r in new.descriptor.get("resources", [])]
     if resource is None:
         if len(names) != 1:
-            raise ApiError(400, "missing_parameter",
-                           f"dataset {new.name!r} has several resources; name one with "
-                           f"resource= ({', '.join(names)})", parameter="resource")
+            raise ApiError(
+                400,
+                "missing_parameter",
+                f"dataset {new.name!r} has several resources; name one with "
+                f"resource= ({', '.join(names)})",
+                parameter="resource",
+            )
         resource = names[0]
     new.resource(resource)
     old.resource(resource)
@@ -84,23 +94,35 @@ def get_changes(name: str, v: str, **args: Any) -> Response:
     keys = [pk] if isinstance(pk, str) else list(pk)
     try:
         old_table, new_table = old.table(res), new.table(res)
-        page = ch.changes_page(svc.engine, old_table, new_table, keys, limit=args["size"],
-                               after=args.get("next"))
+        page = ch.changes_page(
+            svc.engine, old_table, new_table, keys, limit=args["size"], after=args.get("next")
+        )
     except rq.QueryError as exc:
         status = 400 if exc.code == "invalid_token" else 409
         raise ApiError(status, exc.code, exc.message, **exc.details) from None
     except (rq.TableGone, VersionGone):
-        raise ApiError(404, "unknown_version",
-                       f"version {args['since']!r} or {v!r} of {name!r} is no longer kept",
-                       dataset=name) from None
+        raise ApiError(
+            404,
+            "unknown_version",
+            f"version {args['since']!r} or {v!r} of {name!r} is no longer kept",
+            dataset=name,
+        ) from None
     next_url = None
     if page.next:
         params = [(k, val) for k, val in request.args.items(multi=True) if k != "_next"]
         params.append(("_next", page.next))
         next_url = absolute(request.path + "?" + urlencode(params))
-    body = {"dataset": name, "resource": res, "version": new.id, "since": old.id,
-            "fields_added": page.fields_added, "fields_removed": page.fields_removed,
-            "changes": page.changes, "next": page.next, "next_url": next_url}
+    body = {
+        "dataset": name,
+        "resource": res,
+        "version": new.id,
+        "since": old.id,
+        "fields_added": page.fields_added,
+        "fields_removed": page.fields_removed,
+        "changes": page.changes,
+        "next": page.next,
+        "next_url": next_url,
+    }
     response = with_version(json_response(body), new)
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'

@@ -51,17 +51,27 @@ def build(
     log.info(
         "scheduled %d source(s): kept %s, rescheduled %s, removed %s",
         len(report.kept) + len(report.rescheduled),
-        report.kept or "none", report.rescheduled or "none", report.removed or "none",
+        report.kept or "none",
+        report.rescheduled or "none",
+        report.removed or "none",
     )
     for name, err in sorted(services.registry.refused.items()):
         log.error("source %s refused, not scheduled: %s", name, err.reason)
     scheduler.add_job(
-        jobs.poll_requests, "interval", seconds=settings.poll_seconds, id="poll",
-        jobstore=jobs.MEMORY, misfire_grace_time=None,
+        jobs.poll_requests,
+        "interval",
+        seconds=settings.poll_seconds,
+        id="poll",
+        jobstore=jobs.MEMORY,
+        misfire_grace_time=None,
     )
     scheduler.add_job(
-        jobs.beat, "interval", seconds=settings.heartbeat_seconds, id="heartbeat",
-        jobstore=jobs.MEMORY, misfire_grace_time=None,
+        jobs.beat,
+        "interval",
+        seconds=settings.heartbeat_seconds,
+        id="heartbeat",
+        jobstore=jobs.MEMORY,
+        misfire_grace_time=None,
         next_run_time=runtime.started,  # beat at once, so /healthz sees us right away
     )
     return scheduler, runtime

@@ -41,9 +41,11 @@ def claim(engine: Engine, limit: int = 100) -> list[RefreshRequest]:
     """Take queued requests, oldest first; each one is claimed by exactly one caller."""
     t = db.refresh_requests
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(t).where(t.c.picked.is_(None)).order_by(t.c.id).limit(limit)
-        ).mappings().all()
+        rows = (
+            conn.execute(select(t).where(t.c.picked.is_(None)).order_by(t.c.id).limit(limit))
+            .mappings()
+            .all()
+        )
     claimed: list[RefreshRequest] = []
     for row in rows:
         with engine.begin() as conn:

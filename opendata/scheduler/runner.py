@@ -46,16 +46,19 @@ class Runner:
         if retry:
             assert self.schedule_retry is not None
             delay = self.settings.retry_delay(attempt)
-            log.warning("%s failed (%s), attempt %d; retrying in %.1f s",
-                        name, result.error_kind, attempt, delay)
+            log.warning(
+                "%s failed (%s), attempt %d; retrying in %.1f s",
+                name,
+                result.error_kind,
+                attempt,
+                delay,
+            )
             self.schedule_retry(name, attempt + 1, delay, trigger)
         if transition is not None:
             self._announce(transition.value, result, attempt)
         return result
 
-    def run_batch(
-        self, names: Iterable[str], *, trigger: str, attempt: int = 1
-    ) -> list[RunResult]:
+    def run_batch(self, names: Iterable[str], *, trigger: str, attempt: int = 1) -> list[RunResult]:
         """Refresh ``names`` in dependency order; a new version also refreshes its dependants.
 
         Dependants run after everything they depend on in this batch, once each, whatever

@@ -38,8 +38,12 @@ def get(engine: Engine, source: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(select(t).where(t.c.source == source)).mappings().first()
     if row is None:
-        return {"source": source, "consecutive_failures": 0, "failing_since": None,
-                "next_run": None}
+        return {
+            "source": source,
+            "consecutive_failures": 0,
+            "failing_since": None,
+            "next_run": None,
+        }
     return _fix(dict(row))
 
 

@@ -56,22 +56,24 @@ def source_status(services: Services, settings: SchedulerSettings) -> list[dict[
         st = states.get(name, {})
         last_success = success.get("finished") if success else None
         reference = last_success or (dataset["created"] if dataset else None)
-        out.append({
-            "name": name,
-            "state": "enabled",
-            "title": cls.title,
-            "distribution": loaded.distribution,
-            "schedule": schedule,
-            "timezone": str(settings.timezone),
-            "depends_on": list(cls.depends_on),
-            "next_run": st.get("next_run"),
-            "last_run": _run_summary(last),
-            "last_success": last_success,
-            "consecutive_failures": int(st.get("consecutive_failures") or 0),
-            "failing_since": st.get("failing_since"),
-            "overdue": overdue(schedule, settings, reference, now),
-            "reason": None,
-        })
+        out.append(
+            {
+                "name": name,
+                "state": "enabled",
+                "title": cls.title,
+                "distribution": loaded.distribution,
+                "schedule": schedule,
+                "timezone": str(settings.timezone),
+                "depends_on": list(cls.depends_on),
+                "next_run": st.get("next_run"),
+                "last_run": _run_summary(last),
+                "last_success": last_success,
+                "consecutive_failures": int(st.get("consecutive_failures") or 0),
+                "failing_since": st.get("failing_since"),
+                "overdue": overdue(schedule, settings, reference, now),
+                "reason": None,
+            }
+        )
     for name in sorted(registry.disabled):
         out.append(_inactive(name, "disabled", "not matched by SOURCES_ENABLED"))
     for name, err in sorted(registry.refused.items()):
@@ -88,8 +90,18 @@ def _run_summary(run: dict[str, Any]) -> dict[str, Any] | None:
 
 def _inactive(name: str, kind: str, reason: str) -> dict[str, Any]:
     return {
-        "name": name, "state": kind, "title": None, "distribution": None, "schedule": None,
-        "timezone": None, "depends_on": [], "next_run": None, "last_run": None,
-        "last_success": None, "consecutive_failures": 0, "failing_since": None,
-        "overdue": False, "reason": reason,
+        "name": name,
+        "state": kind,
+        "title": None,
+        "distribution": None,
+        "schedule": None,
+        "timezone": None,
+        "depends_on": [],
+        "next_run": None,
+        "last_run": None,
+        "last_success": None,
+        "consecutive_failures": 0,
+        "failing_since": None,
+        "overdue": False,
+        "reason": reason,
     }

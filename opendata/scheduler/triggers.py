@@ -87,8 +87,14 @@ def make_trigger(spec: str, timezone: tzinfo, jitter: int | None = None) -> Base
         )
     try:
         return CronTrigger(
-            second=second, minute=minute, hour=hour, day=day, month=month,
-            day_of_week=_crontab_days(dow), timezone=timezone, jitter=jitter,
+            second=second,
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_crontab_days(dow),
+            timezone=timezone,
+            jitter=jitter,
         )
     except ValueError as exc:
         raise ScheduleError(f"schedule {spec!r}: {exc}") from exc

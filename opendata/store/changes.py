@@ -50,14 +50,18 @@ def _untoken(token: str) -> tuple[str, int]:
         or not isinstance(data.get("i"), int)
         or not 0 <= data["i"] < 2**63
     ):
-        raise QueryError("_next token is not one this API issued; start again without it",
-                         code="invalid_token", parameter="_next")
+        raise QueryError(
+            "_next token is not one this API issued; start again without it",
+            code="invalid_token",
+            parameter="_next",
+        )
     return data["k"], data["i"]
 
 
 def _table(engine: Engine, ref: TableRef, alias: str) -> Any:
-    table: Table = datastore.build_table(ref.table_name, {"fields": ref.fields},
-                                         engine.dialect.name)
+    table: Table = datastore.build_table(
+        ref.table_name, {"fields": ref.fields}, engine.dialect.name
+    )
     return table.alias(alias)
 
 
@@ -72,14 +76,17 @@ def changes_page(
 ) -> ChangesPage:
     """The changes from ``old`` to ``new`` after the token ``after``, at most ``limit``."""
     if not primary_key:
-        raise QueryError("this resource declares no primaryKey, so rows cannot be matched "
-                         "between versions; download both versions instead",
-                         code="no_primary_key")
+        raise QueryError(
+            "this resource declares no primaryKey, so rows cannot be matched "
+            "between versions; download both versions instead",
+            code="no_primary_key",
+        )
     old_names, new_names = old.field_names, new.field_names
     missing = [k for k in primary_key if k not in old_names or k not in new_names]
     if missing:
-        raise QueryError(f"primary key field(s) {missing} are not in both versions",
-                         code="primary_key_changed")
+        raise QueryError(
+            f"primary key field(s) {missing} are not in both versions", code="primary_key_changed"
+        )
     o, n = _table(engine, old, "o"), _table(engine, new, "n")
     common = [f for f in new_names if f in old_names and f not in primary_key]
     on = and_(*[n.c[k] == o.c[k] for k in primary_key])
@@ -87,41 +94,50 @@ def changes_page(
     out: list[dict[str, Any]] = []
     try:
         with engine.connect() as conn:
-            for current in KINDS[KINDS.index(kind):]:
+            for current in KINDS[KINDS.index(kind) :]:
                 need = limit + 1 - len(out)
                 if need <= 0:
                     break
                 since = last if current == kind else 0
                 if current == "added":
-                    stmt = (select(*[n.c[f] for f in ["_id", *new_names]])
-                            .select_from(n.outerjoin(o, on))
-                            .where(o.c["_id"].is_(None), n.c["_id"] > since)
-                            .order_by(n.c["_id"]).limit(need))
+                    stmt = (
+                        select(*[n.c[f] for f in ["_id", *new_names]])
+                        .select_from(n.outerjoin(o, on))
+                        .where(o.c["_id"].is_(None), n.c["_id"] > since)
+                        .order_by(n.c["_id"])
+                        .limit(need)
+                    )
                     for r in conn.execute(stmt):
                         row = dict(zip(new_names, r[1:], strict=True))
                         out.append(_item("added", r[0], primary_key, row))
                 elif current == "removed":
-                    stmt = (select(*[o.c[f] for f in ["_id", *old_names]])
-                            .select_from(o.outerjoin(n, on))
-                            .where(n.c["_id"].is_(None), o.c["_id"] > since)
-                            .order_by(o.c["_id"]).limit(need))
+                    stmt = (
+                        select(*[o.c[f] for f in ["_id", *old_names]])
+                        .select_from(o.outerjoin(n, on))
+                        .where(n.c["_id"].is_(None), o.c["_id"] > since)
+                        .order_by(o.c["_id"])
+                        .limit(need)
+                    )
                     for r in conn.execute(stmt):
                         row = dict(zip(old_names, r[1:], strict=True))
                         out.append(_item("removed", r[0], primary_key, row))
                 elif common:
                     differs = or_(*[n.c[f].is_distinct_from(o.c[f]) for f in common])
-                    stmt = (select(n.c["_id"], *[n.c[f] for f in new_names],
-                                   *[o.c[f] for f in common])
-                            .select_from(n.join(o, on))
-                            .where(differs, n.c["_id"] > since)
-                            .order_by(n.c["_id"]).limit(need))
+                    stmt = (
+                        select(n.c["_id"], *[n.c[f] for f in new_names], *[o.c[f] for f in common])
+                        .select_from(n.join(o, on))
+                        .where(differs, n.c["_id"] > since)
+                        .order_by(n.c["_id"])
+                        .limit(need)
+                    )
                     for r in conn.execute(stmt):
                         row = dict(zip(new_names, r[1 : 1 + len(new_names)], strict=True))
-                        before = dict(zip(common, r[1 + len(new_names):], strict=True))
+                        before = dict(zip(common, r[1 + len(new_names) :], strict=True))
                         item = _item("changed", r[0], primary_key, row)
                         item["changed"] = {
                             f: {"old": before[f], "new": row[f]}
-                            for f in common if before[f] != row[f]
+                            for f in common
+                            if before[f] != row[f]
                         }
                         out.append(item)
     except DBAPIError as exc:
@@ -142,6 +158,7 @@ def changes_page(
     )
 
 
-def _item(op: str, row_id: int, primary_key: Sequence[str], row: Mapping[str, Any]
-          ) -> dict[str, Any]:
+def _item(
+    op: str, row_id: int, primary_key: Sequence[str], row: Mapping[str, Any]
+) -> dict[str, Any]:
     return {"op": op, "_id": row_id, "key": {k: row[k] for k in primary_key}, "row": dict(row)}

@@ -100,7 +100,8 @@ class TableRef:
             if f["name"] == name:
                 return f
         raise QueryError(
-            f"unknown field {name!r}" + (f" in parameter {parameter!r}" if parameter else "")
+            f"unknown field {name!r}"
+            + (f" in parameter {parameter!r}" if parameter else "")
             + f"; fields are: {', '.join(self.field_names)}",
             code="unknown_field",
             parameter=parameter,
@@ -196,8 +197,11 @@ def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) ->
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise bad(f"a {kind}")
     text_value = _check_text(str(value), f"value for field {name!r}", parameter or name)
-    parsers = {"date": date.fromisoformat, "datetime": datetime.fromisoformat,
-               "time": time.fromisoformat}
+    parsers = {
+        "date": date.fromisoformat,
+        "datetime": datetime.fromisoformat,
+        "time": time.fromisoformat,
+    }
     if kind in parsers:
         if kind == "date" and not _DATE.match(text_value):
             raise bad("a date (YYYY-MM-DD)")
@@ -215,11 +219,15 @@ def _table(engine: Engine, ref: TableRef) -> Table:
     return datastore.build_table(ref.table_name, {"fields": ref.fields}, engine.dialect.name)
 
 
-def _filter(col: Column[Any], spec: Mapping[str, Any], op: str, value: Any,
-            parameter: str) -> ColumnElement[bool]:
+def _filter(
+    col: Column[Any], spec: Mapping[str, Any], op: str, value: Any, parameter: str
+) -> ColumnElement[bool]:
     if op not in OPS:
-        raise QueryError(f"unknown operator {op!r} in parameter {parameter!r}; operators are: "
-                         + ", ".join(OPS), code="unknown_operator", parameter=parameter)
+        raise QueryError(
+            f"unknown operator {op!r} in parameter {parameter!r}; operators are: " + ", ".join(OPS),
+            code="unknown_operator",
+            parameter=parameter,
+        )
     if op == "isnull":
         flag = coerce({"name": spec["name"], "type": "boolean"}, value, parameter)
         return col.is_(None) if flag else col.is_not(None)
@@ -228,22 +236,29 @@ def _filter(col: Column[Any], spec: Mapping[str, Any], op: str, value: Any,
         if not isinstance(items, list | tuple) or not items or len(items) > MAX_IN_VALUES:
             raise QueryError(
                 f"parameter {parameter!r} needs 1 to {MAX_IN_VALUES} comma-separated values",
-                parameter=parameter, field=spec["name"],
+                parameter=parameter,
+                field=spec["name"],
             )
         return col.in_([coerce(spec, item, parameter) for item in items])
     if op == "contains":
         if spec.get("type", "string") not in _TEXT_TYPES:
             raise QueryError(
                 f"__contains applies to text fields; {spec['name']!r} is {spec.get('type')}",
-                parameter=parameter, field=spec["name"],
+                parameter=parameter,
+                field=spec["name"],
             )
         needle = _check_text(str(value), f"parameter {parameter!r}", parameter)
         return col.icontains(needle, autoescape=True)
     typed = coerce(spec, value, parameter)
     if typed is None:
         return col.is_(None)
-    compare = {"eq": col.__eq__, "gt": col.__gt__, "gte": col.__ge__,
-               "lt": col.__lt__, "lte": col.__le__}[op]
+    compare = {
+        "eq": col.__eq__,
+        "gt": col.__gt__,
+        "gte": col.__ge__,
+        "lt": col.__lt__,
+        "lte": col.__le__,
+    }[op]
     return compare(typed)
 
 
@@ -305,10 +320,19 @@ def _encode(order: _Order, value: Any, row_id: int) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
+def after_id_token(row_id: int) -> str:
+    """The keyset token for "the rows after ``row_id``, in ``_id`` order" (CKAN's
+    ``next_page: {"_id": {"gt": n}}``), for callers that page by row id themselves."""
+    return _encode(_Order(sort=None, desc=False, nulls_first=False), None, row_id)
+
+
 def _decode(token: str, order: _Order, ref: TableRef) -> tuple[Any, int]:
     def bad(why: str) -> QueryError:
-        return QueryError(f"_next token is not valid: {why}; start again from the first page",
-                          code="invalid_token", parameter="_next")
+        return QueryError(
+            f"_next token is not valid: {why}; start again from the first page",
+            code="invalid_token",
+            parameter="_next",
+        )
 
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -414,8 +438,9 @@ def page(
     return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
 
 
-def stream(engine: Engine, ref: TableRef, query: RowQuery, *, batch: int = 2000
-           ) -> Iterator[dict[str, Any]]:
+def stream(
+    engine: Engine, ref: TableRef, query: RowQuery, *, batch: int = 2000
+) -> Iterator[dict[str, Any]]:
     """Every row matching ``query`` (its limit, token and offset ignored), in its order.
 
     One statement on a server-side cursor: memory stays constant, and the statement's snapshot
