@@ -23,3 +23,15 @@ def test_every_api_route_is_in_docs_api_md(config: dict[str, Any]) -> None:
             missing.append(path)
     services_of(app).close()
     assert not missing, f"routes missing from docs/api.md: {missing}"
+
+
+def test_docs_page_works_offline(config: dict[str, Any]) -> None:
+    """Swagger UI's scripts and styles are served by us, not fetched from a CDN."""
+    app = create_app(config)
+    client = app.test_client()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert assets and all(a.startswith("/api/v1/docs/assets/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    services_of(app).close()

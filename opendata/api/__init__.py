@@ -14,7 +14,9 @@ import logging
 from typing import Any
 
 import orjson
-from flask import Flask, Response, request
+import swagger_ui_bundle
+from flask import Flask, Response, request, send_from_directory
+from flask.typing import ResponseReturnValue
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -99,6 +101,10 @@ def _after(response: Response) -> Response:
     return response
 
 
+def _swagger_ui_asset(filename: str) -> ResponseReturnValue:
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+
 def init_app(app: Flask) -> None:
     """Create the Api, register the /api/v1 blueprints and the envelope handlers."""
     from opendata.api import admin, datasets, downloads, rows, runs, versions
@@ -110,8 +116,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
-    app.config.setdefault(
-        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    # Swagger UI's assets come from the swagger-ui-bundle package and are served here: the docs
+    # page must work on an offline network, where a CDN is out of reach.
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", f"{PREFIX}/docs/assets/")
+    app.add_url_rule(
+        f"{PREFIX}/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset
     )
     app.config.setdefault(
         "API_SPEC_OPTIONS",
