@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 import swagger_ui_bundle
 from flask import Flask, Response, request, send_from_directory
-from flask.typing import ResponseReturnValue
 from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
