@@ -3,7 +3,9 @@
 Rows are buffered into chunks. A chunk whose rows all have the expected number of cells and none
 of which is blank is checked column by column with each field's fast ``column`` check; a column
 that fails it, and any chunk with irregular rows, is re-read cell by cell with the exact reader.
-Either way the errors are the same; only the time differs.
+Either way the errors are the same; only the time differs. The column path lives in
+:mod:`.columns`, the row path in :mod:`.rows`, the header check in :mod:`.labels`; this module
+keeps the state across chunks: buffering, row numbers, the error limit and the key checks.
 
 Memory grows only with what has to be remembered across rows: values of unique fields, primary
 keys, foreign-key values of referencing rows, referenced key sets — and at most ``error_limit``
@@ -17,7 +19,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from .columns import check_columns
+from .labels import expected_fields, label_errors
+from .messages import cell_text, where
 from .report import ValidationError
+from .rows import check_exact
 from .types import FieldSpec, SchemaProblem, compile_field
 
 CHUNK_SIZE = 2048
@@ -31,13 +37,6 @@ class ForeignKey:
     fields: tuple[str, ...]
     resource: str
     ref_fields: tuple[str, ...]
-
-
-def _cell_text(value: str | None) -> str:
-    # Cells can be long free text; quote at most 50 characters in a message.
-    if value is None:
-        return ""
-    return value if len(value) <= 50 else value[:47] + "…"
 
 
 class ResourceChecker:
@@ -188,12 +187,7 @@ class ResourceChecker:
         self.errors.append(ValidationError(type_, self.resource, message, row, field, note))
 
     def _where(self, row: int | None, field: str | None = None) -> str:
-        where = f'resource "{self.resource}"'
-        if row is not None:
-            where += f", row {row}"
-        if field is not None:
-            where += f', field "{field}"'
-        return where
+        return where(self.resource, row, field)
 
     def abort(self, type_: str, message: str, note: str = "") -> None:
         """The source could not be read to the end (e.g. bad bytes for its encoding).
@@ -219,61 +213,9 @@ class ResourceChecker:
             # frictionless treats an empty header row as "no header": no label errors, and the
             # data is read with every schema field (rows still start after that header row).
             return
-        for number, label in enumerate(labels[len(fields) :], start=len(fields) + 1):
-            self._add(
-                "extra-label",
-                f'{self._where(1)}: column {number} "{label}" is not in the schema. '
-                "Remove the column or add a field for it.",
-                row=None,
-                note=f'label "{label}" at position {number}',
-            )
-        for number, spec in enumerate(fields[len(labels) :], start=len(labels) + 1):
-            self._add(
-                "missing-label",
-                f"{self._where(1, spec.name)}: the header has no column for this field "
-                f"(expected at position {number}). Add the column or remove the field.",
-                field=spec.name,
-            )
-        for number, (spec, label) in enumerate(zip(fields, labels, strict=False), start=1):
-            if not label:
-                self._add(
-                    "blank-label",
-                    f"{self._where(1, spec.name)}: the header of column {number} is empty; "
-                    f'it should be "{spec.name}".',
-                    field=spec.name,
-                )
-                continue
-            seen = [i for i, prev in enumerate(labels[: number - 1], start=1) if prev == label]
-            if seen:
-                positions = ", ".join(map(str, seen))
-                self._add(
-                    "duplicate-label",
-                    f'{self._where(1, spec.name)}: column {number} "{label}" repeats the '
-                    f'header at position {positions}; it should be "{spec.name}".',
-                    field=spec.name,
-                    note=f'at position "{positions}"',
-                )
-                continue
-            if label != spec.name:
-                self._add(
-                    "incorrect-label",
-                    f'{self._where(1, spec.name)}: column {number} is headed "{label}" but the '
-                    f'schema names this field "{spec.name}". Rename the column or the field.',
-                    field=spec.name,
-                    note=f'label "{label}"',
-                )
-        # Data is read with the fields the labels pair with: the schema's fields by position,
-        # then an untyped field per extra label (named after it, deduplicated); schema fields
-        # beyond the labels are not read at all.
-        expected = list(fields[: len(labels)])
-        used = {s.name for s in expected}
-        for label in labels[len(fields) :]:
-            name, suffix = label, 2
-            while name in used:
-                name, suffix = f"{label}{suffix}", suffix + 1
-            used.add(name)
-            expected.append(compile_field({"name": name, "type": "any"}))
-        self._set_expected(expected)
+        for error in label_errors(self.resource, fields, labels):
+            self._add(error.type, error.message, field=error.field, note=error.note)
+        self._set_expected(expected_fields(fields, labels))
 
     # ---------------------------------------------------------------- rows
 
@@ -335,9 +277,9 @@ class ResourceChecker:
                 )
         found: list[tuple[int, int, ValidationError]] = []
         if regular:
-            values = self._check_columns(rows, nums, found)
+            values = check_columns(self.resource, self.expected, rows, nums, self._needed(), found)
         else:
-            values = self._check_exact(rows, nums, found)
+            values = check_exact(self.resource, self.expected, rows, nums, found)
         self._check_keys(values, nums, found)
         found.sort(key=lambda t: (t[0], t[1]))
         for _, _, error in found:
@@ -357,139 +299,6 @@ class ResourceChecker:
         for _, idx in self._key_getters():
             need.update(i for i in idx if i >= 0)
         return need
-
-    def _cell_error(
-        self, kind: str, note: str, row: int, fi: int, cell: str | None
-    ) -> tuple[int, int, ValidationError]:
-        spec = self.expected[fi]
-        if kind == "type-error":
-            message = (
-                f'{self._where(row, spec.name)}: "{_cell_text(cell)}" is not a valid '
-                f"{spec.type} ({note}). Correct the value, or the field's type in the schema."
-            )
-        else:
-            message = (
-                f'{self._where(row, spec.name)}: "{_cell_text(cell)}" breaks the schema\'s '
-                f"{note}. Correct the value, or the constraint in the schema."
-            )
-        return (row, fi, ValidationError(kind, self.resource, message, row, spec.name, note))
-
-    def _check_columns(
-        self,
-        rows: list[list[str]],
-        nums: Sequence[int],
-        found: list[tuple[int, int, ValidationError]],
-    ) -> list[list[Any] | None]:
-        need = self._needed()
-        columns = list(zip(*rows, strict=True))
-        values: list[list[Any] | None] = []
-        for fi, spec in enumerate(self.expected):
-            col = columns[fi]
-            want = fi in need
-            typed = self._column(spec, fi, col, nums, want, found)
-            values.append(typed if want else None)
-        return values
-
-    def _column(
-        self,
-        spec: FieldSpec,
-        fi: int,
-        col: Sequence[str],
-        nums: Sequence[int],
-        want: bool,
-        found: list[tuple[int, int, ValidationError]],
-    ) -> list[Any]:
-        """Fast check of a column; where it fails, halve the column until the bad cells are
-        pinned down, and read only those small pieces exactly (every fast check is a property of
-        single cells, so the halves can be checked independently)."""
-        typed = spec.column(col, want)
-        if typed is not None:
-            return typed
-        if len(col) > 64:
-            mid = len(col) // 2
-            left = self._column(spec, fi, col[:mid], nums[:mid], want, found)
-            right = self._column(spec, fi, col[mid:], nums[mid:], want, found)
-            return left + right
-        typed = []
-        read = spec.read
-        for row, cell in zip(nums, col, strict=True):
-            value, problems = read(cell)
-            for kind, note in problems:
-                found.append(self._cell_error(kind, note, row, fi, cell))
-            typed.append(value)
-        return typed
-
-    def _check_exact(
-        self,
-        rows: list[list[str]],
-        nums: Sequence[int],
-        found: list[tuple[int, int, ValidationError]],
-    ) -> list[list[Any] | None]:
-        """The line-for-line port of frictionless's ``Row`` processing, one row at a time."""
-        expected = self.expected
-        n = len(expected)
-        values: list[list[Any]] = [[] for _ in expected]
-        for cells, row in zip(rows, nums, strict=True):
-            row_found: list[tuple[int, int, ValidationError]] = []
-            blank = 0
-            for fi, spec in enumerate(expected):
-                cell = cells[fi] if fi < len(cells) else None
-                value, problems = spec.read(cell)
-                if value is None and not (problems and problems[0][0] == "type-error"):
-                    blank += 1
-                for kind, note in problems:
-                    row_found.append(self._cell_error(kind, note, row, fi, cell))
-                values[fi].append(value)
-            for number in range(n + 1, len(cells) + 1):
-                row_found.append(
-                    (
-                        row,
-                        n + number,
-                        ValidationError(
-                            "extra-cell",
-                            self.resource,
-                            f"{self._where(row)}: cell {number} "
-                            f'("{_cell_text(cells[number - 1])}") has no column in the header. '
-                            "Remove it or quote the value if it contains the delimiter.",
-                            row,
-                            None,
-                            f"position {number}",
-                        ),
-                    )
-                )
-            for fi in range(len(cells), n):
-                spec = expected[fi]
-                row_found.append(
-                    (
-                        row,
-                        fi,
-                        ValidationError(
-                            "missing-cell",
-                            self.resource,
-                            f"{self._where(row, spec.name)}: the row ends before this field "
-                            f"(it has {len(cells)} of {n} cells). Add the missing cell(s).",
-                            row,
-                            spec.name,
-                        ),
-                    )
-                )
-            if blank == n:
-                # frictionless replaces every other error of a blank row with this one (even
-                # when the row has extra non-empty cells beyond the header's columns).
-                row_found = [
-                    (
-                        row,
-                        -1,
-                        ValidationError(
-                            "blank-row",
-                            self.resource,
-                            f"{self._where(row)}: the row is empty. Remove it.",
-                            row,
-                        ),
-                    )
-                ]
-            found.extend(row_found)
-        return list(values)
 
     def _check_keys(
         self,
@@ -520,7 +329,7 @@ class ResourceChecker:
                             ValidationError(
                                 "unique-error",
                                 self.resource,
-                                f'{self._where(r, name)}: the value "{_cell_text(str(v))}" is '
+                                f'{self._where(r, name)}: the value "{cell_text(str(v))}" is '
                                 f"already in row {match}, but the field must be unique.",
                                 r,
                                 name,

@@ -15,25 +15,51 @@ Every field gets two entry points that must agree:
 
 from __future__ import annotations
 
-import base64
-import json
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
-Problem = tuple[str, str]  # (frictionless error type, note)
-CellReader = Callable[[str | None], tuple[Any, tuple[Problem, ...]]]
-ColumnCheck = Callable[[Sequence[str], bool], "list[Any] | None"]
-ValueReader = Callable[[Any], Any]
+from .columns import column_check
+from .fieldspec import CellReader, ColumnCheck, FieldSpec, Problem, SchemaProblem, ValueReader
+from .types_scalar import (
+    DEFAULT_FALSE_VALUES,
+    DEFAULT_TRUE_VALUES,
+    boolean_reader,
+    integer_reader,
+    number_reader,
+    string_reader,
+)
+from .types_structured import geopoint, geopoint_reader, json_reader
+from .types_temporal import (
+    date_reader,
+    datetime_reader,
+    duration_reader,
+    time_reader,
+    year_reader,
+    yearmonth,
+    yearmonth_reader,
+)
+
+__all__ = [
+    "DEFAULT_FALSE_VALUES",
+    "DEFAULT_MISSING_VALUES",
+    "DEFAULT_TRUE_VALUES",
+    "SUPPORTED_CONSTRAINTS",
+    "CellReader",
+    "ColumnCheck",
+    "FieldSpec",
+    "Problem",
+    "SchemaProblem",
+    "ValueReader",
+    "compile_field",
+    "geopoint",
+    "value_reader",
+    "yearmonth",
+]
 
 DEFAULT_MISSING_VALUES = [""]
-DEFAULT_TRUE_VALUES = ["true", "True", "TRUE", "1"]
-DEFAULT_FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
 SUPPORTED_CONSTRAINTS: dict[str, list[str]] = {
     "any": ["required", "enum"],
@@ -52,315 +78,6 @@ SUPPORTED_CONSTRAINTS: dict[str, list[str]] = {
     "object": ["required", "minLength", "maxLength", "enum"],
 }
 
-_DATE_BLOCKS = re.compile(r"(?:\d{4}-\d{2}-\d{2})*", re.ASCII)
-_NON_BARE = re.compile(r"((^[^-\d]*)|(\D*$))")
-
-
-class SchemaProblem(Exception):
-    """A field descriptor this validator cannot honour; reported as a schema-error."""
-
-
-class yearmonth(NamedTuple):
-    year: int
-    month: int
-
-
-class geopoint(NamedTuple):
-    lon: Decimal
-    lat: Decimal
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A compiled field: its exact cell reader and its fast column check."""
-
-    name: str
-    type: str
-    missing: frozenset[str]
-    required: bool
-    unique: bool
-    read: CellReader
-    column: ColumnCheck
-
-
-# ---------------------------------------------------------------- value readers (str -> value)
-
-
-def _string_reader(fmt: str) -> ValueReader:
-    if fmt == "email":
-        import validators  # frictionless's own dependency, so the verdict is the same
-
-        def read_email(cell: Any) -> Any:
-            return cell if isinstance(cell, str) and validators.email(cell) is True else None
-
-        return read_email
-    if fmt == "uuid":
-        import validators
-
-        def read_uuid(cell: Any) -> Any:
-            return cell if isinstance(cell, str) and validators.uuid(cell) is True else None
-
-        return read_uuid
-    if fmt == "uri":
-        import rfc3986
-        from rfc3986 import exceptions as rfc_exc
-        from rfc3986 import validators as rfc_val
-
-        def read_uri(cell: Any) -> Any:
-            if not isinstance(cell, str):
-                return None
-            validator = rfc_val.Validator().require_presence_of("scheme")
-            try:
-                validator.validate(rfc3986.uri_reference(cell))
-            except rfc_exc.ValidationError:
-                return None
-            return cell
-
-        return read_uri
-    if fmt == "binary":
-
-        def read_binary(cell: Any) -> Any:
-            if not isinstance(cell, str):
-                return None
-            try:
-                base64.b64decode(cell)
-            except Exception:
-                return None
-            return cell
-
-        return read_binary
-    if fmt != "default":
-        raise SchemaProblem(f'string format "{fmt}" is not supported')
-    return lambda cell: cell if isinstance(cell, str) else None
-
-
-def _integer_reader(bare: bool) -> ValueReader:
-    def read_integer(cell: Any) -> Any:
-        if isinstance(cell, str):
-            cell = cell.strip()
-            if not bare:
-                cell = _NON_BARE.sub("", cell)
-            try:
-                return int(cell)
-            except Exception:
-                return None
-        if cell is True or cell is False:
-            return None
-        if isinstance(cell, int):
-            return cell
-        if isinstance(cell, float) and cell.is_integer():
-            return int(cell)
-        if isinstance(cell, Decimal) and cell % 1 == 0:
-            return int(cell)
-        return None
-
-    return read_integer
-
-
-def _number_reader(desc: dict[str, Any]) -> ValueReader:
-    bare = bool(desc.get("bareNumber", True))
-    group_char = str(desc.get("groupChar", ""))
-    decimal_char = str(desc.get("decimalChar", "."))
-    primary: Callable[[Any], Any] = float if desc.get("floatNumber", False) else Decimal
-    # frictionless only pre-processes the text when one of these keys is declared at all
-    processed = bool({"groupChar", "decimalChar", "bareNumber"} & desc.keys())
-
-    def read_number(cell: Any) -> Any:
-        if isinstance(cell, str):
-            cell = cell.strip()
-            if processed:
-                if not bare:
-                    cell = _NON_BARE.sub("", cell)
-                cell = cell.replace(group_char, "")
-                if decimal_char != "." and "." in cell:
-                    return None
-                cell = cell.replace(decimal_char, ".")
-            try:
-                return primary(cell)
-            except Exception:
-                return None
-        if cell is True or cell is False:
-            return None
-        if isinstance(cell, int | float | Decimal):
-            if primary is Decimal and isinstance(cell, float):
-                return Decimal(str(cell))
-            return cell if isinstance(cell, int) else primary(cell)
-        return None
-
-    return read_number
-
-
-def _boolean_reader(desc: dict[str, Any]) -> tuple[ValueReader, dict[str, bool]]:
-    mapping: dict[str, bool] = {}
-    for v in desc.get("trueValues", DEFAULT_TRUE_VALUES):
-        mapping[v] = True
-    for v in desc.get("falseValues", DEFAULT_FALSE_VALUES):
-        mapping[v] = False
-
-    def read_boolean(cell: Any) -> Any:
-        if cell is True or cell is False:
-            return cell
-        if isinstance(cell, str):
-            return mapping.get(cell)
-        return None
-
-    return read_boolean, mapping
-
-
-def _date_reader(fmt: str) -> ValueReader:
-    def read_date(cell: Any) -> Any:
-        if isinstance(cell, datetime):
-            if cell.time() == time(0, 0):
-                return cell.date()
-            return None
-        if isinstance(cell, date):
-            return cell
-        if not isinstance(cell, str):
-            return None
-        try:
-            if fmt == "default":
-                return datetime.strptime(cell, "%Y-%m-%d").date()
-            if fmt == "any":
-                from dateutil import parser as du
-
-                return du.parse(cell).date()
-            return datetime.strptime(cell, fmt).date()
-        except Exception:
-            return None
-
-    return read_date
-
-
-def _datetime_reader(fmt: str) -> ValueReader:
-    from dateutil import parser as du
-
-    def read_datetime(cell: Any) -> Any:
-        if isinstance(cell, datetime):
-            return cell
-        if not isinstance(cell, str):
-            return None
-        try:
-            if fmt == "default":
-                # frictionless insists on seconds ("…THH:MM:SS") before handing over to isoparse
-                if cell[16] != ":" or len(cell) < 19:
-                    return None
-                return du.isoparse(cell)
-            if fmt == "any":
-                return du.parse(cell)
-            return datetime.strptime(cell, fmt)
-        except Exception:
-            return None
-
-    return read_datetime
-
-
-def _time_reader(fmt: str) -> ValueReader:
-    from dateutil import parser as du
-
-    def read_time(cell: Any) -> Any:
-        if isinstance(cell, time):
-            return cell
-        if not isinstance(cell, str):
-            return None
-        try:
-            if fmt == "default":
-                if cell[5] != ":" or len(cell) < 8:
-                    return None
-                return du.isoparse(f"2000-01-01T{cell}").timetz()
-            if fmt == "any":
-                return du.parse(cell).timetz()
-            return datetime.strptime(cell, fmt).timetz()
-        except Exception:
-            return None
-
-    return read_time
-
-
-def _year_reader(cell: Any) -> Any:
-    if not isinstance(cell, int):
-        if not isinstance(cell, str) or len(cell) != 4:
-            return None
-        try:
-            cell = int(cell)
-        except Exception:
-            return None
-    if cell < 0 or cell > 9999:
-        return None
-    return cell
-
-
-def _yearmonth_reader(cell: Any) -> Any:
-    if isinstance(cell, tuple | list):
-        return yearmonth(cell[0], cell[1]) if len(cell) == 2 else None
-    if not isinstance(cell, str):
-        return None
-    try:
-        year_s, month_s = cell.split("-")
-        year, month = int(year_s), int(month_s)
-    except Exception:
-        return None
-    if month < 1 or month > 12:
-        return None
-    return yearmonth(year, month)
-
-
-def _duration_reader(cell: Any) -> Any:
-    import isodate
-
-    if isinstance(cell, isodate.Duration | timedelta):
-        return cell
-    if not isinstance(cell, str):
-        return None
-    try:
-        return isodate.parse_duration(cell)
-    except Exception:
-        return None
-
-
-def _geopoint_reader(fmt: str) -> ValueReader:
-    def read_geopoint(cell: Any) -> Any:
-        if isinstance(cell, str):
-            try:
-                if fmt == "default":
-                    lon, lat = cell.split(",")
-                    lon, lat = lon.strip(), lat.strip()
-                elif fmt == "array":
-                    lon, lat = json.loads(cell)
-                elif fmt == "object":
-                    obj = json.loads(cell)
-                    if len(obj) != 2:
-                        return None
-                    lon, lat = obj["lon"], obj["lat"]
-                cell = (Decimal(lon), Decimal(lat))
-            except Exception:
-                return None
-        try:
-            point = geopoint(*cell)
-            if point.lon > 180 or point.lon < -180 or point.lat > 90 or point.lat < -90:
-                return None
-        except Exception:
-            return None
-        return point
-
-    return read_geopoint
-
-
-def _json_reader(kind: type) -> ValueReader:
-    def read_json(cell: Any) -> Any:
-        if isinstance(cell, kind):
-            return cell
-        if isinstance(cell, tuple) and kind is list:
-            return list(cell)
-        if not isinstance(cell, str):
-            return None
-        try:
-            value = json.loads(cell)
-        except Exception:
-            return None
-        return value if isinstance(value, kind) else None
-
-    return read_json
-
 
 def value_reader(desc: dict[str, Any]) -> ValueReader:
     """The frictionless value reader for a field descriptor (text → typed value, or None)."""
@@ -369,33 +86,33 @@ def value_reader(desc: dict[str, Any]) -> ValueReader:
     if ftype == "any":
         return lambda cell: cell
     if ftype == "string":
-        return _string_reader(fmt)
+        return string_reader(fmt)
     if ftype == "integer":
-        return _integer_reader(bool(desc.get("bareNumber", True)))
+        return integer_reader(bool(desc.get("bareNumber", True)))
     if ftype == "number":
-        return _number_reader(desc)
+        return number_reader(desc)
     if ftype == "boolean":
-        return _boolean_reader(desc)[0]
+        return boolean_reader(desc)[0]
     if ftype == "date":
-        return _date_reader(fmt)
+        return date_reader(fmt)
     if ftype == "datetime":
-        return _datetime_reader(fmt)
+        return datetime_reader(fmt)
     if ftype == "time":
-        return _time_reader(fmt)
+        return time_reader(fmt)
     if ftype == "year":
-        return _year_reader
+        return year_reader
     if ftype == "yearmonth":
-        return _yearmonth_reader
+        return yearmonth_reader
     if ftype == "duration":
-        return _duration_reader
+        return duration_reader
     if ftype == "geopoint":
-        return _geopoint_reader(fmt)
+        return geopoint_reader(fmt)
     if ftype == "array":
         if desc.get("arrayItem"):
             raise SchemaProblem('"arrayItem" is not supported by opendata\'s validator')
-        return _json_reader(list)
+        return json_reader(list)
     if ftype == "object":
-        return _json_reader(dict)
+        return json_reader(dict)
     raise SchemaProblem(f'field type "{ftype}" is not supported')
 
 
@@ -497,7 +214,7 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[str] | None = N
         failed = tuple(("constraint-error", note) for _, check, note in checks if not check(value))
         return value, failed
 
-    column = _column_check(desc, ftype, fmt, vr, checks, missing, read)
+    column = column_check(desc, ftype, fmt, vr, checks, missing, read)
     return FieldSpec(
         name=name,
         type=ftype,
@@ -507,152 +224,3 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[str] | None = N
         read=read,
         column=column,
     )
-
-
-# ---------------------------------------------------------------- fast column checks
-
-
-def _generic_column(read: CellReader) -> ColumnCheck:
-    """Cell by cell; used for the types that are rare in our data."""
-
-    def column(cells: Sequence[str], want: bool) -> list[Any] | None:
-        values = []
-        for cell in cells:
-            value, problems = read(cell)
-            if problems:
-                return None
-            values.append(value)
-        return values
-
-    return column
-
-
-def _column_check(
-    desc: dict[str, Any],
-    ftype: str,
-    fmt: str,
-    vr: ValueReader,
-    checks: list[tuple[str, Callable[[Any], bool], str]],
-    missing: frozenset[str],
-    read: CellReader,
-) -> ColumnCheck:
-    names = {name for name, _, _ in checks}
-    constraints = desc.get("constraints") or {}
-    required = "required" in names
-    only_empty_missing = missing == frozenset({""})
-
-    # Which typed-value conversion can run at C speed over the non-null cells?
-    convert: Callable[[list[str]], list[Any] | None]
-    if ftype == "string" and fmt == "default":
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            return nn
-
-    elif ftype == "integer" and desc.get("bareNumber", True):
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # ASCII digits and minus signs only; int() then rejects "1-2" and "-" itself.
-            if not (joined.isascii() and joined.replace("-", "").isdigit()) and nn:
-                return None
-            try:
-                return list(map(int, nn))
-            except ValueError:
-                return None
-
-    elif ftype == "number" and not ({"groupChar", "decimalChar", "bareNumber"} & desc.keys()):
-        primary: Callable[[Any], Any] = float if desc.get("floatNumber", False) else Decimal
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # digits, "." and "-" only: on that alphabet float() and Decimal() accept the same
-            # strings, and NaN/Infinity (which need letters) cannot occur.
-            if nn and not (joined.isascii() and joined.replace("-", "").replace(".", "").isdigit()):
-                return None
-            try:
-                return list(map(primary, nn))
-            except Exception:
-                return None
-
-    elif ftype == "boolean":
-        mapping = _boolean_reader(desc)[1]
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            if not mapping.keys() >= set(nn):
-                return None
-            return list(map(mapping.__getitem__, nn))
-
-    elif ftype == "date" and fmt == "default":
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # Exactly "YYYY-MM-DD" per cell (every cell 10 long, so the joined text splits into
-            # blocks): on that shape date.fromisoformat and strptime("%Y-%m-%d") agree, while
-            # fromisoformat alone would also take "20200105" or "2020-W01-1".
-            if nn and not (
-                joined.isascii()
-                and len(joined) == 10 * len(nn)
-                and max(map(len, nn)) == 10
-                and _DATE_BLOCKS.fullmatch(joined)
-            ):
-                return None
-            try:
-                return list(map(date.fromisoformat, nn))
-            except ValueError:
-                return None
-
-    else:
-        return _generic_column(read)
-
-    enum_set: set[Any] | None = None
-    if "enum" in names:
-        enum_set = {vr(v) for v in constraints["enum"]}
-    bounds = [
-        (op, vr(constraints[name]))
-        for name, op in (
-            ("minimum", operator.ge),
-            ("maximum", operator.le),
-            ("exclusiveMinimum", operator.gt),
-            ("exclusiveMaximum", operator.lt),
-        )
-        if name in names
-    ]
-    min_len = constraints.get("minLength") if "minLength" in names else None
-    max_len = constraints.get("maxLength") if "maxLength" in names else None
-    pattern = re.compile(f"^{constraints['pattern']}$") if "pattern" in names else None
-    trivial = ftype == "string" and fmt == "default" and not names
-
-    def column(cells: Sequence[str], want: bool) -> list[Any] | None:
-        if trivial and not want:
-            return []  # a plain text field with no constraints: nothing can be wrong
-        nn: list[str] = (
-            list(filter(None, cells))
-            if only_empty_missing
-            else [c for c in cells if c not in missing]
-        )
-        has_null = len(nn) != len(cells)
-        if required and has_null:
-            return None
-        typed = convert(nn)
-        if typed is None:
-            return None
-        if typed:
-            if enum_set is not None and not enum_set.issuperset(typed):
-                return None
-            for op, limit in bounds:
-                if not (op(min(typed), limit) and op(max(typed), limit)):
-                    return None
-            if min_len is not None and min(map(len, typed)) < min_len:
-                return None
-            if max_len is not None and max(map(len, typed)) > max_len:
-                return None
-            if pattern is not None and not all(map(pattern.match, typed)):
-                return None
-        if not want:
-            return []
-        if not has_null:
-            return typed
-        it = iter(typed)
-        return [None if c in missing else next(it) for c in cells]
-
-    return column
