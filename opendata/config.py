@@ -128,6 +128,10 @@ def load_config(
 
 def resolve(config: dict[str, Any]) -> dict[str, Any]:
     """Fill values derived from others (the default SQLite path sits in the instance folder)."""
+    # Relative folders (from a TOML file or the environment) are taken from the working
+    # directory once, here, so every part of the app agrees on them (Flask insists on it).
+    for key in ("INSTANCE_PATH", "DATASETS_PATH"):
+        config[key] = str(Path(config[key]).resolve())
     if not config.get("DATABASE_URL"):
         instance = Path(config["INSTANCE_PATH"])
         config["DATABASE_URL"] = f"sqlite:///{instance / 'opendata.sqlite3'}"

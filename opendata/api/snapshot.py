@@ -109,10 +109,14 @@ class Snapshot:
 
     def table(self, res: str) -> TableRef:
         self.resource(res)
-        row = self.services.catalog.datastore_table(self.id, res)
-        if row is None:
-            raise VersionGone(self.id)
-        return TableRef.from_catalog(row)
+        key = (str(self.services.engine.url), self.id, res)
+        ref = _TABLE_REFS.get(key)
+        if ref is None:
+            row = self.services.catalog.datastore_table(self.id, res)
+            if row is None:
+                raise VersionGone(self.id)
+            ref = _remember(_TABLE_REFS, key, TableRef.from_catalog(row))
+        return ref
 
     def file(self, name: str) -> Path:
         path = self.directory / name
@@ -121,12 +125,41 @@ class Snapshot:
         return path
 
 
+# Published versions never change, so their catalog rows (descriptor included) and their
+# tables' metadata are kept per process: a request then costs one catalog query (the dataset
+# row with its current-version pointer) besides its own. A pruned version still in here fails
+# on its first file or table access, and read() starts over on the new current version.
+_VERSION_ROWS: dict[tuple[str, str, str], dict[str, Any]] = {}
+_TABLE_REFS: dict[tuple[str, str, str], TableRef] = {}
+_CACHE_MAX = 256
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _version_row(services: Services, name: str, version: str) -> dict[str, Any] | None:
+    key = (str(services.engine.url), name, version)
+    row = _VERSION_ROWS.get(key)
+    if row is None:
+        found = services.catalog.version(name, version)
+        if found is None:
+            return None
+        row = _remember(_VERSION_ROWS, key, found)
+    return row
+
+
 def resolve(services: Services, name: str, version: str | None = None) -> Snapshot:
     """The version a request reads: the one asked for, else the current one (read once)."""
     dataset = dataset_row(services, name)
     if version is not None:
         check_version(version)
-        row = services.catalog.version(name, version)
+        row = _version_row(services, name, version)
         if row is None:
             kept = [v["id"] for v in services.catalog.versions(name)]
             raise ApiError(
@@ -139,7 +172,8 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
                 version=version,
             )
         return Snapshot(services, dataset, row, pinned=True)
-    row = services.catalog.current_version(name)
+    current = dataset.get("current_version")
+    row = _version_row(services, name, current) if current else None
     if row is None:
         raise ApiError(
             404,

@@ -443,8 +443,8 @@ def page(
             elif not more and token is None and not query.offset:
                 total, exact = len(rows), True
             else:
-                inner = select(table.c["_id"]).where(*where).limit(count_bound + 1).subquery()
-                counted = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+                key = (table.name, repr((query.filters, query.q)), count_bound)
+                counted = _bounded_count(conn, table, where, count_bound, key)
                 total, exact = min(counted, count_bound), counted <= count_bound
     except DBAPIError as exc:
         if _gone(exc):
@@ -456,6 +456,27 @@ def page(
         following = _encode(order, last[order.sort] if order.sort else None, last["_id"])
     keep = (["_id"] if query.include_id else []) + names
     return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
+
+
+#: Filtered counts by (table, condition): row tables never change once published, so a count
+#: stays true for the life of its table, and paging through a result set counts once.
+_COUNTS: dict[tuple[str, str, int], int] = {}
+_COUNTS_MAX = 4096
+
+
+def _bounded_count(
+    conn: Any, table: Table, where: list[Any], bound: int, key: tuple[str, str, int]
+) -> int:
+    """How many rows match, counted up to ``bound + 1``; ``key`` names the table and the
+    request's filters and full-text query, which decide the condition."""
+    counted = _COUNTS.get(key)
+    if counted is None:
+        inner = select(table.c["_id"]).where(*where).limit(bound + 1).subquery()
+        counted = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+        if len(_COUNTS) >= _COUNTS_MAX:
+            _COUNTS.clear()
+        _COUNTS[key] = counted
+    return counted
 
 
 def stream(
