@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from opendata.store import datastore, fts
+from opendata.store import datastore, fts, rowload
 from opendata.store.db import make_engine
 
 SCHEMA = {
@@ -51,7 +51,7 @@ def test_load_types_nulls_ids_and_chinese_full_text(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        datastore, "CHUNK_ROWS", 1000
+        rowload, "CHUNK_ROWS", 1000
     )  # several chunks: ids must run on across them
     engine = make_engine(database_url)
     rows = make_rows(2500)

@@ -4,25 +4,29 @@ Build (extract, policy, serialise, validate, write) keeps one core busy; loading
 (parsing the CSV again, the full-text tokens, inserts, indexes) is about as much work again. Done
 after build, it doubles the refresh time; done beside it, on the second core, it mostly vanishes.
 
-The loader process follows the staging CSV as build flushes it: after each batch, build sends the
-file's size, always at a record boundary, and the loader reads up to there. Tables are registered
-as *pending* in the catalog before they are created, so a run that fails, turns out unchanged or
-dies leaves nothing that the clean-up cannot find and drop. Small resources are not worth a
-process: they are loaded at publish time as before.
+The loader process (:mod:`opendata.store.loader_child`, started with ``python -m`` so that it
+imports almost nothing) follows the staging CSV as build flushes it: after each batch, build
+sends the file's size, always at a record boundary, and the loader reads up to there. The table
+itself (and its FTS5 table) is created here, in the parent, before the loader starts.
+
+Tables are registered as *pending* in the catalog before they are created, so a run that fails,
+turns out unchanged or dies leaves nothing that the clean-up cannot find and drop. Small
+resources are not worth a process: they are loaded at publish time as before.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
+import json
 import logging
-import multiprocessing
-from collections.abc import Iterator, Mapping
+import subprocess
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
 
 from opendata.store import datastore
 from opendata.store.catalog import Catalog
@@ -31,15 +35,25 @@ log = logging.getLogger(__name__)
 
 #: Rows a resource must reach before it gets a loader process of its own.
 THRESHOLD_ROWS = 20_000
-_SPAWN = multiprocessing.get_context("spawn")  # no fork: the parent runs threads
 
 
 @dataclass
 class _Loader:
     table: str
-    process: Any
-    conn: Connection
-    path: Path
+    process: subprocess.Popen[str]
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+
+def child_database(engine: Engine) -> str:
+    """How the child reaches the database: a SQLite file path, or a libpq URL."""
+    url = engine.url
+    if engine.dialect.name == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Preloader:
@@ -48,18 +62,16 @@ class Preloader:
     def __init__(
         self,
         catalog: Catalog,
-        database_url: str,
         dataset: str,
         version: str,
         schemas: Mapping[str, Mapping[str, Any]],
-        threshold: int = THRESHOLD_ROWS,
+        threshold: int | None = None,
     ) -> None:
         self.catalog = catalog
-        self.database_url = database_url
         self.dataset = dataset
         self.version = version
         self.schemas = schemas
-        self.threshold = threshold
+        self.threshold = THRESHOLD_ROWS if threshold is None else threshold
         self.loaders: dict[str, _Loader] = {}
 
     def written(self, resource: str, rows: int, path: Path, size: int) -> None:
@@ -69,9 +81,12 @@ class Preloader:
             if rows < self.threshold:
                 return
             loader = self._start(resource, path)
-        loader.conn.send(("size", size))
+        # A loader that died is reported by finish(); publish then loads the table itself.
+        with contextlib.suppress(OSError):
+            loader.send(f"size {size}")
 
     def _start(self, resource: str, path: Path) -> _Loader:
+        engine = self.catalog.engine
         schema = self.schemas[resource]
         table = datastore.table_name(self.dataset, self.version, resource)
         self.catalog.register_table(
@@ -81,16 +96,22 @@ class Preloader:
             table_name=table,
             fields=datastore.field_info(schema),
         )
-        parent, child = _SPAWN.Pipe()
-        process = _SPAWN.Process(
-            target=_load_in_child,
-            args=(child, self.database_url, table, dict(schema), str(path)),
-            name=f"preload-{self.dataset}-{resource}",
-            daemon=True,
+        spec = datastore.prepare(engine, table, schema)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opendata.store.loader_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
-        process.start()
-        child.close()
-        loader = _Loader(table, process, parent, path)
+        loader = _Loader(table, process)
+        job = {
+            "dialect": engine.dialect.name,
+            "database": child_database(engine),
+            "path": str(path),
+            "spec": spec.to_dict(),
+        }
+        loader.send(json.dumps(job, ensure_ascii=False))
         self.loaders[resource] = loader
         return loader
 
@@ -100,11 +121,13 @@ class Preloader:
         counts: dict[str, int] = {}
         for resource, loader in self.loaders.items():
             try:
-                loader.conn.send(("end", sizes[resource]))
-                kind, value = loader.conn.recv()
-            except (EOFError, OSError) as exc:
-                kind, value = "error", f"loader process ended: {exc!r}"
-            loader.process.join(timeout=30)
+                loader.send(f"end {sizes[resource]}")
+                assert loader.process.stdout is not None
+                answer = loader.process.stdout.readline().strip()
+            except OSError as exc:
+                answer = f"error the loader process ended: {exc!r}"
+            loader.process.wait(timeout=60)
+            kind, _, value = answer.partition(" ")
             if kind == "done":
                 counts[resource] = int(value)
             else:
@@ -114,48 +137,11 @@ class Preloader:
     def abort(self) -> None:
         """Stop every loader (the run failed or is unchanged); their tables stay pending."""
         for loader in self.loaders.values():
-            loader.conn.close()
-            loader.process.join(timeout=5)
-            if loader.process.is_alive():
-                loader.process.terminate()
-                loader.process.join(timeout=5)
-
-    def table(self, resource: str) -> str | None:
-        loader = self.loaders.get(resource)
-        return loader.table if loader else None
-
-
-def _follow(conn: Connection, path: str) -> Iterator[list[str]]:
-    """Rows of the growing CSV at ``path``, as far as the sizes the parent sends."""
-    offset = 0
-    header = True
-    with open(path, "rb") as fh:
-        while True:
-            kind, size = conn.recv()
-            data = fh.read(size - offset)
-            offset = size
-            reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-            if header:
-                next(reader, None)
-                header = False
-            yield from reader
-            if kind == "end":
-                return
-
-
-def _load_in_child(
-    conn: Connection, database_url: str, table: str, schema: dict[str, Any], path: str
-) -> None:
-    from opendata.store.db import make_engine
-
-    engine = make_engine(database_url)
-    try:
-        count = datastore.load(engine, table, schema, _follow(conn, path))
-        conn.send(("done", count))
-    except EOFError:
-        pass  # the parent went away (crash or abort): the pending table is cleaned up later
-    except Exception as exc:
-        with contextlib.suppress(OSError):
-            conn.send(("error", repr(exc)))
-    finally:
-        engine.dispose()
+            if loader.process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    loader.process.stdin.close()
+            try:
+                loader.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                loader.process.kill()
+                loader.process.wait(timeout=10)

@@ -223,9 +223,7 @@ def _run(
     published = False
     try:
         builder = PackageBuilder(loaded.cls, staging)
-        preloader = Preloader(
-            catalog, services.config["DATABASE_URL"], name, version, builder.schemas
-        )
+        preloader = Preloader(catalog, name, version, builder.schemas)
         builder.on_written = preloader.written
         source = make_source(services, loaded, warnings)
         count = 0

@@ -1,0 +1,87 @@
+"""The preloader's child process: ``python -m opendata.store.loader_child``.
+
+It fills one prepared row table while the parent's build is still writing the CSV. Protocol,
+one line each on stdin: a JSON job (database, path, :class:`~opendata.store.rowload.LoadSpec`),
+then ``size N`` each time the parent has flushed the file to N bytes (always at a record
+boundary), then ``end N``. It answers one line on stdout: ``done COUNT`` or ``error TEXT``.
+A closed stdin before ``end`` means the parent gave up or died: the child stops, and the
+pending table is dropped by the next clean-up.
+
+It imports only the standard library, the bigram tokens and the database driver, so it starts
+in milliseconds and a few megabytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from opendata.store import rowload
+
+
+class ParentGone(Exception):
+    """stdin closed before ``end``."""
+
+
+def follow(path: str, commands: IO[str]) -> Iterator[list[str]]:
+    """Rows of the growing CSV at ``path``, as far as the sizes the parent announces."""
+    offset = 0
+    header = True
+    with open(path, "rb") as fh:
+        while True:
+            line = commands.readline()
+            if not line:
+                raise ParentGone
+            kind, _, size_text = line.strip().partition(" ")
+            size = int(size_text)
+            data = fh.read(size - offset)
+            offset = size
+            reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+            if header:
+                next(reader, None)
+                header = False
+            yield from reader
+            if kind == "end":
+                return
+
+
+def connect(job: dict[str, Any]) -> Any:
+    if job["dialect"] == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(job["database"], timeout=30)
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+    import psycopg
+
+    return psycopg.connect(job["database"])
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.readline())
+    spec = rowload.LoadSpec(**job["spec"])
+    conn = connect(job)
+    try:
+        rows = follow(job["path"], sys.stdin)
+        if job["dialect"] == "sqlite":
+            count = rowload.load_sqlite(conn, spec, rows)
+        else:
+            count = rowload.load_postgres(conn, spec, rows)
+        print(f"done {count}", flush=True)
+        return 0
+    except ParentGone:
+        return 1
+    except Exception as exc:
+        print(f"error {exc!r}".replace("\n", " "), flush=True)
+        return 1
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

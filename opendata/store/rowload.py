@@ -1,0 +1,132 @@
+"""Fill a created row table from CSV cells over a plain DB-API connection.
+
+Standard library only (plus the bigram tokens), so that the preloader's child process
+(:mod:`opendata.store.loader_child`) starts in a few milliseconds and a few megabytes; the
+in-process path of :mod:`opendata.store.datastore` uses the same functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opendata.store.fts import index_text
+
+FTS_COLUMN = "_fts"
+#: Rows per insert-and-commit on SQLite: other writers (the catalog, a heartbeat) get the
+#: database between chunks instead of waiting for the whole load.
+CHUNK_ROWS = 50_000
+TRUE_TEXT = frozenset({"true", "True", "TRUE", "1", "yes"})
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """What loading one table needs to know, as plain data (it crosses a process boundary)."""
+
+    table: str
+    fields: Sequence[str]  # column names, in CSV order
+    types: Sequence[str]  # Table Schema type per field
+    search: Sequence[int]  # positions of the full-text fields
+    index_sql: Sequence[str] = field(default_factory=tuple)  # CREATE INDEX … to run at the end
+
+    @property
+    def fts_table(self) -> str:
+        return f"{self.table}_fts"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "fields": list(self.fields),
+            "types": list(self.types),
+            "search": list(self.search),
+            "index_sql": list(self.index_sql),
+        }
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_sqlite(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
+    """Insert ``rows`` into an existing SQLite table and its FTS5 table; returns the count.
+
+    The cells go in as text: column affinity types the numbers, ``NULLIF`` empties the empty
+    cells, and ``_id`` is the rowid SQLite assigns in insert order. Only booleans and the
+    full-text tokens cost Python work per row.
+    """
+    booleans = [i for i, t in enumerate(spec.types) if t == "boolean"]
+    search = list(spec.search)
+    columns = ", ".join(_quote(n) for n in spec.fields)
+    values = ", ".join("NULLIF(?, '')" for _ in spec.fields)
+    insert_row = f"INSERT INTO {_quote(spec.table)} ({columns}) VALUES ({values})"
+    insert_fts = f"INSERT INTO {_quote(spec.fts_table)} (rowid, {FTS_COLUMN}) VALUES (?, ?)"
+    tokens: list[tuple[int, str]] = []
+
+    def feed() -> Iterator[list[str]]:
+        for number, cells in enumerate(rows, start=1):
+            if search:
+                tokens.append((number, index_text(*(cells[i] for i in search))))
+            for i in booleans:
+                cells[i] = "" if cells[i] == "" else ("1" if cells[i] in TRUE_TEXT else "0")
+            yield cells
+
+    cur = conn.cursor()
+    count = 0
+    fed = feed()
+    while chunk := list(itertools.islice(fed, CHUNK_ROWS)):
+        cur.executemany(insert_row, chunk)
+        cur.executemany(insert_fts, tokens)
+        conn.commit()
+        count += len(chunk)
+        tokens.clear()
+    _create_indexes(conn, spec)
+    return count
+
+
+def converters(types: Sequence[str]) -> list[Callable[[str], Any]]:
+    """Text → typed value per column, for databases that do not convert text themselves."""
+
+    def boolean(v: str) -> bool | None:
+        return None if v == "" else v in TRUE_TEXT
+
+    def integer(v: str) -> int | None:
+        return None if v == "" else int(v)
+
+    def number(v: str) -> float | None:
+        return None if v == "" else float(v)
+
+    def plain(v: str) -> str | None:
+        return None if v == "" else v
+
+    table: dict[str, Callable[[str], Any]] = {
+        "boolean": boolean,
+        "integer": integer,
+        "number": number,
+    }
+    return [table.get(t, plain) for t in types]
+
+
+def load_postgres(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
+    """COPY ``rows`` (typed) into an existing PostgreSQL table with its ``_fts`` text."""
+    convert = converters(spec.types)
+    search = list(spec.search)
+    columns = ", ".join(_quote(n) for n in spec.fields)
+    count = 0
+    cur = conn.cursor()
+    copy_sql = f'COPY {_quote(spec.table)} ({columns}, "{FTS_COLUMN}", "_id") FROM STDIN'
+    with cur.copy(copy_sql) as copy:
+        for count, cells in enumerate(rows, start=1):
+            values = [c(v) for c, v in zip(convert, cells, strict=True)]
+            copy.write_row((*values, index_text(*(cells[i] for i in search)), count))
+    conn.commit()
+    _create_indexes(conn, spec)
+    return count
+
+
+def _create_indexes(conn: Any, spec: LoadSpec) -> None:
+    cur = conn.cursor()
+    for statement in spec.index_sql:
+        cur.execute(statement)
+    conn.commit()
