@@ -6,10 +6,10 @@ import csv
 from typing import Any
 
 import pytest
-from conftest import make_registry
 from example_sources import ExampleCatalog
 from sqlalchemy import inspect, text
 
+from conftest import make_registry
 from opendata.pipeline import preload
 from opendata.pipeline.refresh import RunStatus, refresh
 from opendata.store import rowload
