@@ -10,8 +10,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-from frictionless import Schema as FrictionlessSchema
 from marshmallow import Schema
 
 from opendata.licenses import LICENSES
@@ -34,6 +32,8 @@ def check_contract(cls: type) -> list[str]:
             problems.append(f"{attr} is empty; declare it as a class attribute")
     if cls.license not in LICENSES:
         problems.append(f"license {cls.license!r} is not one of {sorted(LICENSES)}")
+    from apscheduler.triggers.cron import CronTrigger  # only where plugins are checked
+
     try:
         CronTrigger.from_crontab(cls.schedule)
     except (ValueError, TypeError) as exc:
@@ -85,6 +85,10 @@ def check_schema(
     resource: str, schema: Mapping[str, Any], package: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
     """A Table Schema that frictionless accepts, with Chinese titles and resolvable keys."""
+    # Imported here: frictionless costs ~0.3 s and ~40 MB to import, and only the processes
+    # that discover plugins (CLI, scheduler) check schemas; web workers never do.
+    from frictionless import Schema as FrictionlessSchema
+
     report = FrictionlessSchema.validate_descriptor(dict(schema))
     problems = [row[0] for row in report.flatten(["message"])]
     fields = schema.get("fields", [])
