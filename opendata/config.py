@@ -61,7 +61,6 @@ def default_config(root: Path | None = None) -> dict[str, Any]:
         "DCAT_PAGE_SIZE": 100,
         # CKAN organization names (slugs) by publisher, for package_show's organization.
         "CKAN": {"organization_names": {}},
-        "WORKDAY_OVERRIDES": {},
     }
 
 
