@@ -165,3 +165,16 @@ def test_planted_private_data_reaches_no_published_byte(tmp_path: Path) -> None:
     for name in ("disclosure_catalog", "service_hall", "fiscal_data"):
         run = services.catalog.last_run(name)
         assert run["withheld"] or run["dropped_fields"], name
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_published_packages_pass_frictionless_unchanged(published: Services, name: str) -> None:
+    from frictionless import Package
+
+    current = published.catalog.current_version(name)
+    assert current is not None
+    descriptor = published.version_dir(name, current["id"]) / "datapackage.json"
+    report = Package(str(descriptor)).validate()
+    assert report.valid, report.flatten(
+        ["resourceName", "rowNumber", "fieldName", "type", "message"]
+    )
