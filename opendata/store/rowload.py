@@ -16,8 +16,9 @@ from opendata.store.fts import index_text
 
 FTS_COLUMN = "_fts"
 #: Rows per insert-and-commit on SQLite: other writers (the catalog, a heartbeat) get the
-#: database between chunks instead of waiting for the whole load.
-CHUNK_ROWS = 50_000
+#: database between chunks instead of waiting for the whole load. Rows stream into
+#: executemany; only a chunk's full-text tokens are held in memory.
+CHUNK_ROWS = 20_000
 TRUE_TEXT = frozenset({"true", "True", "TRUE", "1", "yes"})
 
 
@@ -63,23 +64,27 @@ def load_sqlite(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
     insert_row = f"INSERT INTO {_quote(spec.table)} ({columns}) VALUES ({values})"
     insert_fts = f"INSERT INTO {_quote(spec.fts_table)} (rowid, {FTS_COLUMN}) VALUES (?, ?)"
     tokens: list[tuple[int, str]] = []
+    count = 0
 
     def feed() -> Iterator[list[str]]:
-        for number, cells in enumerate(rows, start=1):
+        nonlocal count
+        for cells in rows:
+            count += 1
             if search:
-                tokens.append((number, index_text(*(cells[i] for i in search))))
+                tokens.append((count, index_text(*(cells[i] for i in search))))
             for i in booleans:
                 cells[i] = "" if cells[i] == "" else ("1" if cells[i] in TRUE_TEXT else "0")
             yield cells
 
     cur = conn.cursor()
-    count = 0
     fed = feed()
-    while chunk := list(itertools.islice(fed, CHUNK_ROWS)):
-        cur.executemany(insert_row, chunk)
+    while True:
+        before = count
+        cur.executemany(insert_row, itertools.islice(fed, CHUNK_ROWS))
+        if count == before:
+            break
         cur.executemany(insert_fts, tokens)
         conn.commit()
-        count += len(chunk)
         tokens.clear()
     _create_indexes(conn, spec)
     return count

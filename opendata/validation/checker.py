@@ -339,7 +339,13 @@ class ResourceChecker:
                     )
         if self._pk_idx:
             cols = [values[i] for i in self._pk_idx]
-            keys = list(zip(*cols, strict=True))
+            # A one-field key is remembered as the bare value, not a 1-tuple: on a million
+            # rows that is ~56 MB less for the same answer.
+            single = len(cols) == 1
+            first = cols[0]
+            assert first is not None
+            keys = first if single else list(zip(*cols, strict=True))
+            empty: Any = None if single else (None,) * len(cols)
             memory = self._pk_memory
             pk_names = ", ".join(self.primary_key)
             distinct = set(keys)
@@ -347,13 +353,14 @@ class ResourceChecker:
             fast = (
                 len(distinct) == len(keys)
                 and memory.keys().isdisjoint(distinct)
-                and (None,) * len(self._pk_idx) not in distinct
+                and empty not in distinct
             )
             if fast:
                 memory.update(zip(keys, nums, strict=True))
             else:
                 for k, r in zip(keys, nums, strict=True):
-                    if all(v is None for v in k):
+                    parts = (k,) if single else k
+                    if all(v is None for v in parts):
                         message = (
                             f"{self._where(r)}: the primary key ({pk_names}) is empty. "
                             "Every row needs a key."
@@ -364,7 +371,7 @@ class ResourceChecker:
                         memory[k] = r
                         if not match:
                             continue
-                        shown = ", ".join(str(v) for v in k)
+                        shown = ", ".join(str(v) for v in parts)
                         message = (
                             f"{self._where(r)}: the primary key ({pk_names}) = ({shown}) is "
                             f"already used by row {match}. Keys must be unique."
