@@ -33,7 +33,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy opendata $(addsuffix opendata_*,$(PLUGINS))
+	$(BIN)/mypy opendata $(foreach p,$(PLUGINS),$(filter-out %.egg-info,$(wildcard $(p)opendata_*)))
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -26,8 +26,9 @@ from common import BENCH, OUT, ROOT, VENV_BIN, dataset, machine, run_measured, w
 
 def frictionless_run(folder: Path) -> dict[str, Any]:
     """``frictionless validate --json resource.json`` in the data folder (relative path, safe)."""
-    run = run_measured([str(VENV_BIN / "frictionless"), "validate", "--json", "resource.json"],
-                       cwd=folder)
+    run = run_measured(
+        [str(VENV_BIN / "frictionless"), "validate", "--json", "resource.json"], cwd=folder
+    )
     try:
         report = json.loads(run["stdout"])
         run["valid"] = bool(report.get("valid"))
@@ -44,8 +45,15 @@ def opendata_run(folder: Path, workdir: Path) -> dict[str, Any]:
     """One refresh of the bench source into a fresh ``workdir`` (so it publishes every time)."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    run = run_measured([sys.executable, str(BENCH / "refresh_child.py"),
-                        str(folder / "catalog.csv"), str(workdir)], cwd=ROOT)
+    run = run_measured(
+        [
+            sys.executable,
+            str(BENCH / "refresh_child.py"),
+            str(folder / "catalog.csv"),
+            str(workdir),
+        ],
+        cwd=ROOT,
+    )
     if run["rc"] != 0:
         raise RuntimeError(f"refresh_child failed: {run['stderr']}")
     child = json.loads(run["stdout"].strip().splitlines()[-1])
@@ -67,11 +75,17 @@ def bench(rows: int, repeat: int) -> dict[str, Any]:
     for i in range(repeat):
         order = ["frictionless", "opendata"] if i % 2 == 0 else ["opendata", "frictionless"]
         for peer in order:
-            run = frictionless_run(folder) if peer == "frictionless" else opendata_run(
-                folder, workdir)
+            run = (
+                frictionless_run(folder)
+                if peer == "frictionless"
+                else opendata_run(folder, workdir)
+            )
             runs[peer].append(run)
-            print(f"  {rows:>9,} rows  {peer:<12} {run['seconds']:7.2f} s  "
-                  f"{run['peak_tree_rss_mb']:7.1f} MB  valid={run['valid']}", flush=True)
+            print(
+                f"  {rows:>9,} rows  {peer:<12} {run['seconds']:7.2f} s  "
+                f"{run['peak_tree_rss_mb']:7.1f} MB  valid={run['valid']}",
+                flush=True,
+            )
     best = {peer: min(r["seconds"] for r in rs) for peer, rs in runs.items()}
     # Memory of the whole process tree: opendata may load the datastore in a helper process.
     peak = {peer: max(r["peak_tree_rss_mb"] for r in rs) for peer, rs in runs.items()}
@@ -93,14 +107,27 @@ def bench(rows: int, repeat: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     result = bench(args.rows, args.repeat)
-    print(json.dumps({k: result[k] for k in ("best_seconds", "peak_rss_mb", "time_ratio",
-                                             "memory_ratio", "same_verdict")}))
+    print(
+        json.dumps(
+            {
+                k: result[k]
+                for k in (
+                    "best_seconds",
+                    "peak_rss_mb",
+                    "time_ratio",
+                    "memory_ratio",
+                    "same_verdict",
+                )
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -67,30 +67,85 @@ def datasette_db(folder: Path, rows: int) -> tuple[Path, Path]:
     subprocess.run([utils, "insert", str(db), TABLE, str(csv_path), "--csv"], check=True)
     for column in indexed_fields(SCHEMA):
         subprocess.run([utils, "create-index", str(db), TABLE, column], check=True)
-    subprocess.run([str(VENV_BIN / "datasette"), "inspect", str(db), "--inspect-file",
-                    str(inspect)], check=True)
+    subprocess.run(
+        [str(VENV_BIN / "datasette"), "inspect", str(db), "--inspect-file", str(inspect)],
+        check=True,
+    )
     return db, inspect
 
 
 def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Server]:
-    env = {**os.environ, "OPENDATA_INSTANCE_PATH": str(workdir / "instance"),
-           "OPENDATA_DATASETS_PATH": str(workdir / "datasets")}
+    env = {
+        **os.environ,
+        "OPENDATA_INSTANCE_PATH": str(workdir / "instance"),
+        "OPENDATA_DATASETS_PATH": str(workdir / "datasets"),
+    }
     env.pop("OPENDATA_DATABASE_URL", None)
     env.pop("OPENDATA_CONFIG", None)
     od_port, ds_port, dt_port = free_port(), free_port(), free_port()
     datasette = str(VENV_BIN / "datasette")
     return {
-        "opendata": Server(f"opendata-{rows}", [
-            str(VENV_BIN / "gunicorn"), "--workers", "4", "--threads", "2",
-            "--bind", f"127.0.0.1:{od_port}", "--timeout", "60", "--access-logfile", "-",
-            "wsgi:app"], od_port, cwd=ROOT, env=env, ready_path="/healthz"),
-        "datasette": Server(f"datasette-{rows}", [
-            datasette, "serve", str(db), "-h", "127.0.0.1", "-p", str(ds_port),
-            "--setting", "max_csv_mb", "0"], ds_port, ready_path="/-/versions.json"),
-        "datasette_tuned": Server(f"datasette-tuned-{rows}", [
-            datasette, "serve", "-i", str(db), "--inspect-file", str(inspect), "-h",
-            "127.0.0.1", "-p", str(dt_port), "--setting", "suggest_facets", "off",
-            "--setting", "max_csv_mb", "0"], dt_port, ready_path="/-/versions.json"),
+        "opendata": Server(
+            f"opendata-{rows}",
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--workers",
+                "4",
+                "--threads",
+                "2",
+                "--bind",
+                f"127.0.0.1:{od_port}",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                "-",
+                "wsgi:app",
+            ],
+            od_port,
+            cwd=ROOT,
+            env=env,
+            ready_path="/healthz",
+        ),
+        "datasette": Server(
+            f"datasette-{rows}",
+            [
+                datasette,
+                "serve",
+                str(db),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(ds_port),
+                "--setting",
+                "max_csv_mb",
+                "0",
+            ],
+            ds_port,
+            ready_path="/-/versions.json",
+        ),
+        "datasette_tuned": Server(
+            f"datasette-tuned-{rows}",
+            [
+                datasette,
+                "serve",
+                "-i",
+                str(db),
+                "--inspect-file",
+                str(inspect),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(dt_port),
+                "--setting",
+                "suggest_facets",
+                "off",
+                "--setting",
+                "max_csv_mb",
+                "0",
+            ],
+            dt_port,
+            ready_path="/-/versions.json",
+        ),
     }
 
 
@@ -131,12 +186,15 @@ def follow(base: str, path: str, pages: int) -> dict[str, Any]:
     for page in range(1, pages + 1):
         status, body = get_json(url)
         if status != 200 or not isinstance(body, dict):
-            return {"url": None, "failed_at_page": page, "status": status,
-                    "error": (body or {}).get("error") if isinstance(body, dict) else None}
+            return {
+                "url": None,
+                "failed_at_page": page,
+                "status": status,
+                "error": (body or {}).get("error") if isinstance(body, dict) else None,
+            }
         following = body.get("next_url")
         if not following:
-            return {"url": None, "failed_at_page": page, "status": status,
-                    "error": "no next page"}
+            return {"url": None, "failed_at_page": page, "status": status, "error": "no next page"}
         url = following
     return {"url": url, "pages": pages}
 
@@ -145,8 +203,11 @@ def check(url: str) -> dict[str, Any]:
     """Status, rows and bytes of one response: the shapes compared must be alike."""
     status, body = get_json(url)
     rows = body.get("rows") if isinstance(body, dict) else None
-    return {"status": status, "rows": len(rows) if isinstance(rows, list) else None,
-            "object_rows": bool(rows) and isinstance(rows[0], dict)}
+    return {
+        "status": status,
+        "rows": len(rows) if isinstance(rows, list) else None,
+        "object_rows": bool(rows) and isinstance(rows[0], dict),
+    }
 
 
 def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
@@ -161,9 +222,15 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
     key = middle_key(folder, rows)
     first = paths(key)
     procs = servers(rows, workdir, db, inspect)
-    result: dict[str, Any] = {"rows": rows, "machine": machine(), "duration_s": duration,
-                              "wrk": "-t2 -c16 --latency --timeout 10s", "queries": {},
-                              "downloads": {}, "unloaded_ms": {}}
+    result: dict[str, Any] = {
+        "rows": rows,
+        "machine": machine(),
+        "duration_s": duration,
+        "wrk": "-t2 -c16 --latency --timeout 10s",
+        "queries": {},
+        "downloads": {},
+        "unloaded_ms": {},
+    }
     with procs["opendata"], procs["datasette"], procs["datasette_tuned"]:
         base = {peer: procs[peer].base for peer in PEERS}
         urls: dict[str, dict[str, str | None]] = {}
@@ -180,23 +247,30 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
                 else:
                     urls[name][peer] = base[peer] + path
                 if urls[name][peer]:
-                    notes[name][peer] = {**notes[name].get(peer, {}),
-                                         **check(str(urls[name][peer]))}
+                    notes[name][peer] = {
+                        **notes[name].get(peer, {}),
+                        **check(str(urls[name][peer])),
+                    }
         for name in first:
             runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
             for i in range(repeat):
-                order = PEERS[i % 3:] + PEERS[: i % 3]
+                order = PEERS[i % 3 :] + PEERS[: i % 3]
                 for peer in order:
                     url = urls[name][peer]
                     if url is None:
                         continue
                     run = wrk(url, duration=duration)
                     runs[peer].append(run)
-                    print(f"  {rows:>9,} {name:<22} {peer:<16} {run['ok_rps']:9.1f} req/s  "
-                          f"p99 {run['p99_ms']} ms  non-2xx {run['non_2xx']} "
-                          f"errors {run['socket_errors']}", flush=True)
-            best = {peer: max(rs, key=lambda r: r["ok_rps"]) if rs else None
-                    for peer, rs in runs.items()}
+                    print(
+                        f"  {rows:>9,} {name:<22} {peer:<16} {run['ok_rps']:9.1f} req/s  "
+                        f"p99 {run['p99_ms']} ms  non-2xx {run['non_2xx']} "
+                        f"errors {run['socket_errors']}",
+                        flush=True,
+                    )
+            best = {
+                peer: max(rs, key=lambda r: r["ok_rps"]) if rs else None
+                for peer, rs in runs.items()
+            }
             result["queries"][name] = {"best": best, "runs": runs, "checks": notes[name]}
         csv_urls = {
             "opendata": f"{base['opendata']}/api/v1/datasets/{DATASET}/resources/{RESOURCE}.csv",
@@ -208,22 +282,29 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
             for peer in PEERS:
                 run = download(csv_urls[peer])
                 downloads[peer].append(run)
-                print(f"  {rows:>9,} full CSV download       {peer:<16} {run['seconds']:8.2f} s "
-                      f"{run['bytes'] / 1e6:8.1f} MB  {run['mb_per_s']} MB/s", flush=True)
-        result["downloads"] = {peer: {"best": min(rs, key=lambda r: r["seconds"]), "runs": rs}
-                               for peer, rs in downloads.items()}
+                print(
+                    f"  {rows:>9,} full CSV download       {peer:<16} {run['seconds']:8.2f} s "
+                    f"{run['bytes'] / 1e6:8.1f} MB  {run['mb_per_s']} MB/s",
+                    flush=True,
+                )
+        result["downloads"] = {
+            peer: {"best": min(rs, key=lambda r: r["seconds"]), "runs": rs}
+            for peer, rs in downloads.items()
+        }
         for name in first:
             url = urls[name]["opendata"]
             if url:
-                result["unloaded_ms"][name] = wrk(url, duration=max(3, duration // 2),
-                                                  threads=1, connections=1)
+                result["unloaded_ms"][name] = wrk(
+                    url, duration=max(3, duration // 2), threads=1, connections=1
+                )
     write_json(OUT / f"serve-{rows}.json", result)
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--repeat", type=int, default=1, help="interleaved runs per peer")

@@ -18,9 +18,7 @@ class BenchCatalog(Source):
     publisher = "基准测试"
     schedule = "0 5 * * *"
     origin = "bench/gen_catalog.py"
-    resources = (
-        ResourceSpec("entries", "公开目录条目", SCHEMA),
-    )
+    resources = (ResourceSpec("entries", "公开目录条目", SCHEMA),)
 
     class Config(Source.Config):
         csv_path = fields.String(required=True)

@@ -78,8 +78,13 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def run_measured(cmd: Sequence[str], *, cwd: Path | None = None,
-                 env: Mapping[str, str] | None = None, timeout: float = 3600) -> dict[str, Any]:
+def run_measured(
+    cmd: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 3600,
+) -> dict[str, Any]:
     """Run ``cmd``: wall seconds, CPU seconds, exit code, stdout, stderr, and two peaks of memory:
     ``peak_rss_mb`` of the biggest single process (``wait4``) and ``peak_tree_rss_mb``, the
     largest sum over the child and its descendants (sampled every 50 ms), which is what a
@@ -90,8 +95,9 @@ def run_measured(cmd: Sequence[str], *, cwd: Path | None = None,
     tree_peak = 0
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=None if env is None else dict(env),
-                                stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=None if env is None else dict(env), stdout=out, stderr=err
+        )
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -143,8 +149,16 @@ def get_json(url: str, timeout: float = 120) -> tuple[int, Any]:
 class Server:
     """A server process on 127.0.0.1:``port``, started and stopped by its own pid/group."""
 
-    def __init__(self, name: str, cmd: Sequence[str], port: int, *, cwd: Path | None = None,
-                 env: Mapping[str, str] | None = None, ready_path: str = "/") -> None:
+    def __init__(
+        self,
+        name: str,
+        cmd: Sequence[str],
+        port: int,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        ready_path: str = "/",
+    ) -> None:
         self.name, self.cmd, self.port, self.cwd = name, list(cmd), port, cwd
         self.env = None if env is None else dict(env)
         self.ready_path = ready_path
@@ -158,8 +172,14 @@ class Server:
     def __enter__(self) -> Server:
         OUT.mkdir(parents=True, exist_ok=True)
         log = self.log.open("wb")
-        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -194,20 +214,36 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, *, duration: int = 10, threads: int = 2, connections: int = 16,
-        timeout: int = 10) -> dict[str, Any]:
+def wrk(
+    url: str, *, duration: int = 10, threads: int = 2, connections: int = 16, timeout: int = 10
+) -> dict[str, Any]:
     """One bounded ``wrk --latency`` run against a loopback URL, parsed."""
     assert url.startswith("http://127.0.0.1:"), url
     exe = shutil.which("wrk")
     if exe is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    cmd = [exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}s",
-           "--latency", url]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + timeout + 30,
-                          check=False)
+    cmd = [
+        exe,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        f"--timeout={timeout}s",
+        "--latency",
+        url,
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=duration + timeout + 30, check=False
+    )
     out = proc.stdout
-    result: dict[str, Any] = {"url": url, "requests": 0, "rps": 0.0, "p50_ms": None,
-                              "p99_ms": None, "non_2xx": 0, "socket_errors": 0}
+    result: dict[str, Any] = {
+        "url": url,
+        "requests": 0,
+        "rps": 0.0,
+        "p50_ms": None,
+        "p99_ms": None,
+        "non_2xx": 0,
+        "socket_errors": 0,
+    }
     if m := re.search(r"Requests/sec:\s+([\d.]+)", out):
         result["rps"] = float(m.group(1))
     if m := re.search(r"(\d+) requests in", out):
@@ -222,8 +258,9 @@ def wrk(url: str, *, duration: int = 10, threads: int = 2, connections: int = 16
     # Successful requests per second: failures (non-2xx, timeouts) are not served requests.
     bad = result["non_2xx"] + result["socket_errors"]
     if result["requests"]:
-        result["ok_rps"] = round(result["rps"] * max(result["requests"] - bad, 0)
-                                 / result["requests"], 2)
+        result["ok_rps"] = round(
+            result["rps"] * max(result["requests"] - bad, 0) / result["requests"], 2
+        )
     else:
         result["ok_rps"] = 0.0
     return result
@@ -233,12 +270,21 @@ def download(url: str, timeout: int = 600) -> dict[str, Any]:
     """A whole download with curl to /dev/null: seconds, bytes, MB/s, status."""
     assert url.startswith("http://127.0.0.1:"), url
     fmt = "%{http_code} %{size_download} %{time_total}"
-    proc = subprocess.run(["curl", "-s", "-o", os.devnull, "--max-time", str(timeout), "-w", fmt,
-                           url], capture_output=True, text=True, timeout=timeout + 30, check=False)
+    proc = subprocess.run(
+        ["curl", "-s", "-o", os.devnull, "--max-time", str(timeout), "-w", fmt, url],
+        capture_output=True,
+        text=True,
+        timeout=timeout + 30,
+        check=False,
+    )
     code, size, seconds = proc.stdout.split()
     secs = float(seconds)
-    return {"status": int(code), "bytes": int(size), "seconds": round(secs, 3),
-            "mb_per_s": round(int(size) / 1e6 / secs, 1) if secs else None}
+    return {
+        "status": int(code),
+        "bytes": int(size),
+        "seconds": round(secs, 3),
+        "mb_per_s": round(int(size) / 1e6 / secs, 1) if secs else None,
+    }
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -257,5 +303,10 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
-            "python": sys.version.split()[0], "load_at_start": os.getloadavg()[0]}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": sys.version.split()[0],
+        "load_at_start": os.getloadavg()[0],
+    }

@@ -113,8 +113,7 @@ def serve_table(serve: dict[int, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def growth_table(refresh: dict[int, dict[str, Any]], serve: dict[int, dict[str, Any]]
-                 ) -> list[str]:
+def growth_table(refresh: dict[int, dict[str, Any]], serve: dict[int, dict[str, Any]]) -> list[str]:
     sizes = sorted(set(refresh) | set(serve))
     if len(sizes) < 2:
         return ["(growth needs two sizes: run without --rows, or with two --rows values)"]
@@ -140,16 +139,24 @@ def growth_table(refresh: dict[int, dict[str, Any]], serve: dict[int, dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, action="append",
-                        help="table size (repeatable); default 100000 and 1000000")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        action="append",
+        help="table size (repeatable); default 100000 and 1000000",
+    )
     parser.add_argument("--refresh-repeat", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--repeat", type=int, default=1, help="interleaved wrk runs per peer")
     parser.add_argument("--pages", type=int, default=50, help="depth of the keyset pages")
-    parser.add_argument("--skip-refresh", action="store_true",
-                        help="reuse bench/out/refresh-<rows>.json and its work folder")
+    parser.add_argument(
+        "--skip-refresh",
+        action="store_true",
+        help="reuse bench/out/refresh-<rows>.json and its work folder",
+    )
     parser.add_argument("--skip-serve", action="store_true")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
@@ -185,8 +192,10 @@ def main() -> None:
         *growth_table(refresh, serve),
     ]
     table = "\n".join(lines)
-    write_json(OUT / "results.json", {"refresh": refresh, "serve": serve,
-                                      "seconds": round(time.perf_counter() - started)})
+    write_json(
+        OUT / "results.json",
+        {"refresh": refresh, "serve": serve, "seconds": round(time.perf_counter() - started)},
+    )
     (OUT / "table.md").write_text(table + "\n", encoding="utf-8")
     print()
     print(table)

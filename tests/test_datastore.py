@@ -50,9 +50,7 @@ def fts_ids(engine: Any, table: str, query: str) -> list[int]:
 def test_load_types_nulls_ids_and_chinese_full_text(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        rowload, "CHUNK_ROWS", 1000
-    )  # several chunks: ids must run on across them
+    monkeypatch.setattr(rowload, "CHUNK_ROWS", 1000)  # several chunks: ids must run on across them
     engine = make_engine(database_url)
     rows = make_rows(2500)
     assert datastore.load(engine, "ods_test", SCHEMA, iter([list(r) for r in rows])) == 2500

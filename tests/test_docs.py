@@ -25,7 +25,9 @@ def commands(group: click.Group, prefix: str = "opendata") -> list[str]:
 def test_every_cli_command_is_documented() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in DOCS)
     missing = [c for c in commands(main) if c not in text]
-    assert not missing, f"undocumented commands (add them to README.md or docs/operations.md): {missing}"
+    assert not missing, (
+        f"undocumented commands (add them to README.md or docs/operations.md): {missing}"
+    )
 
 
 def test_readme_opens_with_the_two_commands() -> None:
