@@ -11,7 +11,7 @@ import csv
 import logging
 import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +31,9 @@ from opendata.validation import ValidationReport
 __all__ = [
     "SourceRun",
     "assert_contract",
+    "assert_not_published",
     "check_contract",
+    "find_published",
     "run_source",
     "serve_directory",
 ]
@@ -54,6 +56,10 @@ class SourceRun:
     @property
     def ok(self) -> bool:
         return self.status == "valid"
+
+    def published_files(self) -> list[Path]:
+        """Every file of the built package (CSV, descriptor)."""
+        return sorted(p for p in self.package_dir.rglob("*") if p.is_file())
 
     def rows(self, resource: str) -> list[dict[str, str]]:
         """The published rows of ``resource`` as CSV text, keyed by field name."""
@@ -125,6 +131,28 @@ def run_source(
         warnings=warnings,
         row_counts=staged.rows,
     )
+
+
+def find_published(files: Iterable[Path], values: Iterable[str]) -> list[tuple[str, str]]:
+    """``(file name, value)`` for every value whose UTF-8 bytes occur in one of ``files``."""
+    needles = [(v, v.encode("utf-8")) for v in values]
+    return [
+        (path.name, value)
+        for path in files
+        for value, needle in needles
+        if needle in path.read_bytes()
+    ]
+
+
+def assert_not_published(run: SourceRun, *values: str) -> None:
+    """Fail if any of ``values`` (planted ID numbers, names…) is in any published byte.
+
+    Also fails when the run published nothing, which would make the check empty.
+    """
+    files = run.published_files()
+    assert any(p.suffix == ".csv" for p in files), f"the run published no CSV: {run.error}"
+    leaks = find_published(files, values)
+    assert not leaks, f"private values in published files: {leaks}"
 
 
 def assert_contract(source_cls: type) -> None:

@@ -16,7 +16,7 @@ from opendata_disclosure_requests import DisclosureRequests, sample_register
 from opendata_disclosure_requests.outcomes import LEGACY, OUTCOME_ROWS, OUTCOMES, map_outcome
 from opendata_disclosure_requests.samplegen import HEADER, write_origin
 
-from opendata.testing import SourceRun, assert_contract, run_source
+from opendata.testing import SourceRun, assert_contract, assert_not_published, run_source
 
 MARKERS = ("11010519491231002X", "13912345678", "王秘密", "绝密测试记录")
 KIND_COLUMNS = (
@@ -198,12 +198,7 @@ def test_planted_personal_data_never_published(tmp_path: Path) -> None:
     assert all(marker in origin for marker in MARKERS)
     run = run_source(DisclosureRequests, tmp_path / "out", config)
     assert run.ok, run.error
-    published = [p for p in run.package_dir.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".csv" for p in published)
-    for path in published:
-        data = path.read_bytes()
-        for marker in MARKERS:
-            assert marker.encode("utf-8") not in data, (path.name, marker)
+    assert_not_published(run, *MARKERS)
     # The planted applications are still counted, only anonymously.
     plain = run_source(DisclosureRequests, tmp_path / "plain", write_origin(tmp_path / "p"))
     totals = {int(r["year"]): int(r["received"]) for r in run.rows("annual_summary")}

@@ -29,7 +29,7 @@ from opendata_service_hall.samplegen import (
 from opendata_service_hall.typemap import LEGACY_TYPE, map_type
 
 from opendata.plugin import SourceContext, SourceError, TransientSourceError
-from opendata.testing import assert_contract, run_source, serve_directory
+from opendata.testing import assert_contract, assert_not_published, run_source, serve_directory
 
 SHIPPED = pathlib.Path(__file__).resolve().parents[1] / "opendata_service_hall" / "sample"
 
@@ -431,9 +431,4 @@ def test_planted_personal_data_and_secret_items_are_not_published(tmp_path: path
     assert result.ok, result.error or result.report.summary()
     assert len(result.rows("items")) == 17
     assert result.withheld["items"] == {"不予公开": 1, "依申请公开": 1}
-    published = [p for p in result.package_dir.rglob("*") if p.is_file()]
-    assert published
-    for path in published:
-        data = path.read_bytes()
-        for marker in MARKERS:
-            assert marker.encode() not in data, f"{marker} published in {path.name}"
+    assert_not_published(result, *MARKERS)
