@@ -253,6 +253,11 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
                     }
         for name in first:
             runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
+            # A short unrecorded run per peer first, the same for all: every worker process
+            # opens its connections and caches before the measured runs.
+            for peer in PEERS:
+                if urls[name][peer]:
+                    wrk(str(urls[name][peer]), duration=2)
             for i in range(repeat):
                 order = PEERS[i % 3 :] + PEERS[: i % 3]
                 for peer in order:
