@@ -29,11 +29,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 
 import orjson
@@ -42,37 +39,26 @@ from sqlalchemy.exc import DBAPIError
 
 from opendata.store import datastore
 from opendata.store.fts import postgres_tsquery, sqlite_match
+from opendata.store.query_values import TEXT_TYPES, QueryError, check_text, coerce
+
+__all__ = [
+    "OPS",
+    "Page",
+    "QueryError",
+    "RowQuery",
+    "TableGone",
+    "TableRef",
+    "after_id_token",
+    "check",
+    "coerce",
+    "page",
+    "stream",
+]
 
 OPS = ("eq", "gt", "gte", "lt", "lte", "in", "contains", "isnull")
 MAX_IN_VALUES = 1000
 DEFAULT_COUNT_BOUND = 10_000
 _INT64 = 2**63
-_TRUE = {"true", "1", "yes", "t", "y"}
-_FALSE = {"false", "0", "no", "f", "n"}
-_TEXT_TYPES = {"string", "date", "datetime", "time", "year", "yearmonth", "any"}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class QueryError(ValueError):
-    """A request the datastore cannot answer as asked; the message names what to fix."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid_query",
-        parameter: str | None = None,
-        field: str | None = None,
-        value: Any = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.details = {
-            k: v
-            for k, v in {"parameter": parameter, "field": field, "value": value}.items()
-            if v is not None
-        }
 
 
 class TableGone(RuntimeError):
@@ -137,81 +123,6 @@ class Page:
     fields: list[str] = field(default_factory=list)
 
 
-# -- values ------------------------------------------------------------------------------
-
-
-def _check_text(value: str, what: str, name: str) -> str:
-    if "\x00" in value:
-        raise QueryError(f"{what} contains a NUL character", parameter=name, value=value)
-    return value
-
-
-def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) -> Any:
-    """``value`` (text from a URL or a typed JSON value) as the field's SQL value.
-
-    Raises :class:`QueryError` naming the field and the value when it does not fit the type.
-    """
-    kind = spec.get("type", "string")
-    name = spec["name"]
-
-    def bad(expected: str) -> QueryError:
-        return QueryError(
-            f"value {value!r} for field {name!r} is not {expected}",
-            code="invalid_value",
-            parameter=parameter,
-            field=name,
-            value=value if isinstance(value, str | int | float | bool) else repr(value),
-        )
-
-    if value is None:
-        return None
-    if kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise bad("an integer")
-        try:
-            number = int(value)
-        except ValueError:
-            raise bad("an integer") from None
-        if not -_INT64 <= number < _INT64:
-            raise bad("an integer within 64 bits")
-        return number
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise bad("a number")
-        try:
-            real = float(value)
-        except (ValueError, OverflowError):
-            raise bad("a number") from None
-        if not math.isfinite(real):
-            raise bad("a finite number")
-        return real
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        lowered = str(value).strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise bad("a boolean (true or false)")
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise bad(f"a {kind}")
-    text_value = _check_text(str(value), f"value for field {name!r}", parameter or name)
-    parsers = {
-        "date": date.fromisoformat,
-        "datetime": datetime.fromisoformat,
-        "time": time.fromisoformat,
-    }
-    if kind in parsers:
-        if kind == "date" and not _DATE.match(text_value):
-            raise bad("a date (YYYY-MM-DD)")
-        try:
-            parsers[kind](text_value)
-        except ValueError:
-            raise bad(f"a {kind} in ISO 8601 form") from None
-    return text_value
-
-
 # -- conditions --------------------------------------------------------------------------
 
 
@@ -259,13 +170,13 @@ def _filter(
             )
         return col.in_([coerce(spec, item, parameter) for item in items])
     if op == "contains":
-        if spec.get("type", "string") not in _TEXT_TYPES:
+        if spec.get("type", "string") not in TEXT_TYPES:
             raise QueryError(
                 f"__contains applies to text fields; {spec['name']!r} is {spec.get('type')}",
                 parameter=parameter,
                 field=spec["name"],
             )
-        needle = _check_text(str(value), f"parameter {parameter!r}", parameter)
+        needle = check_text(str(value), f"parameter {parameter!r}", parameter)
         return col.icontains(needle, autoescape=True)
     typed = coerce(spec, value, parameter)
     if typed is None:
@@ -281,7 +192,7 @@ def _filter(
 
 
 def _full_text(engine: Engine, ref: TableRef, table: Table, q: str) -> ColumnElement[bool] | None:
-    _check_text(q, "parameter 'q'", "q")
+    check_text(q, "parameter 'q'", "q")
     if engine.dialect.name == "sqlite":
         match = sqlite_match(q)
         if match is None:

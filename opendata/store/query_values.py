@@ -1,0 +1,113 @@
+"""Typed values for row queries: a filter's text (from a URL) or JSON value, checked against its
+field's Table Schema type, and the error that names what to fix.
+
+Split from :mod:`opendata.store.query`, which re-exports :class:`QueryError` and :func:`coerce`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+_INT64 = 2**63
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n"}
+TEXT_TYPES = {"string", "date", "datetime", "time", "year", "yearmonth", "any"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class QueryError(ValueError):
+    """A request the datastore cannot answer as asked; the message names what to fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid_query",
+        parameter: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = {
+            k: v
+            for k, v in {"parameter": parameter, "field": field, "value": value}.items()
+            if v is not None
+        }
+
+
+def check_text(value: str, what: str, name: str) -> str:
+    if "\x00" in value:
+        raise QueryError(f"{what} contains a NUL character", parameter=name, value=value)
+    return value
+
+
+def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) -> Any:
+    """``value`` (text from a URL or a typed JSON value) as the field's SQL value.
+
+    Raises :class:`QueryError` naming the field and the value when it does not fit the type.
+    """
+    kind = spec.get("type", "string")
+    name = spec["name"]
+
+    def bad(expected: str) -> QueryError:
+        return QueryError(
+            f"value {value!r} for field {name!r} is not {expected}",
+            code="invalid_value",
+            parameter=parameter,
+            field=name,
+            value=value if isinstance(value, str | int | float | bool) else repr(value),
+        )
+
+    if value is None:
+        return None
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise bad("an integer")
+        try:
+            number = int(value)
+        except ValueError:
+            raise bad("an integer") from None
+        if not -_INT64 <= number < _INT64:
+            raise bad("an integer within 64 bits")
+        return number
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise bad("a number")
+        try:
+            real = float(value)
+        except (ValueError, OverflowError):
+            raise bad("a number") from None
+        if not math.isfinite(real):
+            raise bad("a finite number")
+        return real
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise bad("a boolean (true or false)")
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise bad(f"a {kind}")
+    text_value = check_text(str(value), f"value for field {name!r}", parameter or name)
+    parsers = {
+        "date": date.fromisoformat,
+        "datetime": datetime.fromisoformat,
+        "time": time.fromisoformat,
+    }
+    if kind in parsers:
+        if kind == "date" and not _DATE.match(text_value):
+            raise bad("a date (YYYY-MM-DD)")
+        try:
+            parsers[kind](text_value)
+        except ValueError:
+            raise bad(f"a {kind} in ISO 8601 form") from None
+    return text_value
