@@ -41,6 +41,7 @@ from common import (
     free_port,
     get_json,
     machine,
+    settle,
     write_json,
     wrk,
 )
@@ -258,6 +259,7 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
             for peer in PEERS:
                 if urls[name][peer]:
                     wrk(str(urls[name][peer]), duration=2)
+                    settle()
             for i in range(repeat):
                 order = PEERS[i % 3 :] + PEERS[: i % 3]
                 for peer in order:
@@ -266,6 +268,7 @@ def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
                         continue
                     run = wrk(url, duration=duration)
                     runs[peer].append(run)
+                    run["settle_s"] = round(settle(), 1)
                     print(
                         f"  {rows:>9,} {name:<22} {peer:<16} {run['ok_rps']:9.1f} req/s  "
                         f"p99 {run['p99_ms']} ms  non-2xx {run['non_2xx']} "

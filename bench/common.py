@@ -125,6 +125,31 @@ def run_measured(
     return result
 
 
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values), idle
+
+
+def settle(busy_below: float = 0.15, max_wait: float = 60.0) -> float:
+    """Wait until the machine is nearly idle (busy share of all cores < ``busy_below`` over one
+    second), at most ``max_wait`` seconds; returns the seconds waited.
+
+    A server that timed out on wrk keeps working through its queued requests after wrk stops;
+    without this, that work lands in the next peer's measured run.
+    """
+    start = time.monotonic()
+    while time.monotonic() - start < max_wait:
+        total0, idle0 = _cpu_times()
+        time.sleep(1.0)
+        total1, idle1 = _cpu_times()
+        spent = total1 - total0
+        if spent and 1 - (idle1 - idle0) / spent < busy_below:
+            break
+    return time.monotonic() - start
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
