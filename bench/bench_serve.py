@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_serve.py --rows 1000000 [--duration 10] [--repeat 1]
 
-opendata runs as the README's production section documents (``gunicorn --workers 4 --threads 2
+opendata runs as the README's production section documents (``gunicorn --workers 4
 --timeout 60 --access-logfile - wsgi:app``; only the port differs: a free one on 127.0.0.1) over
 the work folder the refresh benchmark published (``bench/out/work-<rows>/``; refreshed here if it
 is missing). Datasette serves a database built with ``sqlite-utils insert --csv`` (types detected)
@@ -92,8 +92,6 @@ def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Serv
                 str(VENV_BIN / "gunicorn"),
                 "--workers",
                 "4",
-                "--threads",
-                "2",
                 "--bind",
                 f"127.0.0.1:{od_port}",
                 "--timeout",
