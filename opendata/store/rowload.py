@@ -16,9 +16,10 @@ from opendata.store.fts import index_text
 
 FTS_COLUMN = "_fts"
 #: Rows per insert-and-commit on SQLite: other writers (the catalog, a heartbeat) get the
-#: database between chunks instead of waiting for the whole load. Rows stream into
-#: executemany; only a chunk's full-text tokens are held in memory.
-CHUNK_ROWS = 20_000
+#: database between chunks instead of waiting for the whole load. A chunk is read in full
+#: *before* its insert begins: rows may come from a file the parent is still writing, and the
+#: write lock must never be held while waiting for the parent (who may need to write itself).
+CHUNK_ROWS = 5_000
 TRUE_TEXT = frozenset({"true", "True", "TRUE", "1", "yes"})
 
 
@@ -78,11 +79,8 @@ def load_sqlite(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
 
     cur = conn.cursor()
     fed = feed()
-    while True:
-        before = count
-        cur.executemany(insert_row, itertools.islice(fed, CHUNK_ROWS))
-        if count == before:
-            break
+    while chunk := list(itertools.islice(fed, CHUNK_ROWS)):
+        cur.executemany(insert_row, chunk)
         cur.executemany(insert_fts, tokens)
         conn.commit()
         tokens.clear()
