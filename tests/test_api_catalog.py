@@ -105,9 +105,11 @@ def test_versions_and_changes_by_primary_key(
     url = f"{BASE}/versions/{new}/changes?since={old}&resource=entries&_size=7"
     changes: list[dict[str, Any]] = []
     while url:
-        page = client.get(url).json
+        resp = client.get(url)
+        page = resp.json
         changes += page["changes"]
         url = page["next_url"]
+        assert resp.headers.get("Link") == (f'<{url}>; rel="next"' if url else None)
     ops: dict[str, list[int]] = {}
     for change in changes:
         ops.setdefault(change["op"], []).append(change["key"]["id"])
@@ -141,8 +143,10 @@ def test_runs_with_reports(client: FlaskClient, database_url: str, make_services
     assert [r["id"] for r in only_failed] == [failed.run_id]
     detail = client.get(f"/api/v1/runs/{failed.run_id}").json
     assert detail["report"]["valid"] is False and detail["error_kind"] == "validation"
-    paged = client.get("/api/v1/runs?_size=1").json
+    paged_resp = client.get("/api/v1/runs?_size=1")
+    paged = paged_resp.json
     assert len(paged["runs"]) == 1 and paged["next"] is not None
+    assert paged_resp.headers["Link"] == f'<{paged["next_url"]}>; rel="next"'
     older = client.get(paged["next_url"]).json["runs"]
     assert older[0]["id"] < paged["runs"][0]["id"]
     assert client.get("/api/v1/runs/999999").status_code == 404

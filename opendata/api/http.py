@@ -31,12 +31,16 @@ GZIP_MIN_BYTES = 1024
 _GZIP_TYPES = ("application/json", "text/csv", "text/plain", "application/ld+json")
 
 
-def json_response(data: Any, status: int = 200) -> Response:
-    return Response(
+def json_response(data: Any, status: int = 200, *, next_url: str | None = None) -> Response:
+    """A JSON response; ``next_url`` (the following page) also goes into a ``Link`` header."""
+    response = Response(
         orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS),
         status=status,
         mimetype="application/json",
     )
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
 
 
 def strong_etag(*parts: str) -> str:

@@ -118,9 +118,6 @@ def get_rows(name: str, res: str, **args: Any) -> Response:
             "next": page.next,
             "next_url": next_url,
         }
-        response = with_version(json_response(body), snapshot)
-        if next_url:
-            response.headers["Link"] = f'<{next_url}>; rel="next"'
-        return response
+        return with_version(json_response(body, next_url=next_url), snapshot)
 
     return read(svc, name, args.get("version"), work)

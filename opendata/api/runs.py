@@ -45,10 +45,8 @@ def list_runs(**args: Any) -> Response:
         params.append(("_next", str(following)))
         next_url = absolute("/api/v1/runs?" + urlencode(params))
     body = {"runs": [_run(r) for r in rows[:size]], "next": following, "next_url": next_url}
-    response = json_response(body)
+    response = json_response(body, next_url=next_url)
     response.headers["Cache-Control"] = CACHE_NONE
-    if next_url:
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
 
 

@@ -123,7 +123,4 @@ def get_changes(name: str, v: str, **args: Any) -> Response:
         "next": page.next,
         "next_url": next_url,
     }
-    response = with_version(json_response(body), new)
-    if next_url:
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return response
+    return with_version(json_response(body, next_url=next_url), new)
