@@ -32,6 +32,20 @@ from .sample_layout import (
 from .sheetwriter import HeaderCell, TableSheet
 
 
+def fund_split(acc: Accounts) -> list[tuple[str, list[int | None]]]:
+    """Expenditure by economic class: all appropriations, the general budget, the government
+    funds — the 财政拨款 split that tables 04 of both the final accounts and the budget show."""
+    return [
+        (n, [v[0], g[1][0], f[1][0] or None])
+        for (n, v), g, f in zip(
+            by_class(acc, lambda c: acc.gp(c) + acc.fund_project.get(c, 0)),
+            by_class(acc, acc.gp),
+            by_class(acc, lambda c: acc.fund_project.get(c, 0)),
+            strict=True,
+        )
+    ]
+
+
 def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -> list[TableSheet]:
     """The nine final-account tables of ``year``."""
     names = [k.name.replace('"三公"', "“三公”") for k in FINAL_ACCOUNTS]
@@ -155,15 +169,7 @@ def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -
         name_col=3,
     )
     # 04 财政拨款收入支出决算总表
-    by_fund = [
-        (n, [v[0], g[1][0], f[1][0] or None])
-        for (n, v), g, f in zip(
-            by_class(acc, lambda c: acc.gp(c) + acc.fund_project.get(c, 0)),
-            by_class(acc, acc.gp),
-            by_class(acc, lambda c: acc.fund_project.get(c, 0)),
-            strict=True,
-        )
-    ]
+    by_fund = fund_split(acc)
     inc04: list[tuple[str, list[int | None]] | None] = [
         ("一、一般公共预算财政拨款", [gp_inc]),
         ("二、政府性基金预算财政拨款", [fund_inc]),
@@ -322,15 +328,7 @@ def budget_tables(acc: Accounts, year: int, sign: str) -> list[TableSheet]:
     }
     body, _ = function_rows(hierarchy(leaves, FUNCTION_NAMES))
     sheet(2, function_header(["合计", "基本支出", "项目支出"]), body, name_col=3)
-    by_fund = [
-        (n, [v[0], g[1][0], f[1][0] or None])
-        for (n, v), g, f in zip(
-            by_class(acc, lambda c: acc.gp(c) + acc.fund_project.get(c, 0)),
-            by_class(acc, acc.gp),
-            by_class(acc, lambda c: acc.fund_project.get(c, 0)),
-            strict=True,
-        )
-    ]
+    by_fund = fund_split(acc)
     inc4: list[tuple[str, list[int | None]] | None] = [
         ("一、一般公共预算拨款", [gp]),
         ("二、政府性基金预算拨款", [fund]),
