@@ -136,12 +136,11 @@ def run_source(
 def find_published(files: Iterable[Path], values: Iterable[str]) -> list[tuple[str, str]]:
     """``(file name, value)`` for every value whose UTF-8 bytes occur in one of ``files``."""
     needles = [(v, v.encode("utf-8")) for v in values]
-    return [
-        (path.name, value)
-        for path in files
-        for value, needle in needles
-        if needle in path.read_bytes()
-    ]
+    found = []
+    for path in files:
+        data = path.read_bytes()  # once per file, not once per value
+        found += [(path.name, value) for value, needle in needles if needle in data]
+    return found
 
 
 def assert_not_published(run: SourceRun, *values: str) -> None:
