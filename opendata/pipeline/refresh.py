@@ -21,6 +21,7 @@ from typing import Any
 
 from opendata.pipeline import extract
 from opendata.pipeline.build import PackageBuilder, PolicyAbort
+from opendata.pipeline.gcpause import fewer_collections
 from opendata.pipeline.preload import Preloader
 from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
 from opendata.plugin import Source, SourceContext, SourceError, TransientSourceError
@@ -129,7 +130,7 @@ def refresh(
     services.catalog.upsert_dataset(dataset_meta(loaded.cls, _schedule(services, loaded)))
     lease_seconds = float(services.config.get("SCHEDULER", {}).get("lease_seconds", 900))
     try:
-        with lease(services.engine, name, lease_seconds):
+        with lease(services.engine, name, lease_seconds), fewer_collections():
             return _run(services, loaded, trigger, attempt, progress)
     except LeaseHeld as exc:
         return RunResult(name, RunStatus.BUSY, error=str(exc))
