@@ -7,19 +7,19 @@ same text — to the validator, so that what is validated is byte for byte what 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from opendata import csvtext
 from opendata.licenses import LICENSES
 from opendata.pipeline.validate import StreamValidator
 from opendata.plugin import Row, Source, SourceError
@@ -64,18 +64,13 @@ class ResourceBuild:
     rows: int = 0
     size: int = 0
     keys_checked: bool = False
-    cells: Callable[[Row], list[str]] = field(init=False)
+    cells: Callable[[Sequence[Row]], list[list[str]]] = field(init=False)
     digest: Any = field(default_factory=hashlib.sha256)
-    _buffer: io.StringIO = field(default_factory=io.StringIO)
 
-    def write(self, rows: Iterable[Sequence[str]]) -> bytes:
+    def write(self, rows: Sequence[Sequence[str]]) -> bytes:
         """Append rows as UTF-8 CSV; returns the bytes written (hashed on the way)."""
-        buffer = self._buffer
-        buffer.seek(0)
-        buffer.truncate()
-        # "\n" line ends keep the files diff-friendly; csv quotes what needs quoting.
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        data = buffer.getvalue().encode("utf-8")
+        # "\n" line ends keep the files diff-friendly; cells are quoted only where needed.
+        data = csvtext.dumps(rows, len(self.policy.published_fields)).encode("utf-8")
         self.handle.write(data)
         self.digest.update(data)
         self.size += len(data)
@@ -86,15 +81,19 @@ class ResourceBuild:
         getter = operator.itemgetter(*names)
         single = len(names) == 1
 
-        def cells(row: Row) -> list[str]:
+        def cells(rows: Sequence[Row]) -> list[list[str]]:
+            """The published cells of a batch of rows, as text."""
             try:
-                values = (getter(row),) if single else getter(row)
+                values = list(map(getter, rows))
+                if single:
+                    values = [(v,) for v in values]
             except KeyError:  # a row may leave fields out: they are empty
-                values = tuple(row.get(name) for name in names)
-            # Most sources hand over text already (CSV, spreadsheets): keep it as it is.
-            if _ONLY_STR.issuperset(map(type, values)):
-                return list(values)
-            return [v if type(v) is str else serialise(v) for v in values]
+                values = [tuple(row.get(name) for name in names) for row in rows]
+            # Most sources hand over text already (CSV, spreadsheets): one type check over the
+            # whole batch, in C, and the cells are kept as they are.
+            if _ONLY_STR.issuperset(map(type, chain.from_iterable(values))):
+                return list(map(list, values))
+            return [[v if type(v) is str else serialise(v) for v in vals] for vals in values]
 
         self.cells = cells
 
@@ -156,22 +155,31 @@ class PackageBuilder:
         each run once per batch (column by column in the validator) rather than once per row.
         """
         resources = self.resources
+        batch = list(batch)
+        names = {resource for resource, _ in batch}
+        unknown = names - resources.keys()
+        if unknown:
+            raise SourceError(
+                f"source yielded a row for resource {sorted(unknown)[0]!r}, which it does "
+                "not declare"
+            )
+        # Most batches hold one resource: no per-row grouping then.
+        if len(names) == 1:
+            by_resource = {next(iter(names)): [row for _, row in batch]}
+        else:
+            by_resource = {}
+            for resource, row in batch:
+                by_resource.setdefault(resource, []).append(row)
         grouped: dict[str, list[list[str]]] = {}
-        for resource, row in batch:
-            build = resources.get(resource)
-            if build is None:
-                raise SourceError(
-                    f"source yielded a row for resource {resource!r}, which it does not declare"
-                )
+        for resource, source_rows in by_resource.items():
+            build = resources[resource]
             if not build.keys_checked:
-                self._check_keys(build, row)
+                self._check_keys(build, source_rows[0])
             policy = build.policy
-            if policy.disclosure_field is not None and not policy.admit(row):
-                continue
-            cells = grouped.get(resource)
-            if cells is None:
-                cells = grouped[resource] = []
-            cells.append(build.cells(row))
+            if policy.disclosure_field is not None:
+                source_rows = [row for row in source_rows if policy.admit(row)]
+            if source_rows:
+                grouped[resource] = build.cells(source_rows)
         for resource, rows in grouped.items():
             build = resources[resource]
             first = build.rows + 2  # CSV row number of the first row: the header is row 1

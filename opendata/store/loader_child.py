@@ -13,13 +13,13 @@ in milliseconds and a few megabytes.
 
 from __future__ import annotations
 
-import csv
-import io
+import gc
 import json
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from opendata import csvtext
 from opendata.store import rowload
 
 
@@ -40,11 +40,11 @@ def follow(path: str, commands: IO[str]) -> Iterator[list[str]]:
             size = int(size_text)
             data = fh.read(size - offset)
             offset = size
-            reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+            rows = csvtext.loads(data.decode("utf-8"))
             if header:
-                next(reader, None)
+                rows = rows[1:]
                 header = False
-            yield from reader
+            yield from rows
             if kind == "end":
                 return
 
@@ -63,6 +63,9 @@ def connect(job: dict[str, Any]) -> Any:
 
 
 def main() -> int:
+    # Rows are short-lived lists freed by reference counting and nothing here makes cycles: the
+    # cyclic collector would only walk the young rows again and again (~15 % of the parse).
+    gc.disable()
     job = json.loads(sys.stdin.readline())
     spec = rowload.LoadSpec(**job["spec"])
     conn = connect(job)
