@@ -311,3 +311,31 @@ def test_fast_path_matches_exact_path(seed: int, rows: int, chunk: int) -> None:
         checker.finish()
         results.append(sorted((e.row or 0, e.field or "", e.type, e.note) for e in checker.errors))
     assert results[0] == results[1] == results[2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["1", "01", "2", "", "-1", "-2"]), st.sampled_from("ab")),
+        max_size=14,
+    ),
+    st.sampled_from(["integer", "string"]),
+)
+def test_key_errors_do_not_depend_on_where_chunks_are_cut(
+    cells: list[tuple[str, str]], key_type: str
+) -> None:
+    """Keys are remembered across chunks in compact runs; every cut gives the same errors, down
+    to the earlier row each message names (-1 and -2 share Python's hash of the int)."""
+    s = schema(("k", key_type, {}), ("u", "string", {"constraints": {"unique": True}}))
+    s["primaryKey"] = ["k"]
+
+    def errors(chunk_size: int) -> list[tuple[Any, ...]]:
+        checker = ResourceChecker("r", s, chunk_size=chunk_size)
+        checker.check_header(["k", "u"])
+        checker.check_rows([list(c) for c in cells])
+        checker.finish()
+        return [(e.row, e.field, e.type, e.message, e.note) for e in checker.errors]
+
+    whole = errors(2048)
+    assert errors(1) == whole
+    assert errors(3) == whole
