@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
 from typing import Any
 
-from opendata.store.fts import index_text
+from opendata.store.tokenized import with_tokens
 
 FTS_COLUMN = "_fts"
 #: Rows per insert-and-commit on SQLite: other writers (the catalog, a heartbeat) get the
@@ -52,39 +53,31 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def load_sqlite(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
+def load_sqlite(
+    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], pool: Pool | None = None
+) -> int:
     """Insert ``rows`` into an existing SQLite table and its FTS5 table; returns the count.
 
     The cells go in as text: column affinity types the numbers, ``NULLIF`` empties the empty
     cells, and ``_id`` is the rowid SQLite assigns in insert order. Only booleans and the
-    full-text tokens cost Python work per row.
+    full-text tokens cost Python work per row; ``pool`` makes the tokens in a worker process.
     """
     booleans = [i for i, t in enumerate(spec.types) if t == "boolean"]
-    search = list(spec.search)
     columns = ", ".join(_quote(n) for n in spec.fields)
     values = ", ".join("NULLIF(?, '')" for _ in spec.fields)
     insert_row = f"INSERT INTO {_quote(spec.table)} ({columns}) VALUES ({values})"
     insert_fts = f"INSERT INTO {_quote(spec.fts_table)} (rowid, {FTS_COLUMN}) VALUES (?, ?)"
-    tokens: list[tuple[int, str]] = []
     count = 0
-
-    def feed() -> Iterator[list[str]]:
-        nonlocal count
-        for cells in rows:
-            count += 1
-            if search:
-                tokens.append((count, index_text(*(cells[i] for i in search))))
+    cur = conn.cursor()
+    for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, pool):
+        for cells in chunk:
             for i in booleans:
                 cells[i] = "" if cells[i] == "" else ("1" if cells[i] in TRUE_TEXT else "0")
-            yield cells
-
-    cur = conn.cursor()
-    fed = feed()
-    while chunk := list(itertools.islice(fed, CHUNK_ROWS)):
         cur.executemany(insert_row, chunk)
-        cur.executemany(insert_fts, tokens)
+        if tokens:
+            cur.executemany(insert_fts, zip(itertools.count(count + 1), tokens))
+        count += len(chunk)
         conn.commit()
-        tokens.clear()
     _create_indexes(conn, spec, sqlite=True)
     return count
 
@@ -112,18 +105,21 @@ def converters(types: Sequence[str]) -> list[Callable[[str], Any]]:
     return [table.get(t, plain) for t in types]
 
 
-def load_postgres(conn: Any, spec: LoadSpec, rows: Iterable[list[str]]) -> int:
+def load_postgres(
+    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], pool: Pool | None = None
+) -> int:
     """COPY ``rows`` (typed) into an existing PostgreSQL table with its ``_fts`` text."""
     convert = converters(spec.types)
-    search = list(spec.search)
     columns = ", ".join(_quote(n) for n in spec.fields)
     count = 0
     cur = conn.cursor()
     copy_sql = f'COPY {_quote(spec.table)} ({columns}, "{FTS_COLUMN}", "_id") FROM STDIN'
     with cur.copy(copy_sql) as copy:
-        for count, cells in enumerate(rows, start=1):
-            values = [c(v) for c, v in zip(convert, cells, strict=True)]
-            copy.write_row((*values, index_text(*(cells[i] for i in search)), count))
+        for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, pool):
+            for cells, token_text in zip(chunk, tokens or itertools.repeat(""), strict=False):
+                count += 1
+                values = [c(v) for c, v in zip(convert, cells, strict=True)]
+                copy.write_row((*values, token_text, count))
     conn.commit()
     _create_indexes(conn, spec)
     return count
