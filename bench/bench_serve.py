@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_serve.py --rows 1000000 [--duration 10] [--repeat 1]
 
 opendata runs as the README's production section documents (``gunicorn --workers 4
---timeout 60 --access-logfile - wsgi:app``; only the port differs: a free one on 127.0.0.1) over
-the work folder the refresh benchmark published (``bench/out/work-<rows>/``; refreshed here if it
-is missing). Datasette serves a database built with ``sqlite-utils insert --csv`` (types detected)
-plus an index on every column opendata indexes, in two configurations:
+--timeout 60 --no-control-socket --access-logfile - wsgi:app``; only the port differs: a free
+one on 127.0.0.1) over the work folder the refresh benchmark published (``bench/out/work-<rows>/``;
+refreshed here if it is missing). Datasette serves a database built with ``sqlite-utils insert
+--csv`` (types detected) plus an index on every column opendata indexes, in two configurations:
 
 - ``datasette``: default settings (``--setting max_csv_mb 0`` only, so that the CSV is whole);
 - ``datasette_tuned``: what an operator of a 1M-row table would do — immutable (``-i``) with a
@@ -96,6 +96,7 @@ def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Serv
                 f"127.0.0.1:{od_port}",
                 "--timeout",
                 "60",
+                "--no-control-socket",
                 "--access-logfile",
                 "-",
                 "wsgi:app",

@@ -28,8 +28,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_three_gunicorn_workers_run_no_job(config: dict[str, Any]) -> None:
+def test_three_gunicorn_workers_run_no_job(config: dict[str, Any], tmp_path: Path) -> None:
     port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    log_file = log_path.open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update(
         OPENDATA_INSTANCE_PATH=config["INSTANCE_PATH"],
@@ -47,13 +49,14 @@ def test_three_gunicorn_workers_run_no_job(config: dict[str, Any]) -> None:
             "3",
             "--bind",
             f"127.0.0.1:{port}",
+            "--no-control-socket",  # as the README's production command
             "--chdir",
             str(ROOT),
             "wsgi:app",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log_file,
         start_new_session=True,
     )
     try:
@@ -66,7 +69,8 @@ def test_three_gunicorn_workers_run_no_job(config: dict[str, Any]) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        assert health, "gunicorn did not answer"
+        log = log_path.read_text(encoding="utf-8", errors="replace")
+        assert health, f"gunicorn did not answer within 30 s; its log:\n{log[-4000:]}"
         time.sleep(3)  # three scheduled seconds pass while three workers serve
         services = Services.from_config(config)
         with services.engine.connect() as conn:
@@ -78,3 +82,4 @@ def test_three_gunicorn_workers_run_no_job(config: dict[str, Any]) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+        log_file.close()
