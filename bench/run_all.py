@@ -22,6 +22,8 @@ import bench_refresh
 import bench_serve
 from common import OUT, machine, write_json
 
+#: The refresh budget (issue 7) is stated for the 1,000,000-row source; smaller runs show growth.
+REFRESH_BUDGET_ROWS = 1_000_000
 QUERY_TITLES = {
     "filtered": "one category, 100 rows",
     "sorted_date_desc": "sorted by date desc",
@@ -47,11 +49,13 @@ def refresh_table(refresh: dict[int, dict[str, Any]]) -> list[str]:
     ]
     for rows, r in sorted(refresh.items()):
         best, peak = r["best_seconds"], r["peak_rss_mb"]
-        holds = r["time_ratio"] < 0.5 and peak["opendata"] < peak["frictionless"]
+        holds = "— (set at 1,000,000)"
+        if rows >= REFRESH_BUDGET_ROWS:
+            holds = _ok(r["time_ratio"] < 0.5 and peak["opendata"] < peak["frictionless"])
         lines.append(
             f"| {rows:,} | {best['opendata']:.2f} | {best['frictionless']:.2f} "
             f"| {r['time_ratio']:.2f} | {peak['opendata']:.0f} | {peak['frictionless']:.0f} "
-            f"| {_ok(r['same_verdict'])} | {_ok(holds)} |"
+            f"| {_ok(r['same_verdict'])} | {holds} |"
         )
     return lines
 
