@@ -1,8 +1,15 @@
-"""Tokens made in a worker process are the tokens made inline, in order, chunk by chunk."""
+"""Tokens made in a worker process are the tokens made inline, in order, chunk by chunk; a worker
+that dies stops the load with an error instead of leaving it waiting."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
 
 from opendata.store.fts import index_text
 from opendata.store.tokenized import with_tokens
@@ -10,10 +17,14 @@ from opendata.store.tokenized import with_tokens
 ROWS = [[f"{i:05d}", f"关于第{i}号档案室Archive的通知", "财政"] for i in range(2_345)]
 
 
+def worker() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+
+
 def test_worker_tokens_match_inline_tokens_in_order() -> None:
     inline = [(list(map(list, c)), t) for c, t in with_tokens(ROWS, [1, 2], 500)]
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        pooled = list(with_tokens(iter(ROWS), [1, 2], 500, pool))
+    with worker() as executor:
+        pooled = list(with_tokens(iter(ROWS), [1, 2], 500, executor))
     assert pooled == inline
     assert [len(c) for c, _ in pooled] == [500, 500, 500, 500, 345]
     flat = [t for _, tokens in pooled for t in tokens]
@@ -22,3 +33,14 @@ def test_worker_tokens_match_inline_tokens_in_order() -> None:
 
 def test_nothing_searchable_gives_no_tokens() -> None:
     assert all(tokens == [] for _, tokens in with_tokens(ROWS, [], 1000))
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
+    with worker() as executor:
+        chunks = with_tokens(iter(ROWS), [1], 100, executor)
+        next(chunks)  # the worker is up and has answered
+        for pid in list(executor._processes):  # the OOM killer, say
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            list(chunks)

@@ -19,7 +19,7 @@ import json
 import multiprocessing
 import sys
 from collections.abc import Iterator
-from multiprocessing.pool import Pool
+from concurrent.futures import ProcessPoolExecutor
 from typing import IO, Any
 
 from opendata import csvtext
@@ -65,15 +65,16 @@ def connect(job: dict[str, Any]) -> Any:
     return psycopg.connect(job["database"])
 
 
-def token_pool() -> Pool:
+def token_worker() -> ProcessPoolExecutor:
     """One worker process that makes the full-text tokens while this one inserts.
 
     Forked, so it starts in milliseconds with what this process has imported: nothing but the
-    standard library and the tokens (no threads exist yet to make forking unsafe).
+    standard library and the tokens. With ``fork`` the executor starts its worker before its
+    own management thread, so no thread exists at the fork.
     """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(1)
+    return ProcessPoolExecutor(max_workers=1, mp_context=context)
 
 
 def main() -> int:
@@ -83,15 +84,15 @@ def main() -> int:
     job = json.loads(sys.stdin.readline())
     spec = rowload.LoadSpec(**job["spec"])
     with contextlib.ExitStack() as stack:
-        pool = stack.enter_context(token_pool()) if spec.search else None
+        worker = stack.enter_context(token_worker()) if spec.search else None
         conn = connect(job)  # after the fork: the worker never shares the connection
         stack.callback(conn.close)
         try:
             rows = follow(job["path"], sys.stdin)
             if job["dialect"] == "sqlite":
-                count = rowload.load_sqlite(conn, spec, rows, pool)
+                count = rowload.load_sqlite(conn, spec, rows, worker)
             else:
-                count = rowload.load_postgres(conn, spec, rows, pool)
+                count = rowload.load_postgres(conn, spec, rows, worker)
             print(f"done {count}", flush=True)
             return 0
         except ParentGone:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from multiprocessing.pool import Pool
 from typing import Any
 
 from opendata.store.tokenized import with_tokens
@@ -54,13 +54,13 @@ def _quote(name: str) -> str:
 
 
 def load_sqlite(
-    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], pool: Pool | None = None
+    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], executor: Executor | None = None
 ) -> int:
     """Insert ``rows`` into an existing SQLite table and its FTS5 table; returns the count.
 
     The cells go in as text: column affinity types the numbers, ``NULLIF`` empties the empty
     cells, and ``_id`` is the rowid SQLite assigns in insert order. Only booleans and the
-    full-text tokens cost Python work per row; ``pool`` makes the tokens in a worker process.
+    full-text tokens cost Python work per row; ``executor`` makes the tokens in a worker process.
     """
     booleans = [i for i, t in enumerate(spec.types) if t == "boolean"]
     columns = ", ".join(_quote(n) for n in spec.fields)
@@ -69,7 +69,7 @@ def load_sqlite(
     insert_fts = f"INSERT INTO {_quote(spec.fts_table)} (rowid, {FTS_COLUMN}) VALUES (?, ?)"
     count = 0
     cur = conn.cursor()
-    for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, pool):
+    for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, executor):
         for cells in chunk:
             for i in booleans:
                 cells[i] = "" if cells[i] == "" else ("1" if cells[i] in TRUE_TEXT else "0")
@@ -106,7 +106,7 @@ def converters(types: Sequence[str]) -> list[Callable[[str], Any]]:
 
 
 def load_postgres(
-    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], pool: Pool | None = None
+    conn: Any, spec: LoadSpec, rows: Iterable[list[str]], executor: Executor | None = None
 ) -> int:
     """COPY ``rows`` (typed) into an existing PostgreSQL table with its ``_fts`` text."""
     convert = converters(spec.types)
@@ -115,7 +115,7 @@ def load_postgres(
     cur = conn.cursor()
     copy_sql = f'COPY {_quote(spec.table)} ({columns}, "{FTS_COLUMN}", "_id") FROM STDIN'
     with cur.copy(copy_sql) as copy:
-        for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, pool):
+        for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, executor):
             for cells, token_text in zip(chunk, tokens or itertools.repeat(""), strict=False):
                 count += 1
                 values = [c(v) for c, v in zip(convert, cells, strict=True)]

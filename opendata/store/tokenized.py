@@ -2,9 +2,11 @@
 
 Making the CJK bigram tokens (:func:`~opendata.store.fts.index_text`) is the one Python-heavy
 step of a datastore load: about 3 s a million rows, a quarter of the preloader's work. The
-preloader's child hands it to a worker process (a ``multiprocessing`` pool of one) that works a
+preloader's child hands it to a worker process (a ``ProcessPoolExecutor`` of one) that works a
 couple of chunks ahead while the child inserts, so that on the second core it costs the load
-almost nothing. Without a pool (small loads in the web process) the tokens are made inline.
+almost nothing. A worker that dies raises ``BrokenProcessPool`` here instead of leaving the load
+waiting forever (a ``multiprocessing.Pool`` would wait). Without an executor (small loads in the
+web process) the tokens are made inline.
 
 Standard library only: the preloader's child imports this.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from concurrent.futures import Executor, Future
 
 from opendata.store.fts import index_text
 
@@ -56,7 +58,10 @@ def index_lines(texts: list[str]) -> str:
 
 
 def with_tokens(
-    rows: Iterable[list[str]], search: Sequence[int], size: int, pool: Pool | None = None
+    rows: Iterable[list[str]],
+    search: Sequence[int],
+    size: int,
+    executor: Executor | None = None,
 ) -> Iterator[tuple[Chunk, list[str]]]:
     """``(chunk, token text per row)``; the token list is empty when nothing is searchable.
 
@@ -66,16 +71,16 @@ def with_tokens(
         for chunk in chunked(rows, size):
             yield chunk, []
         return
-    if pool is None:
+    if executor is None:
         for chunk in chunked(rows, size):
             yield chunk, index_texts(search_texts(chunk, search))
         return
-    pending: deque[tuple[Chunk, AsyncResult[str]]] = deque()
+    pending: deque[tuple[Chunk, Future[str]]] = deque()
     for chunk in chunked(rows, size):
-        pending.append((chunk, pool.apply_async(index_lines, (search_texts(chunk, search),))))
+        pending.append((chunk, executor.submit(index_lines, search_texts(chunk, search))))
         if len(pending) > AHEAD:
-            done, result = pending.popleft()
-            yield done, result.get().split("\n")
+            done, future = pending.popleft()
+            yield done, future.result().split("\n")
     while pending:
-        done, result = pending.popleft()
-        yield done, result.get().split("\n")
+        done, future = pending.popleft()
+        yield done, future.result().split("\n")
