@@ -46,3 +46,14 @@ def test_restores_when_the_body_raises() -> None:
     with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError("source failed")
     assert gc.get_threshold() == before
+
+
+def test_objects_frozen_by_the_process_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        with fewer_collections():
+            pass
+        # Frozen objects may still die (the count can drop by a few); unfrozen, it would be 0.
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -24,16 +24,21 @@ YOUNG_THRESHOLD = 50_000
 _lock = threading.Lock()
 _depth = 0
 _saved: tuple[int, int, int] = gc.get_threshold()
+_froze = False
 
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Run the body with a high young-generation threshold and pre-existing objects frozen."""
-    global _depth, _saved
+    global _depth, _saved, _froze
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
-            gc.freeze()
+            # A process that froze objects itself (before forking workers, say) keeps them
+            # frozen: unfreeze() cannot tell its objects from ours, so leave freezing alone.
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
             gc.set_threshold(max(_saved[0], YOUNG_THRESHOLD), _saved[1], _saved[2])
         _depth += 1
     try:
@@ -43,4 +48,5 @@ def fewer_collections() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 gc.set_threshold(*_saved)
-                gc.unfreeze()
+                if _froze:
+                    gc.unfreeze()
