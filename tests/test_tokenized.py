@@ -44,3 +44,10 @@ def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
             list(chunks)
+
+
+def test_the_loader_starts_its_worker_before_it_connects() -> None:
+    from opendata.store import loader_child
+
+    with loader_child.token_worker() as executor:
+        assert len(executor._processes) == 1  # already forked: no connection exists yet

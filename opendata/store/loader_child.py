@@ -69,12 +69,15 @@ def token_worker() -> ProcessPoolExecutor:
     """One worker process that makes the full-text tokens while this one inserts.
 
     Forked, so it starts in milliseconds with what this process has imported: nothing but the
-    standard library and the tokens. With ``fork`` the executor starts its worker before its
-    own management thread, so no thread exists at the fork.
+    standard library and the tokens. The worker is started here, before the database connection
+    is opened (a connection must not cross a fork); with ``fork`` the executor starts it before
+    its own management thread, so no thread exists at the fork either.
     """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=1, mp_context=context)
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    executor.submit(int).result()  # workers start on the first task
+    return executor
 
 
 def main() -> int:
@@ -85,7 +88,7 @@ def main() -> int:
     spec = rowload.LoadSpec(**job["spec"])
     with contextlib.ExitStack() as stack:
         worker = stack.enter_context(token_worker()) if spec.search else None
-        conn = connect(job)  # after the fork: the worker never shares the connection
+        conn = connect(job)  # after the fork: the worker never holds the connection
         stack.callback(conn.close)
         try:
             rows = follow(job["path"], sys.stdin)
