@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opendata.plugin import DISCLOSURE_PUBLIC
+from opendata.validation.report import ValidationError
 
 # Cheap pre-filter: every kind of personal data we look for has 11+ digits in a row or an "@".
 # Most rows contain neither, so the precise patterns below run rarely.
@@ -82,6 +83,12 @@ class Violation:
             'personal data may not be published. Mark the field "private" in the schema, mark it '
             '"publicContact" if it is an office\'s public phone or mailbox, or remove the data at '
             "the origin."
+        )
+
+    def to_error(self) -> ValidationError:
+        """The finding as an entry of the validation report (which names, never quotes)."""
+        return ValidationError(
+            "personal-data", self.resource, self.message, self.row, self.field, self.kind
         )
 
 

@@ -86,3 +86,28 @@ def test_validate_finds_type_key_and_privacy_errors(make_services: Any, tmp_path
     assert "13912345678" not in result.output
     readable = CliRunner().invoke(main, ["validate", str(copy)])
     assert "entries" in readable.output and readable.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("dialect", "text"),
+    [
+        ({"delimiter": ";"}, "id;title\n1;举报电话 13912345678\n"),
+        ({"header": False}, "1,举报电话 13912345678\n"),
+    ],
+)
+def test_validate_scans_for_personal_data_with_the_declared_dialect(
+    tmp_path: Path, dialect: dict[str, Any], text: str
+) -> None:
+    """The personal-data scan reads the file as the validator does, not as plain CSV."""
+    (tmp_path / "data.csv").write_text(text, encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "title"}]}
+    descriptor = {
+        "name": "p",
+        "resources": [{"name": "r", "path": "data.csv", "dialect": dialect, "schema": schema}],
+    }
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--json"])
+    errors = json.loads(result.output)["errors"]
+    row = 1 if dialect.get("header") is False else 2
+    assert [(e["type"], e["row"], e["field"]) for e in errors] == [("personal-data", row, "title")]
+    assert result.exit_code == 1

@@ -30,6 +30,7 @@ from opendata.sources.discovery import LoadedSource
 from opendata.sources.http import SourceHttpClient, hosts_in
 from opendata.store.catalog import DatasetMeta
 from opendata.store.leases import LeaseHeld, lease
+from opendata.validation import ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -295,15 +296,4 @@ def _report_error(report: Any) -> str:
 
 
 def _violations_report(exc: PolicyAbort) -> dict[str, Any]:
-    errors = [
-        {
-            "type": "personal-data",
-            "resource": v.resource,
-            "row": v.row,
-            "field": v.field,
-            "message": v.message,
-            "note": v.kind,
-        }
-        for v in exc.violations
-    ]
-    return {"valid": False, "errors": errors, "stats": {}}
+    return ValidationReport([v.to_error() for v in exc.violations]).to_dict()

@@ -21,6 +21,7 @@ from opendata.validation import (
     ValidationReport,
     validate_package_dir,
 )
+from opendata.validation.package import csv_options, safe_path
 
 ERROR_LIMIT = 1000
 
@@ -52,17 +53,7 @@ class StreamValidator:
                 else e
                 for e in report.errors
             ]
-        for v in violations:
-            report.errors.append(
-                ValidationError(
-                    type="personal-data",
-                    resource=v.resource,
-                    message=v.message,
-                    row=v.row,
-                    field=v.field,
-                    note=v.kind,
-                )
-            )
+        report.errors.extend(v.to_error() for v in violations)
         return report
 
 
@@ -82,42 +73,35 @@ def validate_path(path: Path) -> ValidationReport:
 
 
 def _scan_personal_data(folder: Path) -> list[ValidationError]:
-    """The publication policy's personal-data check over the package's CSV files."""
+    """The publication policy's personal-data check over the package's CSV files, read with
+    each resource's declared dialect and path rules, as the validator reads them."""
     try:
         descriptor = orjson.loads((folder / "datapackage.json").read_bytes())
     except (OSError, ValueError):
         return []  # the validator has already reported an unreadable descriptor
     found: list[ValidationError] = []
     for resource in descriptor.get("resources", []):
-        path = resource.get("path")
         schema = resource.get("schema")
-        if not isinstance(path, str) or not isinstance(schema, dict) or not _safe(path):
-            continue
-        policy = ResourcePolicy.from_schema(resource.get("name", path), schema, None)
+        full, _ = safe_path(folder, resource.get("path"))
+        if full is None or not isinstance(schema, dict):
+            continue  # reported by the validator
+        raw_dialect = resource.get("dialect")
+        dialect = raw_dialect if isinstance(raw_dialect, dict) else {}
+        fmt = str(resource.get("format") or full.suffix.lstrip(".").lower())
+        policy = ResourcePolicy.from_schema(resource.get("name", full.name), schema, None)
         try:
-            with (folder / path).open(encoding=resource.get("encoding", "utf-8"), newline="") as fh:
-                reader = csv.reader(fh)
-                header = next(reader, [])
-                positions = [header.index(n) for n in policy.published_fields if n in header]
+            with full.open(encoding=resource.get("encoding", "utf-8"), newline="") as fh:
+                reader = csv.reader(fh, **csv_options(dialect, fmt))
+                fields = policy.published_fields
+                header = next(reader, []) if dialect.get("header", True) else fields
+                positions = [header.index(n) for n in fields if n in header]
                 policy.published_fields = [header[i] for i in positions]
-                for number, cells in enumerate(reader, start=2):
+                first = 2 if dialect.get("header", True) else 1
+                for number, cells in enumerate(reader, start=first):
                     picked = [cells[i] if i < len(cells) else "" for i in positions]
                     violation = policy.scan(picked, number)
                     if violation is not None:
-                        found.append(
-                            ValidationError(
-                                "personal-data",
-                                violation.resource,
-                                violation.message,
-                                violation.row,
-                                violation.field,
-                                violation.kind,
-                            )
-                        )
-        except (OSError, UnicodeDecodeError):
+                        found.append(violation.to_error())
+        except (OSError, UnicodeDecodeError, LookupError, csv.Error):
             continue  # reported by the validator as a source or encoding error
     return found
-
-
-def _safe(path: str) -> bool:
-    return not (path.startswith("/") or ".." in Path(path).parts or "://" in path)

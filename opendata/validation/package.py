@@ -133,7 +133,7 @@ def _error(type_: str, resource: str, message: str, note: str = "") -> Validatio
     return ValidationReport(errors=[ValidationError(type_, resource, message, note=note)])
 
 
-def _safe_path(root: Path, value: object) -> tuple[Path | None, str]:
+def safe_path(root: Path, value: object) -> tuple[Path | None, str]:
     """Resolve a descriptor path inside ``root``; (None, reason) when it is not safe."""
     if not isinstance(value, str) or not value:
         return None, "the resource has no single local path"
@@ -150,7 +150,8 @@ def _safe_path(root: Path, value: object) -> tuple[Path | None, str]:
     return full, ""
 
 
-def _csv_options(dialect: dict[str, Any], fmt: str) -> dict[str, Any]:
+def csv_options(dialect: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """``csv.reader`` keyword arguments for a resource's declared dialect."""
     # Data Package v2 nests CSV options under "csv"; v1 put them at the top level.
     nested = dialect.get("csv")
     src: dict[str, Any] = nested if isinstance(nested, dict) else dialect
@@ -193,7 +194,7 @@ def _read_resource(
     try:
         with open(path, "rb") as raw:
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-            reader: Iterator[list[str]] = csv.reader(text, **_csv_options(dialect, fmt))
+            reader: Iterator[list[str]] = csv.reader(text, **csv_options(dialect, fmt))
             if guess_header:
                 sample = list(islice(reader, SAMPLE_SIZE))
                 header_rows = _guess_header_rows(sample, comment_char, comment_rows)
@@ -297,7 +298,7 @@ def _join_labels(lists: list[list[str]], joiner: str) -> list[str]:
 def _load_schema(root: Path, value: object) -> tuple[dict[str, Any] | None, str]:
     if isinstance(value, dict):
         return value, ""
-    full, why = _safe_path(root, value)
+    full, why = safe_path(root, value)
     if full is None:
         return None, f"schema {why}"
     try:
@@ -354,7 +355,7 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
         dialect: dict[str, Any] = raw_dialect if isinstance(raw_dialect, dict) else {}
         if dialect.get("header") is False:
             no_header.add(name)
-        full, why_path = _safe_path(root, res.get("path"))
+        full, why_path = safe_path(root, res.get("path"))
         fmt = str(res.get("format") or (full.suffix.lstrip(".").lower() if full else "csv"))
         problem = why_path or (
             f'format "{fmt}" is not supported; publish CSV' if fmt not in ("csv", "tsv") else ""
