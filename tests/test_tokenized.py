@@ -3,15 +3,21 @@ that dies stops the load with an error instead of leaving it waiting."""
 
 from __future__ import annotations
 
+import io
+import json
 import multiprocessing
 import os
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import pytest
 
+from opendata.store import loader_child
 from opendata.store.fts import index_text
+from opendata.store.rowload import LoadSpec
 from opendata.store.tokenized import with_tokens
 
 ROWS = [[f"{i:05d}", f"关于第{i}号档案室Archive的通知", "财政"] for i in range(2_345)]
@@ -46,8 +52,27 @@ def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
             list(chunks)
 
 
-def test_the_loader_starts_its_worker_before_it_connects() -> None:
-    from opendata.store import loader_child
+def test_the_loader_starts_its_worker_before_it_connects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database connection must not cross a fork: the worker process exists first."""
+    events: list[tuple[str, int]] = []
+    start_worker = loader_child.token_worker
 
-    with loader_child.token_worker() as executor:
-        assert len(executor._processes) == 1  # already forked: no connection exists yet
+    def token_worker() -> ProcessPoolExecutor:
+        executor = start_worker()
+        events.append(("worker processes", len(executor._processes)))
+        return executor
+
+    def connect(job: dict[str, Any]) -> None:
+        events.append(("connect", 0))
+        raise RuntimeError("enough: the order is known")
+
+    monkeypatch.setattr(loader_child, "token_worker", token_worker)
+    monkeypatch.setattr(loader_child, "connect", connect)
+    spec = LoadSpec(table="t", fields=["title"], types=["string"], search=[0])
+    job = {"dialect": "sqlite", "database": ":memory:", "path": "x.csv", "spec": spec.to_dict()}
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(job) + "\n"))
+    with pytest.raises(RuntimeError, match="enough"):
+        loader_child.main()
+    assert events == [("worker processes", 1), ("connect", 0)]
