@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, and_, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import DBAPIError
 
-from opendata.store import datastore
-from opendata.store.query import QueryError, TableGone, TableRef
+from opendata.store.query import QueryError, TableGone, TableRef, row_table, table_gone
 
 KINDS = ("added", "changed", "removed")
 
@@ -58,13 +57,6 @@ def _untoken(token: str) -> tuple[str, int]:
     return data["k"], data["i"]
 
 
-def _table(engine: Engine, ref: TableRef, alias: str) -> Any:
-    table: Table = datastore.build_table(
-        ref.table_name, {"fields": ref.fields}, engine.dialect.name
-    )
-    return table.alias(alias)
-
-
 def changes_page(
     engine: Engine,
     old: TableRef,
@@ -87,7 +79,7 @@ def changes_page(
         raise QueryError(
             f"primary key field(s) {missing} are not in both versions", code="primary_key_changed"
         )
-    o, n = _table(engine, old, "o"), _table(engine, new, "n")
+    o, n = row_table(engine, old).alias("o"), row_table(engine, new).alias("n")
     common = [f for f in new_names if f in old_names and f not in primary_key]
     on = and_(*[n.c[k] == o.c[k] for k in primary_key])
     kind, last = _untoken(after) if after else (KINDS[0], 0)
@@ -141,7 +133,7 @@ def changes_page(
                         }
                         out.append(item)
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig):
+        if table_gone(exc):
             raise TableGone(new.table_name) from exc
         raise
     following = None

@@ -130,7 +130,7 @@ _TABLES: dict[tuple[str, str], Table] = {}
 _TABLES_MAX = 512
 
 
-def _table(engine: Engine, ref: TableRef) -> Table:
+def row_table(engine: Engine, ref: TableRef) -> Table:
     """The Table object of a row table, made once per process.
 
     A published table never changes, and reusing one Table lets SQLAlchemy's statement cache
@@ -318,7 +318,8 @@ def _projection(ref: TableRef, query: RowQuery) -> list[str]:
     return list(dict.fromkeys(query.fields))
 
 
-def _gone(exc: DBAPIError) -> bool:
+def table_gone(exc: DBAPIError) -> bool:
+    """Whether a database error says the row table has been dropped (its version pruned)."""
     code = getattr(exc.orig, "sqlstate", None)
     text = str(exc.orig)
     # An FTS5 table dropped under the query fails in its constructor, not as "no such table".
@@ -329,7 +330,7 @@ def page(
     engine: Engine, ref: TableRef, query: RowQuery, *, count_bound: int = DEFAULT_COUNT_BOUND
 ) -> Page:
     """One page of rows and the token of the next (see the module docstring)."""
-    table = _table(engine, ref)
+    table = row_table(engine, ref)
     names = _projection(ref, query)
     order = _order(engine, ref, query)
     where = _where(engine, ref, table, query)
@@ -358,7 +359,7 @@ def page(
                 counted = _bounded_count(conn, table, where, count_bound, key)
                 total, exact = min(counted, count_bound), counted <= count_bound
     except DBAPIError as exc:
-        if _gone(exc):
+        if table_gone(exc):
             raise TableGone(ref.table_name) from exc
         raise
     following = None
@@ -398,7 +399,7 @@ def stream(
     One statement on a server-side cursor: memory stays constant, and the statement's snapshot
     keeps the table readable even if its version is pruned meanwhile.
     """
-    table = _table(engine, ref)
+    table = row_table(engine, ref)
     names = _projection(ref, query)
     order = _order(engine, ref, query)
     where = _where(engine, ref, table, query)
@@ -412,7 +413,7 @@ def stream(
                 # Plain str keys (SQLAlchemy's are quoted_name, which orjson refuses).
                 yield dict(zip(keep, values, strict=True))
     except DBAPIError as exc:
-        if _gone(exc):
+        if table_gone(exc):
             raise TableGone(ref.table_name) from exc
         raise
 
@@ -422,7 +423,7 @@ def check(engine: Engine, ref: TableRef, query: RowQuery) -> list[str]:
 
     Lets a streaming response fail with a 400 before its first byte is sent.
     """
-    table = _table(engine, ref)
+    table = row_table(engine, ref)
     names = _projection(ref, query)
     _order(engine, ref, query)
     _where(engine, ref, table, query)
