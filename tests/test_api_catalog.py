@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 from opendata.api.freshness import freshness
 from opendata.app import create_app, services_of
 from opendata.pipeline.refresh import refresh
+from opendata.scheduler.settings import SchedulerSettings
+from opendata.scheduler.triggers import make_trigger
 
 BASE = "/api/v1/datasets/example_catalog"
 
@@ -85,6 +87,23 @@ def test_freshness_against_the_schedule() -> None:
     assert late["status"] == "overdue" and late["overdue_seconds"] > 0
     assert freshness("0 3 * * *", None, last)["status"] == "never"
     assert freshness("", last, last)["status"] == "unscheduled"
+
+
+def test_freshness_reads_schedules_as_the_scheduler_does() -> None:
+    """Crontab weekday 1 is Monday (APScheduler alone would say Tuesday); @every works."""
+    last = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # a Sunday
+    weekly = freshness("15 3 * * 1", last, last)
+    settings = SchedulerSettings.from_config({})
+    trigger = make_trigger("15 3 * * 1", settings.timezone)
+    assert weekly["next_expected"] == trigger.get_next_fire_time(None, last)
+    assert weekly["next_expected"].astimezone(settings.timezone).strftime("%a %H:%M") == "Mon 03:15"
+    every = freshness("@every 10m", last, last + timedelta(minutes=5))
+    assert every["status"] == "fresh" and every["expected_interval_seconds"] == 600
+    # The allowance is the scheduler's: misfire grace plus jitter, not the grace alone.
+    due = every["next_expected"]
+    edge = due + timedelta(seconds=settings.misfire_grace_time + settings.jitter - 1)
+    assert freshness("@every 10m", last, edge)["status"] == "fresh"
+    assert freshness("@every 10m", last, edge + timedelta(seconds=2))["status"] == "overdue"
 
 
 def test_versions_and_changes_by_primary_key(

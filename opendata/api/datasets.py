@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from opendata.api import schemas
 from opendata.api.base import ApiBlueprint, absolute, services
-from opendata.api.freshness import freshness
+from opendata.api.freshness import dataset_freshness
 from opendata.api.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
 from opendata.api.search import make_entry, search
 from opendata.api.snapshot import Snapshot, dataset_row, read, version_info
@@ -19,8 +19,6 @@ from opendata.store import datastore
 blp = ApiBlueprint(
     "datasets", __name__, url_prefix="/api/v1", description="Catalogue search and dataset metadata"
 )
-
-SUCCESS = ("published", "unchanged")
 
 
 def dataset_url(name: str) -> str:
@@ -163,15 +161,7 @@ def get_dataset(name: str) -> Response:
     body["versions"] = [version_info(svc, name, v) for v in svc.catalog.versions(name)]
     last_run = svc.catalog.last_run(name)
     body["last_run"] = {**last_run, "url": f"/api/v1/runs/{last_run['id']}"} if last_run else None
-    success = svc.catalog.last_run(name, status=SUCCESS)
-    sched = current_app.config.get("SCHEDULER", {})
-    body["freshness"] = freshness(
-        row["schedule"],
-        success.get("finished") if success else None,
-        datetime.now(UTC),
-        timezone=sched.get("timezone", "Asia/Shanghai"),
-        grace_seconds=float(sched.get("misfire_grace_time", 3600)),
-    )
+    body["freshness"] = dataset_freshness(svc, name, row["schedule"], datetime.now(UTC))
     base = dataset_url(name)
     body["links"] = {
         "self": base,

@@ -1,32 +1,35 @@
-"""Freshness: the last successful refresh against what the dataset's cron schedule promises.
+"""Freshness: the last successful refresh against what the dataset's schedule promises.
 
 After a successful run at *t*, the schedule promises the next one at ``next_fire(t)``; the data is
-*overdue* when that moment plus a grace (the scheduler's misfire grace, which also covers its
-retries) has passed without another success. APScheduler's ``CronTrigger`` reads the crontab the
-same way the scheduler process does, so the API and the scheduler cannot disagree.
+*overdue* when that moment plus an allowance (the scheduler's misfire grace, which also covers its
+retries, and its jitter) has passed without another success. The trigger is the scheduler's own
+(:func:`~opendata.scheduler.triggers.make_trigger`: crontab weekdays, six fields, ``@every``)
+and the allowance that of :func:`~opendata.scheduler.status.overdue`, so the API, the portal and
+the scheduler cannot disagree.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
+from opendata.scheduler.settings import SchedulerSettings
+from opendata.scheduler.status import SUCCESS
+from opendata.scheduler.triggers import ScheduleError, make_trigger
+from opendata.services import Services
 
 
 def freshness(
     schedule: str,
     last_success: datetime | None,
     now: datetime,
-    *,
-    timezone: str = "Asia/Shanghai",
-    grace_seconds: float = 3600.0,
+    settings: SchedulerSettings | None = None,
 ) -> dict[str, Any]:
     """``status`` is ``fresh``, ``overdue``, ``never`` (no success yet) or ``unscheduled``."""
+    settings = settings or SchedulerSettings.from_config({})
     out: dict[str, Any] = {
         "schedule": schedule or None,
-        "timezone": timezone,
+        "timezone": str(settings.timezone),
         "last_success": last_success,
         "next_expected": None,
         "expected_interval_seconds": None,
@@ -36,10 +39,8 @@ def freshness(
     if not schedule:
         return out
     try:
-        tz = ZoneInfo(timezone)
-        trigger = CronTrigger.from_crontab(schedule, timezone=tz)
-    except (ValueError, ZoneInfoNotFoundError):
-        out["status"] = "unscheduled"
+        trigger = make_trigger(schedule, settings.timezone)  # no jitter: the nominal times
+    except ScheduleError:
         return out
     anchor = last_success or now
     due = trigger.get_next_fire_time(None, anchor + timedelta(seconds=1))
@@ -52,7 +53,25 @@ def freshness(
     if last_success is None:
         out["status"] = "never"
         return out
-    late = (now - due).total_seconds() - grace_seconds
+    allowance = settings.misfire_grace_time + settings.jitter
+    late = (now - due).total_seconds() - allowance
     out["status"] = "overdue" if late > 0 else "fresh"
-    out["overdue_seconds"] = int(max(late + grace_seconds, 0)) if late > 0 else 0
+    out["overdue_seconds"] = int(late + allowance) if late > 0 else 0
     return out
+
+
+def dataset_freshness(
+    services: Services, name: str, schedule: str, now: datetime
+) -> dict[str, Any]:
+    """:func:`freshness` of dataset ``name`` with the deployment's scheduler settings."""
+    try:
+        settings = SchedulerSettings.from_config(services.config)
+    except ValueError:  # the scheduler refuses such a config; judge by the defaults meanwhile
+        settings = SchedulerSettings.from_config({})
+    success = services.catalog.last_run(name, status=SUCCESS)
+    return freshness(
+        settings.schedule_for(name, schedule),
+        success.get("finished") if success else None,
+        now,
+        settings,
+    )

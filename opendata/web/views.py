@@ -21,7 +21,7 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound
 
-from opendata.api.freshness import freshness
+from opendata.api.freshness import dataset_freshness
 from opendata.licenses import LICENSES
 from opendata.services import Services
 from opendata.web import jsonld, search
@@ -95,16 +95,7 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def _freshness(dataset: dict[str, Any], now: datetime) -> dict[str, Any]:
-    cfg = current_app.config.get("SCHEDULER", {})
-    schedule = cfg.get("schedules", {}).get(dataset["name"]) or dataset.get("schedule") or ""
-    last_ok = services().catalog.last_run(dataset["name"], status=["published", "unchanged"])
-    return freshness(
-        schedule,
-        last_ok.get("finished"),
-        now,
-        timezone=cfg.get("timezone", "Asia/Shanghai"),
-        grace_seconds=float(cfg.get("misfire_grace_time", 3600)),
-    )
+    return dataset_freshness(services(), dataset["name"], dataset.get("schedule") or "", now)
 
 
 @bp.get("/")
