@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -126,3 +127,21 @@ def test_filtered_exports_stream_matching_rows(client: FlaskClient) -> None:
     assert len(list(book.active.values)) == len(rows) + 1
     bad = client.get(f"{BASE}/resources/entries.csv?nosuch=1")
     assert bad.status_code == 400 and "nosuch" in bad.json["error"]["message"]
+
+
+def test_derived_files_are_built_once_and_old_versions_swept(
+    client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = services_of(app)
+    stale = Path(app.instance_path, "cache", "downloads", "example_catalog", "20000101T000000Z")
+    stale.mkdir(parents=True)  # the cache of a version that is no longer kept
+    first = client.get(f"{BASE}/resources/entries.json")
+    assert first.status_code == 200
+    assert not stale.exists(), "building a file sweeps the folders of versions not kept"
+
+    def no_catalog(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a cached file was answered with a catalog query")
+
+    monkeypatch.setattr(svc.catalog, "versions", no_catalog)
+    again = client.get(f"{BASE}/resources/entries.json")
+    assert again.status_code == 200 and again.data == first.data

@@ -73,9 +73,10 @@ def _filtered(args: dict[str, Any]) -> bool:
 
 
 def _derived(snapshot: Snapshot, filename: str, build: Any) -> Path:
-    keep = [v["id"] for v in snapshot.services.catalog.versions(snapshot.name)]
-    folder = exports.cache_dir(_cache_root(), snapshot.name, snapshot.id, keep)
-    return exports.cached(folder / filename, build)
+    def keep() -> list[str]:
+        return [v["id"] for v in snapshot.services.catalog.versions(snapshot.name)]
+
+    return exports.derived(_cache_root(), snapshot.name, snapshot.id, filename, build, keep)
 
 
 def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:

@@ -53,6 +53,25 @@ def cache_dir(root: Path, dataset: str, version: str, keep: Iterable[str]) -> Pa
     return folder
 
 
+def derived(
+    root: Path,
+    dataset: str,
+    version: str,
+    filename: str,
+    build: Callable[[Path], None],
+    keep: Callable[[], Iterable[str]],
+) -> Path:
+    """The cached file ``filename`` of a version, built first if missing.
+
+    A file built before is answered with one ``stat``: asking which versions are kept (a catalog
+    query) and sweeping the others' folders happen only when something is built.
+    """
+    path = root / dataset / version / filename
+    if path.is_file():
+        return path
+    return cached(cache_dir(root, dataset, version, keep()) / filename, build)
+
+
 def cached(path: Path, build: Callable[[Path], None]) -> Path:
     """``path``, built by ``build(tmp)`` first if missing; the rename makes it appear whole."""
     if path.is_file():
