@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from opendata.api.base import services as app_services
 from opendata.api.errors import ApiError, envelope
 from opendata.auth import bearer, verify_token
 from opendata.scheduler import refresh_queue
@@ -68,11 +69,6 @@ class QueuedSchema(Schema):
     requested_by = fields.String(metadata={"description": "the token's name"})
 
 
-def _services() -> Services:
-    services: Services = current_app.extensions["opendata"]
-    return services
-
-
 def _unauthorized(message: str) -> None:
     # The API's envelope, plus the WWW-Authenticate challenge RFC 6750 asks of a 401 (the shared
     # HTTP-error handler keeps only Allow and Retry-After, so the response is built here).
@@ -108,7 +104,7 @@ def _queued(req: refresh_queue.RefreshRequest) -> dict[str, Any]:
 @blp.response(200, SourceListSchema)
 def list_sources() -> dict[str, Any]:
     """Installed sources with their schedule, next run, last run and success, and health."""
-    services = _services()
+    services = app_services()
     rows = source_status(services, SchedulerSettings.from_config(services.config))
     return {"count": len(rows), "sources": rows}
 
@@ -119,7 +115,7 @@ def list_sources() -> dict[str, Any]:
 @blp.alt_response(404, description="no enabled source of that name")
 def refresh_dataset(name: str) -> dict[str, Any]:
     """Queue a refresh of one dataset (and of its dependants if it publishes a new version)."""
-    services = _services()
+    services = app_services()
     who = require_token(services)  # before any lookup: no probing without a token
     if name not in services.registry.sources:
         raise ApiError(
@@ -136,6 +132,6 @@ def refresh_dataset(name: str) -> dict[str, Any]:
 @blp.alt_response(401, description="missing or invalid API token")
 def refresh_all() -> dict[str, Any]:
     """Queue a refresh of every enabled source, in dependency order."""
-    services = _services()
+    services = app_services()
     who = require_token(services)
     return _queued(refresh_queue.enqueue(services.engine, None, who))

@@ -51,12 +51,6 @@ class ValidationError(CkanError):
         super().__init__(summary, fields)
 
 
-class AuthorizationError(CkanError):
-    type_name = "Authorization Error"
-    status = 403
-    prefix = "Access denied"
-
-
 class SearchQueryError(CkanError):
     type_name = "Search Query Error"
     status = 400

@@ -181,20 +181,11 @@ def run_page(services: Services, target: Target, request: Request, count_bound: 
     """One page, with an ``_id`` keyset turned into the engine's ``after`` token."""
     query = request.query
     if request.id_after is not None:
-        query = _with_after(query, request.id_after)
+        query = replace(query, after=rq.after_id_token(request.id_after), offset=0)
     try:
         return rq.page(services.engine, target.table, query, count_bound=count_bound)
     except rq.QueryError as exc:
         raise _validation(exc) from None
-
-
-def _with_after(query: rq.RowQuery, row_id: int) -> rq.RowQuery:
-    return replace(query, after=_after_id_token(row_id), offset=0)
-
-
-def _after_id_token(row_id: int) -> str:
-    """The engine's keyset token for "after row ``row_id``, ordered by _id ascending"."""
-    return rq.after_id_token(row_id)
 
 
 def _validation(exc: rq.QueryError) -> ValidationError:

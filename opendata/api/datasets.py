@@ -158,7 +158,7 @@ def get_dataset(name: str) -> Response:
     body["resources"] = (
         [resource_info(snapshot, r) for r in snapshot.descriptor["resources"]] if snapshot else []
     )
-    body["versions"] = [version_info(svc, name, v) for v in svc.catalog.versions(name)]
+    body["versions"] = [version_info(name, v) for v in svc.catalog.versions(name)]
     last_run = svc.catalog.last_run(name)
     body["last_run"] = {**last_run, "url": f"/api/v1/runs/{last_run['id']}"} if last_run else None
     body["freshness"] = dataset_freshness(svc, name, row["schedule"], datetime.now(UTC))

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
+from opendata.api.base import services
 from opendata.api.ckan_catalog import Published, published_dataset, published_datasets
 from opendata.api.ckan_errors import CkanError, NotFound, invalid
 from opendata.api.ckan_mapping import base_url
@@ -28,7 +29,6 @@ from opendata.api.dcat_graph import (
     serialize,
 )
 from opendata.api.schemaorg_dataset import DatasetNotFound, schema_org_dataset
-from opendata.services import Services
 
 bp = Blueprint("dcat", __name__)
 
@@ -50,11 +50,6 @@ def _guarded(view: Callable[..., Response]) -> Callable[..., Response]:
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
-
-
-def _services() -> Services:
-    services: Services = current_app.extensions["opendata"]
-    return services
 
 
 def parse_since(text: str) -> datetime:
@@ -111,7 +106,7 @@ def catalog_view(ext: str) -> Response:
     page = _page_number()
     size = _page_size()
     datasets: list[Published] = [
-        pub for pub in published_datasets(_services()) if since is None or pub.modified >= since
+        pub for pub in published_datasets(services()) if since is None or pub.modified >= since
     ]
     last = max(1, math.ceil(len(datasets) / size))
     if page > last:
@@ -128,11 +123,11 @@ def dataset_view(name: str, ext: str) -> Response:
     base = base_url()
     if ext == "schema.jsonld":
         try:
-            body = schema_org_dataset(_services(), name, base)
+            body = schema_org_dataset(services(), name, base)
         except DatasetNotFound:
             raise NotFound("Dataset not found") from None
         return Response(orjson.dumps(body), 200, content_type="application/ld+json; charset=utf-8")
-    pub = published_dataset(_services(), name)
+    pub = published_dataset(services(), name)
     if pub is None:
         raise NotFound("Dataset not found")
     data, content_type = serialize(dataset_graph(pub, base, current_app.config), ext)

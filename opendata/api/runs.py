@@ -10,7 +10,7 @@ from flask import Response, request
 from opendata.api import schemas
 from opendata.api.base import ApiBlueprint, absolute, reject_extra, services
 from opendata.api.errors import ApiError
-from opendata.api.http import CACHE_NONE, json_response
+from opendata.api.http import CACHE_IMMUTABLE, CACHE_NONE, json_response
 from opendata.api.snapshot import check_name
 
 blp = ApiBlueprint(
@@ -62,6 +62,6 @@ def get_run(run_id: int) -> Response:
     response = json_response(_run(row))
     # A finished run never changes; a running one will.
     response.headers["Cache-Control"] = (
-        CACHE_NONE if row["status"] == "running" else ("public, max-age=31536000, immutable")
+        CACHE_NONE if row["status"] == "running" else CACHE_IMMUTABLE
     )
     return response

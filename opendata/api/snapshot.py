@@ -214,7 +214,7 @@ def read(
     )
 
 
-def version_info(services: Services, name: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def version_info(name: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """A version as the API lists it."""
     base = f"/api/v1/datasets/{name}/versions/{row['id']}"
     return {

@@ -39,7 +39,7 @@ def list_versions(name: str) -> Response:
     body = {
         "dataset": name,
         "current_version": row["current_version"],
-        "versions": [version_info(svc, name, v) for v in svc.catalog.versions(name)],
+        "versions": [version_info(name, v) for v in svc.catalog.versions(name)],
     }
     response = json_response(body)
     response.headers["Cache-Control"] = CACHE_CURRENT
@@ -56,7 +56,7 @@ def get_version(name: str, v: str) -> Response:
     reject_extra(set())
     snapshot = resolve(services(), name, check_version(v, "version"))
     body = {
-        **version_info(snapshot.services, name, snapshot.version),
+        **version_info(name, snapshot.version),
         "descriptor": snapshot.descriptor,
     }
     return with_version(json_response(body), snapshot)

@@ -212,9 +212,7 @@ class PackageBuilder:
             if not build.handle.closed:
                 build.handle.close()
 
-    def finish(
-        self, *, version: str, created: datetime, context_warnings: Sequence[str] = ()
-    ) -> tuple[StagedPackage, Any]:
+    def finish(self, *, version: str, created: datetime) -> tuple[StagedPackage, Any]:
         """Close the files, run the package-level checks, write the descriptor."""
         self.close()
         report = self.validator.finish(self.violations)

@@ -65,20 +65,18 @@ class Preloader:
         dataset: str,
         version: str,
         schemas: Mapping[str, Mapping[str, Any]],
-        threshold: int | None = None,
     ) -> None:
         self.catalog = catalog
         self.dataset = dataset
         self.version = version
         self.schemas = schemas
-        self.threshold = THRESHOLD_ROWS if threshold is None else threshold
         self.loaders: dict[str, _Loader] = {}
 
     def written(self, resource: str, rows: int, path: Path, size: int) -> None:
         """Build flushed ``size`` bytes (``rows`` data rows) of ``resource`` to ``path``."""
         loader = self.loaders.get(resource)
         if loader is None:
-            if rows < self.threshold:
+            if rows < THRESHOLD_ROWS:
                 return
             loader = self._start(resource, path)
         # A loader that died is reported by finish(); publish then loads the table itself.

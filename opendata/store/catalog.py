@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from opendata.store import db
@@ -208,10 +208,6 @@ class Catalog:
             rows = conn.execute(select(t).where(t.c.dataset == dataset)).mappings().all()
         return [dict(r) for r in rows]
 
-    def all_datastore_table_names(self) -> set[str]:
-        with self.engine.connect() as conn:
-            return set(conn.execute(select(db.datastore_tables.c.table_name)).scalars())
-
     def remove_version(self, dataset: str, version_id: str) -> None:
         """Forget a pruned version; refuses the current one."""
         with self.engine.begin() as conn:
@@ -293,13 +289,6 @@ class Catalog:
         with self.engine.connect() as conn:
             row = conn.execute(query.order_by(r.c.id.desc()).limit(1)).mappings().first()
         return _fix_times(dict(row)) if row else {}
-
-    def count_runs(self, dataset: str | None = None) -> int:
-        query = select(func.count()).select_from(db.runs)
-        if dataset:
-            query = query.where(db.runs.c.dataset == dataset)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
 
 
 def _fix_times(row: dict[str, Any]) -> dict[str, Any]:

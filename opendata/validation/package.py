@@ -30,7 +30,6 @@ class PackageChecker:
         no_header: Collection[str] = (),
     ) -> None:
         self.error_limit = error_limit
-        self._extra: list[ValidationError] = []
         self._checkers = {
             name: ResourceChecker(
                 name, schema, error_limit=error_limit, header=name not in no_header
@@ -59,10 +58,6 @@ class PackageChecker:
         """The checker to feed with resource ``name``'s header and rows."""
         return self._checkers[name]
 
-    def add_error(self, error: ValidationError) -> None:
-        """Record an error found outside any resource's rows (e.g. an unreadable descriptor)."""
-        self._extra.append(error)
-
     def finish(self) -> ValidationReport:
         """Flush every resource, run the foreign-key checks, and build the report."""
         for checker in self._checkers.values():
@@ -78,7 +73,7 @@ class PackageChecker:
                 if len(merged) > self.error_limit:
                     checker.error_limit_reached = True
                 checker.errors = merged[: self.error_limit]
-        errors = list(self._extra)
+        errors: list[ValidationError] = []
         stats: dict[str, dict[str, int]] = {}
         limited = False
         for name, checker in self._checkers.items():
