@@ -125,14 +125,11 @@ def prune(catalog: Catalog, root: Path, dataset: str, keep: int) -> list[str]:
     keep = max(keep, 2)
     current = (catalog.dataset(dataset) or {}).get("current_version")
     removed = []
+    all_tables = catalog.datastore_tables_of(dataset)
     for row in catalog.versions(dataset)[keep:]:
         if row["id"] == current:
             continue
-        tables = [
-            t["table_name"]
-            for t in catalog.datastore_tables_of(dataset)
-            if t["version"] == row["id"]
-        ]
+        tables = [t["table_name"] for t in all_tables if t["version"] == row["id"]]
         catalog.remove_version(dataset, row["id"])
         datastore.drop(catalog.engine, tables)
         shutil.rmtree(dataset_dir(root, dataset) / row["id"], ignore_errors=True)

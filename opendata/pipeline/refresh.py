@@ -252,6 +252,7 @@ def _run(
         t0 = time.perf_counter()
         preloaded = preloader.finish(builder.sizes)
         run.timings["preload_wait"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         publish(
             catalog=catalog,
             root=root,

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateIndex
 
 from opendata.store import rowload
-from opendata.store.rowload import FTS_COLUMN, LoadSpec
+from opendata.store.rowload import FTS_COLUMN, LoadSpec, fts_table
 
 _SQL_TYPES: dict[str, Any] = {"integer": BigInteger, "number": Float, "boolean": Boolean}
 
@@ -40,10 +40,6 @@ def table_name(dataset: str, version: str, resource: str) -> str:
     """A short, safe, unique SQL name (PostgreSQL allows 63 characters)."""
     digest = hashlib.sha1(f"{dataset}/{version}/{resource}".encode()).hexdigest()[:20]
     return f"ods_{digest}"
-
-
-def fts_table(name: str) -> str:
-    return f"{name}_fts"
 
 
 def searchable_fields(schema: Mapping[str, Any]) -> list[str]:

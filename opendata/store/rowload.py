@@ -37,7 +37,7 @@ class LoadSpec:
 
     @property
     def fts_table(self) -> str:
-        return f"{self.table}_fts"
+        return fts_table(self.table)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +47,11 @@ class LoadSpec:
             "search": list(self.search),
             "index_sql": list(self.index_sql),
         }
+
+
+def fts_table(name: str) -> str:
+    """The SQLite full-text table that goes with row table ``name``."""
+    return f"{name}_fts"
 
 
 def _quote(name: str) -> str:
