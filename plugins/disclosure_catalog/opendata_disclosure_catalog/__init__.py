@@ -15,7 +15,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
-from opendata.plugin import ResourceSpec, Row, Source, SourceError, fields, validate
+from opendata.plugin import ResourceSpec, Row, Source, fields, validate
 
 from .catalog_csv import check_encoding, read_catalog
 from .responses_xlsx import read_responses
@@ -124,9 +124,3 @@ class DisclosureCatalog(Source):
             ledger = self._origin(stack, "responses_xlsx", SAMPLE_RESPONSES)
             for row in read_responses(ledger, self.config.get("responses_sheet"), disclosure_of):
                 yield "responses", row
-
-    def rows(self, resource: str) -> Iterator[Row]:
-        """The rows of one resource (reads the whole origin; :meth:`extract` is one pass)."""
-        if resource not in {spec.name for spec in self.resources}:
-            raise SourceError(f"{self.name} has no resource {resource!r}")
-        return (row for name, row in self.extract() if name == resource)

@@ -16,7 +16,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from opendata.plugin import Row, SourceError
+from opendata.plugin import DISCLOSURE_PUBLIC, Row, SourceError
 
 from .vocab import RESPONSE_METHOD_ALIASES, RESPONSE_METHODS, normalise, parse_date
 
@@ -147,7 +147,7 @@ def _read_sheet(
             raise sheet.fail(
                 rownum, columns["related_index_no"], f"关联索引号 {related} is not in the catalogue"
             )
-        if related and public_entries[related] != "主动公开":
+        if related and public_entries[related] != DISCLOSURE_PUBLIC:
             raise sheet.fail(
                 rownum,
                 columns["related_index_no"],

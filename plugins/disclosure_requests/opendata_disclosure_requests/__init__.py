@@ -8,7 +8,6 @@ annual summary with the on-time share, due dates counted in Chinese working days
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -123,10 +122,6 @@ class DisclosureRequests(Source):
             for row in self._build(spec.name, handled):
                 yield spec.name, row
 
-    def rows(self, resource: str) -> Iterator[Row]:
-        """Rows of one resource (reads the register)."""
-        return self._build(resource, self._handled())
-
     def _build(self, resource: str, handled: list[aggregate.Handled]) -> Iterator[Row]:
         if resource == "monthly":
             return aggregate.monthly(handled)
@@ -135,8 +130,3 @@ class DisclosureRequests(Source):
         if resource == "annual_summary":
             return aggregate.summary(handled)
         raise SourceError(f"{self.name} has no resource {resource!r}")
-
-
-def due_date(received: dt.date, extended: bool, calendar: WorkdayCalendar) -> dt.date:
-    """The due date of an application received on ``received`` (for tools and tests)."""
-    return calendar.add_workdays(received, aggregate.time_limit(received, extended))

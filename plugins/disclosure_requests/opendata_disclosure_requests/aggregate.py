@@ -67,12 +67,14 @@ class Handled:
         return self.app.replied is not None and self.app.replied > self.due
 
 
+def due_date(received: dt.date, extended: bool, calendar: WorkdayCalendar) -> dt.date:
+    """The due date of an application received on ``received``."""
+    return calendar.add_workdays(received, time_limit(received, extended))
+
+
 def handle(apps: Iterable[Application], calendar: WorkdayCalendar) -> list[Handled]:
     """Due dates for every application (the register is small: a list is fine)."""
-    return [
-        Handled(app, calendar.add_workdays(app.received, time_limit(app.received, app.extended)))
-        for app in apps
-    ]
+    return [Handled(app, due_date(app.received, app.extended, calendar)) for app in apps]
 
 
 def monthly(handled: list[Handled]) -> Iterator[Row]:

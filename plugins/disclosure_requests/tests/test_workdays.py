@@ -8,8 +8,7 @@ import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from opendata_disclosure_requests import due_date
-from opendata_disclosure_requests.aggregate import time_limit
+from opendata_disclosure_requests.aggregate import due_date, time_limit
 from opendata_disclosure_requests.workdays import WorkdayCalendar, YearOverride
 
 

@@ -142,10 +142,3 @@ class ServiceHall(Source):
                 "published were not extracted",
                 withheld,
             )
-
-    def rows(self, resource: str) -> Iterator[Row]:
-        """The rows of one resource (a full pass over the platform; prefer :meth:`extract`)."""
-        self.resource(resource)  # KeyError for a resource this source does not have
-        for name, row in self.extract():
-            if name == resource:
-                yield row
