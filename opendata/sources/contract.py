@@ -92,10 +92,9 @@ def check_schema(
     report = FrictionlessSchema.validate_descriptor(dict(schema))
     problems = [row[0] for row in report.flatten(["message"])]
     fields = schema.get("fields", [])
-    reserved = {"_id", "_fts", "_rank"}
     for field in fields:
         name = field.get("name", "")
-        if name in reserved or name.startswith("_"):
+        if name.startswith("_"):  # _id, _fts and whatever the datastore adds next
             problems.append(
                 f"field {name!r}: names starting with '_' are reserved for the datastore"
             )

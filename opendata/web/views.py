@@ -6,7 +6,6 @@ without JavaScript and does not wait on the API; the API is only linked (downloa
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from opendata.api.freshness import dataset_freshness
 from opendata.licenses import LICENSES
+from opendata.plugin import NAME_PATTERN
 from opendata.services import Services
 from opendata.web import jsonld, search
 from opendata.web.formatting import constraints_text, duration
@@ -37,7 +37,7 @@ bp = Blueprint(
     static_url_path="/portal-static",
 )
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
 RUN_STATUSES = ("published", "unchanged", "failed", "busy", "running")
 RUNS_PER_PAGE = 50
 
@@ -119,7 +119,7 @@ def index() -> str:
 
 def _dataset_or_404(name: str) -> dict[str, Any]:
     # Checked before any lookup: a name is also a folder name under datasets/.
-    if not NAME.match(name) or len(name) > 64:
+    if not NAME_PATTERN.match(name) or len(name) > 64:
         abort(404)
     dataset = services().catalog.dataset(name)
     if dataset is None:
@@ -179,7 +179,7 @@ def runs() -> str:
     svc = services()
     dataset_name = request.args.get("dataset", "").strip()
     status = request.args.get("status", "").strip()
-    if dataset_name and not NAME.match(dataset_name):
+    if dataset_name and not NAME_PATTERN.match(dataset_name):
         dataset_name = ""
     if status not in RUN_STATUSES:
         status = ""

@@ -110,9 +110,8 @@ OUTCOME_ROWS: tuple[OutcomeRow, ...] = (
 
 OUTCOMES: tuple[str, ...] = tuple(row.outcome for row in OUTCOME_ROWS)
 
-_BY_OUTCOME = {row.outcome: row for row in OUTCOME_ROWS}
-
-OTHER_HANDLING = _BY_OUTCOME["其他处理·其他"].outcome
+OTHER_HANDLING = "其他处理·其他"
+assert OTHER_HANDLING in OUTCOMES
 
 #: Register labels of the 2007 era (and the 2019 trial format's single 其他处理 row).
 LEGACY: dict[tuple[str, str], str] = {
@@ -159,8 +158,3 @@ def map_outcome(category: str, circumstance: str) -> str | None:
                 category, _, circumstance = category.partition(sep)
                 break
     return _LOOKUP.get(_key(category, circumstance))
-
-
-def row_for(outcome: str) -> OutcomeRow:
-    """The Table 三 row of a published outcome."""
-    return _BY_OUTCOME[outcome]

@@ -95,7 +95,7 @@ class FiscalData(Source):
 
     def __init__(self, context: SourceContext) -> None:
         super().__init__(context)
-        self.year: int = int(self.config.get("year") or 2018)
+        self.year: int = self.config["year"]  # Config's default and range apply
 
     def path(self, key: str) -> Path:
         """The workbook configured under ``key``, or the shipped sample one."""
