@@ -8,8 +8,6 @@ and an unknown resource a 404, both as plain text. Rows come from one server-sid
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -20,7 +18,7 @@ from flask import Blueprint, Response, current_app, request
 from opendata.api import ckan_params as p
 from opendata.api.ckan_errors import CkanError, NotFound
 from opendata.api.ckan_rows import Request, Target, build_query, ckan_fields, resolve
-from opendata.pipeline.build import serialise
+from opendata.api.exports import csv_chunks
 from opendata.services import Services
 from opendata.store import query as rq
 
@@ -59,8 +57,10 @@ def dump(resource_id: str) -> Response:
     except rq.QueryError as exc:
         return _text(exc.message, 400)
     rows = _rows(services, target, parsed, offset, limit)
-    body = _json(target, names, rows) if fmt == "json" else _delimited(names, rows, fmt)
-    chunks = _with_bom(body) if bom else body
+    if fmt == "json":
+        chunks = _with_bom(_json(target, names, rows)) if bom else _json(target, names, rows)
+    else:
+        chunks = csv_chunks(rows, names, bom, delimiter="," if fmt == "csv" else "\t")
     # The generators hold the services and the table, not the request: no request context needed
     # while streaming (stream_with_context would keep one alive for the whole download).
     response = Response(chunks, 200, content_type=FORMATS[fmt])
@@ -77,19 +77,6 @@ def _rows(
         rows = (row for row in rows if row["_id"] > after)
     stop = None if limit is None else offset + limit
     return islice(rows, offset, stop)
-
-
-def _delimited(names: list[str], rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-    writer.writerow(names)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([serialise(row[n]) for n in names])
-        if count % BATCH == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
 
 
 def _json(target: Target, names: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:

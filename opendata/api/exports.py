@@ -25,6 +25,9 @@ import orjson
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from opendata.pipeline.build import serialise
+from opendata.store import datastore, rowload
+
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row
 MIMETYPES = {
@@ -33,7 +36,6 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
 }
-_TRUE = {"true", "True", "TRUE", "1"}
 
 
 class TooManyRows(ValueError):
@@ -102,27 +104,14 @@ def gzip_of(src: Path) -> Callable[[Path], None]:
     return build
 
 
-def _converters(schema: Mapping[str, Any]) -> list[Callable[[str], Any]]:
-    def typed(kind: str) -> Callable[[str], Any]:
-        if kind == "integer":
-            return lambda v: int(v) if v != "" else None
-        if kind == "number":
-            return lambda v: float(v) if v != "" else None
-        if kind == "boolean":
-            return lambda v: (v in _TRUE) if v != "" else None
-        return lambda v: v if v != "" else None
-
-    return [typed(f.get("type", "string")) for f in schema.get("fields", [])]
-
-
 def csv_rows(path: Path, schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """The published CSV's rows with the schema's JSON types."""
-    convert = _converters(schema)
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        for cells in reader:
-            yield {n: c(v) for n, c, v in zip(header, convert, cells, strict=True)}
+    """The published CSV's rows with the schema's JSON types, converted as the datastore does
+    (so a download and the rows API agree cell for cell)."""
+    fields = schema.get("fields", [])
+    names = [f["name"] for f in fields]
+    convert = rowload.converters([f.get("type", "string") for f in fields])
+    for cells in datastore.read_csv_rows(path):
+        yield {n: c(v) for n, c, v in zip(names, convert, cells, strict=True)}
 
 
 def json_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
@@ -135,29 +124,20 @@ def json_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
     yield b"\n]\n"
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
-
-
 def csv_chunks(
-    rows: Iterable[Mapping[str, Any]], names: Sequence[str], bom: bool
+    rows: Iterable[Mapping[str, Any]], names: Sequence[str], bom: bool, delimiter: str = ","
 ) -> Iterator[bytes]:
-    """CSV as the published files write it (UTF-8, ``,``, ``\\n``), in ~64 KB chunks."""
+    """CSV as the published files write it (UTF-8, ``,``, ``\\n``, cells as build serialises
+    them), in ~64 KB chunks; ``delimiter="\\t"`` for TSV."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(names)
     head = buffer.getvalue().encode()
     yield (BOM + head) if bom else head
     buffer.seek(0)
     buffer.truncate()
     for row in rows:
-        writer.writerow([_cell(row[n]) for n in names])
+        writer.writerow([serialise(row[n]) for n in names])
         if buffer.tell() > 65536:
             yield buffer.getvalue().encode()
             buffer.seek(0)
