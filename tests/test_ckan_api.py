@@ -12,6 +12,7 @@ from example_sources import ExampleCatalog
 from flask import Flask
 from flask.testing import FlaskClient
 
+from opendata.api import ckan_search
 from opendata.app import create_app
 from opendata.pipeline.refresh import RunStatus, refresh
 
@@ -224,15 +225,22 @@ def test_package_search_text_and_fq(client: FlaskClient) -> None:
     assert body["result"]["count"] == 0 and body["result"]["results"] == []
 
 
-def test_package_search_paging_and_count(client: FlaskClient) -> None:
+def test_package_search_paging_and_count(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, first = call(client, "package_search", rows=1, sort="name asc")
     _, second = call(client, "package_search", rows=1, start=1, sort="name asc")
     assert first["result"]["count"] == second["result"]["count"] == 2
     assert [p["name"] for p in first["result"]["results"]] == ["example_catalog"]
     assert [p["name"] for p in second["result"]["results"]] == ["finance_catalog"]
+    _, unsorted = call(client, "package_search", rows=5000)
+    assert len(unsorted["result"]["results"]) == 2
+    assert unsorted["result"]["sort"] == "score desc, metadata_modified desc"
+    # rows above ckan.search.rows_max are capped to it, not refused (two datasets cannot show
+    # a cap of 1,000: lower it)
+    monkeypatch.setattr(ckan_search, "ROWS_MAX", 1)
     _, capped = call(client, "package_search", rows=5000)
-    assert len(capped["result"]["results"]) == 2
-    assert capped["result"]["sort"] == "score desc, metadata_modified desc"
+    assert len(capped["result"]["results"]) == 1 and capped["result"]["count"] == 2
 
 
 def test_package_search_facets(client: FlaskClient) -> None:
