@@ -191,3 +191,20 @@ def test_error_envelope_cors_and_docs(client: FlaskClient) -> None:
         and "/api/v1/datasets/{name}/resources/{res}/rows" in spec["paths"]
     )
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_catalogue_pages_read_each_version_once_per_process(
+    client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = client.get("/api/v1/datasets").json
+    assert client.get("/").status_code == 200
+    catalog = services_of(app).catalog
+
+    def no_query(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an immutable version row was read from the catalog again")
+
+    monkeypatch.setattr(catalog, "version", no_query)
+    monkeypatch.setattr(catalog, "current_version", no_query)
+    assert client.get("/api/v1/datasets").json == first
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/datasets/example_catalog").status_code == 200

@@ -13,7 +13,7 @@ from opendata.api.base import ApiBlueprint, absolute, services
 from opendata.api.freshness import dataset_freshness
 from opendata.api.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
 from opendata.api.search import make_entry, search
-from opendata.api.snapshot import Snapshot, dataset_row, read, version_info
+from opendata.api.snapshot import Snapshot, dataset_row, read, version_info, version_row
 from opendata.store import datastore
 
 blp = ApiBlueprint(
@@ -61,10 +61,14 @@ def with_version(response: Response, snapshot: Snapshot) -> Response:
 @blp.errors(400)
 def list_datasets(**args: Any) -> Response:
     """Search the catalogue: q (Chinese-aware), facets by publisher, source, keyword, licence."""
-    catalog = services().catalog
+    svc = services()
     entries = []
-    for row in catalog.datasets():
-        current = catalog.current_version(row["name"]) if row["current_version"] else None
+    for row in svc.catalog.datasets():
+        current = (
+            version_row(svc, row["name"], row["current_version"])
+            if row["current_version"]
+            else None
+        )
         descriptor = current["descriptor"] if current else None
         entries.append(make_entry(summary(row, descriptor), descriptor))
     filters = {f: args.get(f) for f in ("publisher", "source", "keyword", "license")}
@@ -150,7 +154,7 @@ def get_dataset(name: str) -> Response:
     """A dataset: metadata, resources with data dictionaries, versions, last run, freshness."""
     svc = services()
     row = dataset_row(svc, name)
-    current = svc.catalog.current_version(name) if row["current_version"] else None
+    current = version_row(svc, name, row["current_version"]) if row["current_version"] else None
     body = summary(row, current["descriptor"] if current else None)
     snapshot = Snapshot(svc, row, current, pinned=False) if current else None
     body["version"] = snapshot.id if snapshot else None

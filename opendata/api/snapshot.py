@@ -143,7 +143,9 @@ def _remember(cache: dict[K, V], key: K, value: V) -> V:
     return value
 
 
-def _version_row(services: Services, name: str, version: str) -> dict[str, Any] | None:
+def version_row(services: Services, name: str, version: str) -> dict[str, Any] | None:
+    """A version's catalog row (descriptor included), read once per process: versions never
+    change."""
     key = (str(services.engine.url), name, version)
     row = _VERSION_ROWS.get(key)
     if row is None:
@@ -159,7 +161,7 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
     dataset = dataset_row(services, name)
     if version is not None:
         check_version(version)
-        row = _version_row(services, name, version)
+        row = version_row(services, name, version)
         if row is None:
             kept = [v["id"] for v in services.catalog.versions(name)]
             raise ApiError(
@@ -173,7 +175,7 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
             )
         return Snapshot(services, dataset, row, pinned=True)
     current = dataset.get("current_version")
-    row = _version_row(services, name, current) if current else None
+    row = version_row(services, name, current) if current else None
     if row is None:
         raise ApiError(
             404,

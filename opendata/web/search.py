@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from opendata.api.search import make_entry, search
-from opendata.store.catalog import Catalog
+from opendata.api.snapshot import version_row
+from opendata.services import Services
 
 FACETS = ("publisher", "keyword")
 
@@ -24,11 +25,12 @@ class Found:
     facets: dict[str, list[tuple[str, int]]]
 
 
-def find(catalog: Catalog, q: str = "", publisher: str = "", keyword: str = "") -> Found:
+def find(services: Services, q: str = "", publisher: str = "", keyword: str = "") -> Found:
     """Datasets matching ``q`` and the facet filters: by relevance with a query, else by name."""
     entries = []
-    for row in catalog.datasets():
-        current = catalog.current_version(row["name"]) if row.get("current_version") else None
+    for row in services.catalog.datasets():
+        version = row.get("current_version")
+        current = version_row(services, row["name"], version) if version else None
         descriptor = current["descriptor"] if current else None
         item = {
             **row,

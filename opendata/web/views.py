@@ -103,7 +103,7 @@ def index() -> str:
     q = request.args.get("q", "").strip()
     publisher = request.args.get("publisher", "").strip()
     keyword = request.args.get("keyword", "").strip()
-    found = search.find(services().catalog, q, publisher, keyword)
+    found = search.find(services(), q, publisher, keyword)
     now = datetime.now(UTC)
     return render_template(
         "index.html",
