@@ -55,6 +55,7 @@ __all__ = [
     "ValueReader",
     "compile_field",
     "geopoint",
+    "missing_values",
     "value_reader",
     "yearmonth",
 ]
@@ -179,7 +180,16 @@ def _compile_checks(
 # ---------------------------------------------------------------- compile a field
 
 
-def compile_field(desc: dict[str, Any], schema_missing: Sequence[str] | None = None) -> FieldSpec:
+def missing_values(desc: dict[str, Any], schema_missing: Sequence[Any] | None = None) -> frozenset[str]:
+    """The texts that mean "no value" for a field: its own ``missingValues``, else the schema's,
+    else ``[""]``. Data Package v2 also allows objects (``{"value": "NA", "label": "…"}``)."""
+    raw = desc.get("missingValues")
+    if raw is None:
+        raw = schema_missing if schema_missing is not None else DEFAULT_MISSING_VALUES
+    return frozenset(str(m["value"]) if isinstance(m, dict) else str(m) for m in raw)
+
+
+def compile_field(desc: dict[str, Any], schema_missing: Sequence[Any] | None = None) -> FieldSpec:
     """Compile one Table Schema field descriptor; raises SchemaProblem for what we can't check."""
     name = desc.get("name")
     if not isinstance(name, str):
@@ -193,10 +203,7 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[str] | None = N
         checks = _compile_checks(desc, ftype, vr)
     except SchemaProblem as exc:
         raise SchemaProblem(f'field "{name}": {exc}') from None
-    raw_missing = desc.get("missingValues")
-    if raw_missing is None:
-        raw_missing = schema_missing if schema_missing is not None else DEFAULT_MISSING_VALUES
-    missing = frozenset(str(m) for m in raw_missing)
+    missing = missing_values(desc, schema_missing)
     constraints = desc.get("constraints") or {}
     required = bool(constraints.get("required", False))
     type_problem: tuple[Problem, ...] = (("type-error", f'type is "{ftype}/{fmt}"'),)
