@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -12,6 +11,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .checker import ResourceChecker
+from .encoding import detect as detect_encoding
+from .encoding import read_buffer
+from .encoding import suggest as suggest_encoding
 from .report import ValidationError, ValidationReport
 
 
@@ -40,15 +42,17 @@ class PackageChecker:
             for fk in checker.foreign_keys:
                 target = self._checkers.get(fk.resource)
                 if target is None:
+                    # frictionless fails the resource with a resource-error before reading it
                     checker.schema_ok = False
                     checker.errors.append(
                         ValidationError(
-                            "schema-error",
+                            "resource-error",
                             name,
                             f'Resource "{name}": its foreign key ({", ".join(fk.fields)}) refers '
                             f'to resource "{fk.resource}", which is not in the package. Add the '
                             "resource or fix the reference.",
-                            note=f'resource "{fk.resource}" does not exist',
+                            note=f'failed to handle a foreign key for resource "{name}" as '
+                            f'resource "{fk.resource}" does not exist',
                         )
                     )
                     continue
@@ -166,7 +170,7 @@ def csv_options(dialect: dict[str, Any], fmt: str) -> dict[str, Any]:
 
 
 def _read_resource(
-    checker: ResourceChecker, path: Path, encoding: str, dialect: dict[str, Any], fmt: str
+    checker: ResourceChecker, path: Path, declared: str | None, dialect: dict[str, Any], fmt: str
 ) -> None:
     header = bool(dialect.get("header", True))
     header_rows = [int(r) for r in dialect.get("headerRows", [1])] if header else []
@@ -177,13 +181,20 @@ def _read_resource(
     first_content = header_rows[-1] + 1 if header_rows else 1
     name = checker.resource
     try:
-        codecs.lookup(encoding)
+        encoding = detect_encoding(read_buffer(path), declared)
     except LookupError:
         checker.abort(
-            "source-error",
-            f'Resource "{name}": encoding "{encoding}" is unknown. Declare a valid encoding '
+            "encoding-error",
+            f'Resource "{name}": encoding "{declared}" is unknown. Declare a valid encoding '
             "(e.g. utf-8, gb18030) in datapackage.json.",
-            note=f'unknown encoding "{encoding}"',
+            note=f'unknown encoding "{declared}"',
+        )
+        return
+    except OSError as exc:
+        checker.abort(
+            "source-error",
+            f'Resource "{name}": the file "{path.name}" cannot be read ({exc.strerror}).',
+            note=str(exc.strerror),
         )
         return
     try:
@@ -233,10 +244,7 @@ def _read_resource(
                 )
     except UnicodeDecodeError as exc:
         checker.abort(
-            "encoding-error",
-            f'Resource "{name}": the file is not valid {encoding} ({exc}). Re-save it as '
-            f"{encoding} or declare its real encoding (e.g. gb18030) in datapackage.json.",
-            note=str(exc),
+            "encoding-error", _encoding_message(name, path, declared, encoding, exc), str(exc)
         )
     except (OSError, csv.Error) as exc:
         checker.abort(
@@ -244,6 +252,25 @@ def _read_resource(
             f'Resource "{name}": the file "{path.name}" cannot be read ({exc}).',
             note=str(exc),
         )
+
+
+def _encoding_message(
+    name: str, path: Path, declared: str | None, encoding: str, exc: UnicodeDecodeError
+) -> str:
+    """What went wrong, and the declaration that fixes it when one encoding fits the file."""
+    how = "declared" if declared else "detected from the first 100,000 bytes"
+    better = suggest_encoding(path, encoding)
+    fix = (
+        f'The file decodes as {better}: declare "encoding": "{better}" for this resource in '
+        "datapackage.json (or re-save the file as UTF-8)."
+        if better
+        else "Re-save the file as UTF-8, or declare its real encoding in datapackage.json."
+    )
+    return (
+        f'Resource "{name}": the file "{path.name}" is not valid {encoding} ({how}): byte '
+        f"{exc.object[exc.start : exc.start + 1]!r} at position {exc.start} cannot be decoded. "
+        + fix
+    )
 
 
 SAMPLE_SIZE = 100  # frictionless's default detector sample, in records
@@ -288,6 +315,11 @@ def _join_labels(lists: list[list[str]], joiner: str) -> list[str]:
             else:
                 labels[index] = joiner.join([labels[index], cell])
     return labels
+
+
+def _declared(value: object) -> str | None:
+    """The declared encoding; None (detect it, as frictionless does) when there is none."""
+    return str(value) if value else None
 
 
 def _load_schema(root: Path, value: object) -> tuple[dict[str, Any] | None, str]:
@@ -339,7 +371,7 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
         )
 
     schemas: dict[str, dict[str, Any]] = {}
-    plans: list[tuple[str, Path | None, str, dict[str, Any], str, str]] = []
+    plans: list[tuple[str, Path | None, str | None, dict[str, Any], str, str]] = []
     no_header: set[str] = set()
     for position, res in enumerate(resources, start=1):
         if not isinstance(res, dict):
@@ -356,9 +388,7 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
             f'format "{fmt}" is not supported; publish CSV' if fmt not in ("csv", "tsv") else ""
         )
         schemas[name] = schema if schema is not None else {"fields": []}
-        plans.append(
-            (name, full, str(res.get("encoding") or "utf-8"), dialect, fmt, why or problem)
-        )
+        plans.append((name, full, _declared(res.get("encoding")), dialect, fmt, why or problem))
 
     checker = PackageChecker(schemas, error_limit=error_limit, no_header=no_header)
     for name, full, encoding, dialect, fmt, problem in plans:

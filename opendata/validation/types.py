@@ -180,7 +180,9 @@ def _compile_checks(
 # ---------------------------------------------------------------- compile a field
 
 
-def missing_values(desc: dict[str, Any], schema_missing: Sequence[Any] | None = None) -> frozenset[str]:
+def missing_values(
+    desc: dict[str, Any], schema_missing: Sequence[Any] | None = None
+) -> frozenset[str]:
     """The texts that mean "no value" for a field: its own ``missingValues``, else the schema's,
     else ``[""]``. Data Package v2 also allows objects (``{"value": "NA", "label": "…"}``)."""
     raw = desc.get("missingValues")
