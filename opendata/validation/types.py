@@ -31,7 +31,7 @@ from .types_scalar import (
     number_reader,
     string_reader,
 )
-from .types_structured import geopoint, geopoint_reader, json_reader
+from .types_structured import geojson_reader, geopoint, geopoint_reader, json_reader, list_reader
 from .types_temporal import (
     date_reader,
     datetime_reader,
@@ -77,7 +77,13 @@ SUPPORTED_CONSTRAINTS: dict[str, list[str]] = {
     "geopoint": ["required", "enum"],
     "array": ["required", "minLength", "maxLength", "enum"],
     "object": ["required", "minLength", "maxLength", "enum"],
+    "list": ["required", "minLength", "maxLength"],
+    "geojson": ["required", "enum"],
 }
+
+# The item types a list may declare (frictionless's ListField.item_types, the standard's list)
+LIST_ITEM_TYPES = ("string", "integer", "boolean", "number", "datetime", "date", "time")
+GEOJSON_FORMATS = ("default", "topojson")
 
 
 def value_reader(desc: dict[str, Any]) -> ValueReader:
@@ -109,11 +115,22 @@ def value_reader(desc: dict[str, Any]) -> ValueReader:
     if ftype == "geopoint":
         return geopoint_reader(fmt)
     if ftype == "array":
-        if desc.get("arrayItem"):
-            raise SchemaProblem('"arrayItem" is not supported by opendata\'s validator')
+        # the items of "arrayItem" are read by the field's cell reader (see compile_field)
         return json_reader(list)
     if ftype == "object":
         return json_reader(dict)
+    if ftype == "list":
+        item_type = desc.get("itemType", "string")
+        if item_type not in LIST_ITEM_TYPES:
+            raise SchemaProblem(
+                f'list item type "{item_type}" is not one of {", ".join(LIST_ITEM_TYPES)}'
+            )
+        # items are read with their type's default format, as the standard requires
+        return list_reader(value_reader({"type": item_type}), str(desc.get("delimiter", ",")))
+    if ftype == "geojson":
+        if fmt not in GEOJSON_FORMATS:
+            raise SchemaProblem(f'geojson format "{fmt}" is not one of default, topojson')
+        return geojson_reader(fmt)
     raise SchemaProblem(f'field type "{ftype}" is not supported')
 
 
@@ -208,13 +225,17 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[Any] | None = N
     missing = missing_values(desc, schema_missing)
     constraints = desc.get("constraints") or {}
     required = bool(constraints.get("required", False))
-    type_problem: tuple[Problem, ...] = (("type-error", f'type is "{ftype}/{fmt}"'),)
+    type_note = f'type is "{ftype}/{fmt}"'
+    if ftype == "list":
+        type_note = f'expected item type is "{desc.get("itemType", "string")}"'
+    type_problem: tuple[Problem, ...] = (("type-error", type_note),)
     no_problem: tuple[Problem, ...] = ()
 
-    def read(cell: str | None) -> tuple[Any, tuple[Problem, ...]]:
+    def read_cell(cell: Any) -> tuple[Any, tuple[Problem, ...]]:
         # Same order as frictionless: missing value → None; parse; constraints only if it parsed.
+        # (Cells are text; only the items of an array are other JSON values, compared as text.)
         value: Any = None
-        if cell is not None and cell not in missing:
+        if cell is not None and (cell if isinstance(cell, str) else str(cell)) not in missing:
             value = vr(cell)
             if value is None:
                 return None, type_problem
@@ -223,6 +244,12 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[Any] | None = N
         failed = tuple(("constraint-error", note) for _, check, note in checks if not check(value))
         return value, failed
 
+    read: CellReader = read_cell
+    if ftype == "array" and desc.get("arrayItem"):
+        try:
+            read = _array_item_read(name, desc["arrayItem"], read_cell)
+        except SchemaProblem as exc:
+            raise SchemaProblem(f'field "{name}": arrayItem: {exc}') from None
     column = column_check(desc, ftype, fmt, vr, checks, missing, read)
     return FieldSpec(
         name=name,
@@ -233,3 +260,34 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[Any] | None = N
         read=read,
         column=column,
     )
+
+
+def _array_item_read(name: str, item_desc: Any, read: CellReader) -> CellReader:
+    """An array field's cell reader that also reads every item with the ``arrayItem`` field
+    (frictionless's ArrayField.create_cell_reader): the items only when the array itself read
+    cleanly; each kind of item problem is reported once per cell, its note prefixed."""
+    if not isinstance(item_desc, dict):
+        raise SchemaProblem('"arrayItem" must be a field descriptor (an object)')
+    item = {k: v for k, v in item_desc.items() if k != "arrayItem"}
+    item.setdefault("name", name)
+    item.setdefault("type", "any")
+    item_read = compile_field(item).read
+
+    def read_array(cell: Any) -> tuple[Any, tuple[Problem, ...]]:
+        value, problems = read(cell)
+        if value is None or problems:
+            return value, problems
+        notes: dict[str, Problem] = {}
+        for index, raw in enumerate(value):
+            typed, item_problems = item_read(raw)
+            for kind, note in item_problems:
+                key = "type" if kind == "type-error" else note
+                notes.setdefault(key, (kind, f"array item {note}"))
+            value[index] = typed
+        if not notes:
+            return value, problems
+        # frictionless reports the type problem first, then the constraints in order met
+        ordered = sorted(notes.values(), key=lambda p: p[0] != "type-error")
+        return value, tuple(ordered)
+
+    return read_array
