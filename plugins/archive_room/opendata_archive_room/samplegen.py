@@ -27,6 +27,23 @@ PLANTED_PHONE = "13912345678"
 PLANTED_NAME = "王秘密"
 PLANTED_TITLE = "绝密测试记录"
 
+#: Text a test may plant with ``write_origin(planted=(resource, field, text))``: published fields
+#: of the open catalogue (resource → field → column of the ``archive_catalogue`` table) …
+PLANTABLE: dict[str, dict[str, int]] = {"catalogue": {"title": 7, "responsible": 8}}
+#: … and origin columns no published byte carries (the look-up log is published only as monthly
+#: counts; a record's remarks never): table → column → position in the inserted tuples.
+UNPUBLISHED_PLANTABLE: dict[str, dict[str, int]] = {
+    "lookup_log": {
+        "requester_name": 1,
+        "id_number": 2,
+        "phone": 3,
+        "organisation": 5,
+        "handled_by": 10,
+        "remarks": 11,
+    },
+    "archive_catalogue": {"remarks": 13},
+}
+
 FONDS = "0131"
 CATEGORIES = (
     ("文书档案", "WS", 70),
@@ -225,8 +242,42 @@ def _planted_log(open_no: str) -> list[tuple[object, ...]]:
     ]  # fmt: skip
 
 
-def write_origin(dest: Path, *, plant: bool = False, seed: int = 2018) -> dict[str, object]:
-    """Write the sample database into ``dest`` and return the source config pointing at it."""
+def _plant_text(
+    catalogue: list[tuple[object, ...]],
+    log: list[tuple[object, ...]],
+    planted: tuple[str, str, str],
+) -> None:
+    """Append the text to one column of the first open record, or of the first look-up."""
+    resource, name, text = planted
+    if name in PLANTABLE.get(resource, {}):
+        rows, column = catalogue, PLANTABLE[resource][name]
+    elif name in UNPUBLISHED_PLANTABLE.get(resource, {}):
+        rows = log if resource == "lookup_log" else catalogue
+        column = UNPUBLISHED_PLANTABLE[resource][name]
+    else:
+        raise ValueError(
+            f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
+        )
+    index = next(i for i, row in enumerate(rows) if rows is log or row[12] == "开放")
+    row = list(rows[index])
+    row[column] = f"{row[column] or ''}{text}"
+    rows[index] = tuple(row)
+
+
+def write_origin(
+    dest: Path,
+    *,
+    plant: bool = False,
+    seed: int = 2018,
+    planted: tuple[str, str, str] | None = None,
+) -> dict[str, object]:
+    """Write the sample database into ``dest`` and return the source config pointing at it.
+
+    ``planted=(resource, field, text)`` appends ``text`` to a published field of the first open
+    record (:data:`PLANTABLE`) or to an origin column that is never published
+    (:data:`UNPUBLISHED_PLANTABLE`): the privacy tests plant values that must fail the run, that
+    must stay unpublished, or public identifiers that must publish.
+    """
     rng = random.Random(seed)
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / DATABASE_FILE
@@ -237,6 +288,8 @@ def write_origin(dest: Path, *, plant: bool = False, seed: int = 2018) -> dict[s
     if plant:
         catalogue += _planted_catalogue(3)
         log += _planted_log(open_nos[0])
+    if planted is not None:
+        _plant_text(catalogue, log, planted)
     conn = sqlite3.connect(path)
     try:
         conn.executescript(SCHEMA)

@@ -59,6 +59,13 @@ PLANT_MOBILE = "13912345678"
 PLANT_NAME = "王秘密"
 PLANT_TITLE = "绝密测试记录"
 
+#: Published text fields a test may plant text into (``write_origin(planted=…)``), by resource:
+#: the catalogue export (GB18030 CSV) feeds entries, the ledger (XLSX) feeds responses.
+PLANTABLE: dict[str, tuple[str, ...]] = {
+    "entries": ("title", "summary", "doc_number"),
+    "responses": ("topic", "platform"),
+}
+
 _KIND_OF_PRIMARY = {"政务公开网": "formal", "政府公报": "formal", "公告栏": "notice"}
 
 
@@ -451,18 +458,49 @@ def write_responses(path: Path, rows: list[dict[str, object]]) -> None:
     workbook.save(path)
 
 
-def write_origin(dest: Path, *, plant: bool = False, seed: int = 2018) -> dict[str, object]:
+def _plant_text(
+    entries: list[_Entry], responses: list[dict[str, object]], planted: tuple[str, str, str]
+) -> None:
+    """Append the text to one published field of the first published 2018 entry or response."""
+    resource, name, text = planted
+    if name not in PLANTABLE.get(resource, ()):
+        raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+    if resource == "entries":
+        entry = next(
+            e
+            for e in entries
+            if e.year == 2018 and e.kind == "formal" and e.disclosure == "主动公开"
+        )
+        setattr(entry, name, f"{getattr(entry, name)}{text}")
+    else:
+        row = next(r for r in responses if str(r["response_id"]).startswith("HY2018"))
+        row[name] = f"{row.get(name) or ''}{text}"
+
+
+def write_origin(
+    dest: Path,
+    *,
+    plant: bool = False,
+    seed: int = 2018,
+    planted: tuple[str, str, str] | None = None,
+) -> dict[str, object]:
     """Write the origin into ``dest`` and return the source config that reads it.
 
     With ``plant=True`` the origin also holds personal-data markers (an ID number, a mobile
     number, the name 王秘密) in the private columns of both files and in withheld entries, and
     two extra withheld entries titled 绝密测试记录; none of it may reach a published byte.
+
+    ``planted=(resource, field, text)`` appends ``text`` to that published field (one of
+    :data:`PLANTABLE`) of the first published 2018 entry or response: the privacy tests plant
+    values there that must fail the run, or public identifiers that must publish.
     """
     dest.mkdir(parents=True, exist_ok=True)
     entries = generate_entries(seed, plant)
-    write_catalog(dest / "catalog.csv", entries)
     rng = random.Random(seed + 2)
     responses = _responses(rng, entries)
+    if planted is not None:
+        _plant_text(entries, responses, planted)
+    write_catalog(dest / "catalog.csv", entries)
     if plant:
         target = next(
             r

@@ -55,6 +55,22 @@ HEADER = (
     "备注",
 )
 
+#: Text a test may plant with ``write_origin(planted=("register", column, text))``: the
+#: register's personal columns, which no published byte carries (only counts are published).
+#: No published field takes text from the register, so nothing else is plantable.
+PLANTABLE: dict[str, tuple[str, ...]] = {}
+UNPUBLISHED_PLANTABLE: dict[str, tuple[str, ...]] = {
+    "register": (
+        "申请人姓名或名称",
+        "证件号码",
+        "联系电话",
+        "电子邮箱",
+        "通信地址",
+        "申请内容",
+        "备注",
+    ),
+}
+
 KINDS = (
     ("自然人", 74),
     ("商业企业", 12),
@@ -229,10 +245,27 @@ def _planted() -> list[list[str]]:
     ]  # fmt: skip
 
 
-def write_origin(dest: Path, *, plant: bool = False, seed: int = 2018) -> dict[str, object]:
-    """Write the sample register into ``dest`` and return the source config pointing at it."""
+def write_origin(
+    dest: Path,
+    *,
+    plant: bool = False,
+    seed: int = 2018,
+    planted: tuple[str, str, str] | None = None,
+) -> dict[str, object]:
+    """Write the sample register into ``dest`` and return the source config pointing at it.
+
+    ``planted=("register", column, text)`` appends ``text`` to that personal column (one of
+    :data:`UNPUBLISHED_PLANTABLE`) of the first application: the privacy tests check that it
+    reaches no published byte while the run still publishes.
+    """
     rng = random.Random(seed)
     records = _records(rng)
+    if planted is not None:
+        resource, column, text = planted
+        if column not in UNPUBLISHED_PLANTABLE.get(resource, ()):
+            raise ValueError(f"cannot plant into {resource}.{column}: {UNPUBLISHED_PLANTABLE}")
+        index = HEADER.index(column)
+        records[0][index] += text
     if plant:
         records += _planted()
     dest.mkdir(parents=True, exist_ok=True)

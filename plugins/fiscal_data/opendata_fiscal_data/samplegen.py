@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from .fees_sample import write_fees
 from .sample_figures import ORG, Accounts, draw_three_public
@@ -23,6 +23,20 @@ SECRET_ID = "11010519491231002X"
 SECRET_MOBILE = "13912345678"
 SECRET_NAME = "王秘密"
 SECRET_TITLE = "绝密测试记录"
+
+#: Published text fields a test may plant text into (``write_origin(planted=…)``): resource →
+#: field → the heading of the fee list's column, or "注：" for the first footnote of the final
+#: accounts (it becomes the table's note).
+PLANTABLE: dict[str, dict[str, str]] = {
+    "fees": {
+        "item_name": "项目名称",
+        "sub_item_name": "子项名称",
+        "department": "执收部门",
+        "basis": "政策依据",
+        "remarks": "备注",
+    },
+    "table_notes": {"note": "注："},
+}
 
 
 def _sign_off(plant: bool) -> str:
@@ -73,14 +87,52 @@ def write_workbook(
     book.save(path)
 
 
+def _plant_text(paths: dict[str, Path], planted: tuple[str, str, str]) -> None:
+    """Append the text to the first fee's cell under a heading, or to the first footnote.
+
+    The workbooks are edited after they are written, so the tables stay exactly as generated
+    apart from the one cell.
+    """
+    resource, name, text = planted
+    if name not in PLANTABLE.get(resource, {}):
+        raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+    marker = PLANTABLE[resource][name]
+    path = paths["fees_xlsx" if resource == "fees" else "final_accounts_xlsx"]
+    book = load_workbook(path)
+    sheets = [book.active] if resource == "fees" else book.worksheets[1:]
+    for sheet in sheets:
+        assert sheet is not None
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if resource == "fees" and value == marker:
+                    target = sheet.cell(cell.row + 1, cell.column)
+                    target.value = f"{target.value or ''}{text}"
+                    book.save(path)
+                    return
+                if resource != "fees" and isinstance(value, str) and value.startswith(marker):
+                    cell.value = f"{value}{text}"
+                    book.save(path)
+                    return
+    raise ValueError(f"no cell {marker!r} to plant into in {path.name}")
+
+
 def write_origin(
-    dest: Path, *, plant: bool = False, seed: int = 2018, shift: tuple[int, int] = (0, 0)
+    dest: Path,
+    *,
+    plant: bool = False,
+    seed: int = 2018,
+    shift: tuple[int, int] = (0, 0),
+    planted: tuple[str, str, str] | None = None,
 ) -> dict[str, object]:
     """Write the three workbooks into ``dest`` and return the source config pointing at them.
 
     ``plant`` adds personal data and non-public tables wherever a finance office's files could
     hold them (sign-off lines, internal tables, the fee list's 经办人 columns); ``shift`` moves
     every table of the two amount workbooks down and right by (rows, columns).
+    ``planted=(resource, field, text)`` appends ``text`` to one published field (one of
+    :data:`PLANTABLE`): the privacy tests plant values there that must fail the run, or public
+    identifiers that must publish.
     """
     from . import SAMPLE_FILES
 
@@ -98,6 +150,8 @@ def write_origin(
     write_workbook(paths["final_accounts_xlsx"], f"{year}年度部门决算", finals, shift)
     write_workbook(paths["budget_xlsx"], f"{year}年度部门预算", budgets, shift)
     write_fees(paths["fees_xlsx"], year=year, plant=plant)
+    if planted is not None:
+        _plant_text(paths, planted)
     return {**{key: str(p) for key, p in paths.items()}, "year": year}
 
 

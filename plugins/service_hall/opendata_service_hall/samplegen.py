@@ -45,6 +45,28 @@ PLANT_NAME = "王秘密"
 PLANT_MOBILE = "13912345678"
 PLANT_ID_NUMBER = "11010519491231002X"
 
+#: Published text fields a test may plant text into (``write_origin(planted=…)``): resource →
+#: field → where the field is read from in an item's guide (keys, and 0 for a list's first entry).
+PLANTABLE: dict[str, dict[str, tuple[str | int, ...]]] = {
+    "items": {
+        "item_name": ("itemName",),
+        "service_object": ("serviceObject",),
+        "legal_basis": ("setBasis", 0),
+        "conditions": ("conditions",),
+        "result_name": ("resultName",),
+        "place": ("place",),
+        "hours": ("workTime",),
+    },
+    "materials": {"material_name": ("materials", 0, "name"), "source": ("materials", 0, "source")},
+    "steps": {
+        "step_name": ("steps", 0, "name"),
+        "post": ("steps", 0, "post"),
+        "standard": ("steps", 0, "standard"),
+        "result": ("steps", 0, "result"),
+    },
+    "forms": {"form_name": ("forms", 0, "name")},
+}
+
 _SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林高罗"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -224,18 +246,49 @@ def _planted_items() -> list[tuple[ItemSpec, str]]:
     return planted
 
 
+def _plant_text(guide: dict[str, Any], path: tuple[str | int, ...], text: str) -> bool:
+    """Append ``text`` to the guide's value at ``path``; False when the item has no such value
+    (an item without forms, say), so that the caller tries the next item."""
+    node: Any = guide
+    for key in path[:-1]:
+        if isinstance(key, int) and not (isinstance(node, list) and len(node) > key):
+            return False
+        node = node[key]
+    if isinstance(node, list) and not node:
+        return False
+    last = path[-1]
+    node[last] = f"{node[last] or ''}{text}"
+    return True
+
+
 def _write_json(path: pathlib.Path, payload: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def write_origin(dest: pathlib.Path, *, plant: bool = False, seed: int = 2018) -> dict[str, object]:
+def write_origin(
+    dest: pathlib.Path,
+    *,
+    plant: bool = False,
+    seed: int = 2018,
+    planted: tuple[str, str, str] | None = None,
+) -> dict[str, object]:
     """Write the recorded API responses under ``dest/api`` and return the source config for them.
 
     With ``plant=True`` the origin also carries the privacy markers: every guide's internal
     contact and every form's sample applicant are 王秘密 / 13912345678 / 11010519491231002X, and
     two extra items titled 绝密测试记录 are marked 不予公开 and 依申请公开.
+
+    ``planted=(resource, field, text)`` appends ``text`` to that published field (one of
+    :data:`PLANTABLE`) of the first proactively published item that has it: the privacy tests
+    plant values there that must fail the run, or public identifiers that must publish.
     """
+    target = None
+    if planted is not None:
+        resource, name, text = planted
+        if name not in PLANTABLE.get(resource, {}):
+            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+        target = (PLANTABLE[resource][name], text)
     rng = random.Random(seed)
     api = dest / "api"
     if api.exists():
@@ -257,10 +310,14 @@ def write_origin(dest: pathlib.Path, *, plant: bool = False, seed: int = 2018) -
             }
         )
         guide = _guide(item, rng, plant=plant, publicity=publicity)
+        if target is not None and publicity == "主动公开" and _plant_text(guide, *target):
+            target = None  # planted once, into the first item that has the field
         _write_json(
             api / "items" / item.code / "guide.json",
             {"code": 200, "msg": "success", "data": guide},
         )
+    if target is not None:
+        raise ValueError(f"no published item has a value at {target[0]} to plant into")
     pages = math.ceil(len(summaries) / RECORDED_PAGE_SIZE)
     for page in range(1, pages + 1):
         chunk = summaries[(page - 1) * RECORDED_PAGE_SIZE : page * RECORDED_PAGE_SIZE]
