@@ -11,15 +11,14 @@ import hashlib
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from opendata import csvtext
+from opendata import codec, csvtext
 from opendata.licenses import LICENSES
 from opendata.pipeline.validate import StreamValidator
 from opendata.plugin import Row, Source, SourceError
@@ -31,23 +30,15 @@ _ONLY_STR = frozenset({str})
 
 
 def serialise(value: Any) -> str:
-    """One cell as Table Schema text (what ``frictionless`` reads back)."""
-    kind = type(value)
-    if kind is str:
-        return value
-    if value is None:
-        return ""
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int or kind is float:
-        return str(value)
-    if kind is Decimal:
-        return format(value, "f")
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list | tuple | dict):
-        return orjson.dumps(value).decode()
-    return str(value)
+    """One cell as Table Schema text when no schema is at hand (a ``string`` field's text).
+
+    Build itself writes each field with its own writer from :mod:`opendata.codec`, which knows
+    the field's ``trueValues``, ``decimalChar`` and ``format``.
+    """
+    return _PLAIN_WRITER(value)
+
+
+_PLAIN_WRITER = codec.value_writer({"type": "string"})
 
 
 @dataclass
@@ -80,6 +71,8 @@ class ResourceBuild:
         names = self.policy.published_fields
         getter = operator.itemgetter(*names)
         single = len(names) == 1
+        # Python values (True, Decimal, date …) become the text the field's schema describes.
+        writers = codec.writers(self.schema, names)
 
         def cells(rows: Sequence[Row]) -> list[list[str]]:
             """The published cells of a batch of rows, as text."""
@@ -93,7 +86,10 @@ class ResourceBuild:
             # whole batch, in C, and the cells are kept as they are.
             if _ONLY_STR.issuperset(map(type, chain.from_iterable(values))):
                 return list(map(list, values))
-            return [[v if type(v) is str else serialise(v) for v in vals] for vals in values]
+            return [
+                [v if type(v) is str else w(v) for v, w in zip(vals, writers, strict=True)]
+                for vals in values
+            ]
 
         self.cells = cells
 
