@@ -21,7 +21,7 @@ from typing import Any
 
 from .columns import check_columns
 from .keymemory import HASHED_TYPES, KeyMemory
-from .labels import expected_fields, label_errors
+from .labels import FIELDS_MATCH, HeaderAbort, Matching, expected_fields, label_errors
 from .messages import cell_text, where
 from .report import ValidationError
 from .rows import check_exact
@@ -78,6 +78,8 @@ class ResourceChecker:
         self._header_seen = not header
         self._schema = schema if isinstance(schema, dict) else {}
         self.fields: list[FieldSpec] = []
+        self.fields_match: str = "exact"
+        self.primary_key: tuple[str, ...] = ()
         self.schema_ok = True
         try:
             self.fields = self._compile(self._schema)
@@ -111,7 +113,13 @@ class ResourceChecker:
         for name in pk:
             if name not in names:
                 raise SchemaProblem(f'primary key field "{name}" is not a field of the schema')
-        self.primary_key: tuple[str, ...] = tuple(pk)
+        self.primary_key = tuple(pk)
+        fields_match = schema.get("fieldsMatch", "exact")
+        if fields_match not in FIELDS_MATCH:
+            raise SchemaProblem(
+                f'"fieldsMatch" is "{fields_match}"; it must be one of {", ".join(FIELDS_MATCH)}'
+            )
+        self.fields_match = str(fields_match)
         return specs
 
     def _compile_foreign_keys(self) -> list[ForeignKey]:
@@ -208,8 +216,9 @@ class ResourceChecker:
 
     # ---------------------------------------------------------------- header
 
-    def check_header(self, header: list[str]) -> None:
-        """Compare the header labels with the schema's field names, by position."""
+    def check_header(self, header: list[str], *, ignore_case: bool = False) -> None:
+        """Compare the header labels with the schema's field names (by position, or by name
+        under ``fieldsMatch``); ``ignore_case`` is the dialect's ``headerCase: false``."""
         self._header_seen = True
         labels = [label.strip() for label in header]
         fields = self.fields
@@ -217,9 +226,25 @@ class ResourceChecker:
             # frictionless treats an empty header row as "no header": no label errors, and the
             # data is read with every schema field (rows still start after that header row).
             return
-        for error in label_errors(self.resource, fields, labels):
+        mode = self.fields_match
+        try:
+            Matching(fields, labels, mode, ignore_case).check_pairing(self.resource)
+        except HeaderAbort as exc:
+            self.abort(exc.type, exc.message, note=exc.note)
+            return
+        required = {s.name for s in fields if s.required} | set(self.primary_key)
+        for error in label_errors(
+            self.resource,
+            fields,
+            labels,
+            fields_match=mode,
+            ignore_case=ignore_case,
+            required=required,
+        ):
             self._add(error.type, error.message, field=error.field, note=error.note)
-        self._set_expected(expected_fields(fields, labels))
+        self._set_expected(
+            expected_fields(fields, labels, fields_match=mode, ignore_case=ignore_case)
+        )
 
     # ---------------------------------------------------------------- rows
 

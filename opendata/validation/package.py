@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Collection, Iterator
 from itertools import chain, islice
 from pathlib import Path, PurePosixPath
@@ -176,6 +177,7 @@ def _read_resource(
     header_rows = [int(r) for r in dialect.get("headerRows", [1])] if header else []
     guess_header = "header" not in dialect and "headerRows" not in dialect
     header_join = str(dialect.get("headerJoin", " "))
+    ignore_case = dialect.get("headerCase", True) is False
     comment_char = dialect.get("commentChar")
     comment_rows = set(dialect.get("commentRows", []))
     first_content = header_rows[-1] + 1 if header_rows else 1
@@ -222,7 +224,9 @@ def _read_resource(
                     if number in header_rows:
                         label_lists.append([c.strip() for c in cells])
                     if number == first_content - 1:
-                        checker.check_header(_join_labels(label_lists, header_join))
+                        checker.check_header(
+                            _join_labels(label_lists, header_join), ignore_case=ignore_case
+                        )
                     continue
                 content_seen = True
                 if simple:
@@ -233,7 +237,9 @@ def _read_resource(
                 checker.check_row(cells, number)
             if header and number < first_content - 1:
                 # the file ended inside the header
-                checker.check_header(_join_labels(label_lists, header_join))
+                checker.check_header(
+                    _join_labels(label_lists, header_join), ignore_case=ignore_case
+                )
             labels = _join_labels(label_lists, header_join)
             if not labels and not content_seen:
                 checker.abort(
@@ -322,6 +328,39 @@ def _declared(value: object) -> str | None:
     return str(value) if value else None
 
 
+def datapackage_version(profile: object) -> str:
+    """ "v1", "v2" or "unknown" (a custom profile), as frictionless resolves ``$schema``."""
+    if not profile:
+        return "v1"  # the standard: no $schema means v1
+    match = re.fullmatch(r"https?://datapackage\.org/profiles/(\d+)\.\d+/.*", str(profile))
+    if not match:
+        return "unknown"
+    return {"1": "v1", "2": "v2"}.get(match.group(1), "unknown")
+
+
+def _v2_only(schema: dict[str, Any]) -> str:
+    """Why a v1 package cannot use this schema: frictionless refuses Data Package v2 features
+    (object-form missing values, exclusive bounds) unless ``$schema`` declares v2."""
+    fix = (
+        'declare "$schema": "https://datapackage.org/profiles/2.0/datapackage.json" in '
+        "datapackage.json"
+    )
+    fields = schema.get("fields")
+    places: list[tuple[str, Any]] = [("schema", schema)]
+    if isinstance(fields, list):
+        places += [(f'schema field "{f.get("name")}"', f) for f in fields if isinstance(f, dict)]
+    for place, desc in places:
+        missing = desc.get("missingValues")
+        if isinstance(missing, list) and any(isinstance(m, dict) for m in missing):
+            return f"{place}: missing values in object form require Data Package v2; {fix}"
+        constraints = desc.get("constraints")
+        if isinstance(constraints, dict):
+            for name in ("exclusiveMinimum", "exclusiveMaximum"):
+                if name in constraints:
+                    return f'{place}: constraint "{name}" requires Data Package v2; {fix}'
+    return ""
+
+
 def _load_schema(root: Path, value: object) -> tuple[dict[str, Any] | None, str]:
     if isinstance(value, dict):
         return value, ""
@@ -370,6 +409,7 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
             note='"resources" must be a non-empty list',
         )
 
+    version = datapackage_version(descriptor.get("$schema"))
     schemas: dict[str, dict[str, Any]] = {}
     plans: list[tuple[str, Path | None, str | None, dict[str, Any], str, str]] = []
     no_header: set[str] = set()
@@ -378,6 +418,8 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
             res = {}
         name = str(res.get("name") or f"resource{position}")
         schema, why = _load_schema(root, res.get("schema", {}))
+        if schema is not None and not why and version == "v1":
+            why = _v2_only(schema)
         raw_dialect = res.get("dialect")
         dialect: dict[str, Any] = raw_dialect if isinstance(raw_dialect, dict) else {}
         if dialect.get("header") is False:
