@@ -14,6 +14,7 @@ from marshmallow import Schema
 
 from opendata.licenses import LICENSES
 from opendata.plugin import NAME_PATTERN, Source
+from opendata.validation.support import unsupported
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -91,6 +92,9 @@ def check_schema(
 
     report = FrictionlessSchema.validate_descriptor(dict(schema))
     problems = [row[0] for row in report.flatten(["message"])]
+    # What frictionless accepts but opendata's validator cannot check is refused here, by field,
+    # so that no refresh validates it differently (or fails on it) later.
+    problems += [p for p in unsupported(schema) if p not in problems]
     fields = schema.get("fields", [])
     for field in fields:
         name = field.get("name", "")
