@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import chinese_calendar
@@ -245,23 +247,29 @@ def _planted_log(open_no: str) -> list[tuple[object, ...]]:
 def _plant_text(
     catalogue: list[tuple[object, ...]],
     log: list[tuple[object, ...]],
-    planted: tuple[str, str, str],
+    planted: Sequence[tuple[str, str, str]],
 ) -> None:
-    """Append the text to one column of the first open record, or of the first look-up."""
-    resource, name, text = planted
-    if name in PLANTABLE.get(resource, {}):
-        rows, column = catalogue, PLANTABLE[resource][name]
-    elif name in UNPUBLISHED_PLANTABLE.get(resource, {}):
-        rows = log if resource == "lookup_log" else catalogue
-        column = UNPUBLISHED_PLANTABLE[resource][name]
-    else:
-        raise ValueError(
-            f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
-        )
-    index = next(i for i, row in enumerate(rows) if rows is log or row[12] == "开放")
-    row = list(rows[index])
-    row[column] = f"{row[column] or ''}{text}"
-    rows[index] = tuple(row)
+    """Append each text to its column in the next open record or look-up, in order (the first
+    text of a column goes into the first such row, the second into the second…)."""
+    open_rows = [i for i, row in enumerate(catalogue) if row[12] == "开放"]
+    used: Counter[tuple[str, str]] = Counter()
+    for resource, name, text in planted:
+        if name in PLANTABLE.get(resource, {}):
+            rows, column = catalogue, PLANTABLE[resource][name]
+        elif name in UNPUBLISHED_PLANTABLE.get(resource, {}):
+            rows = log if resource == "lookup_log" else catalogue
+            column = UNPUBLISHED_PLANTABLE[resource][name]
+        else:
+            raise ValueError(
+                f"cannot plant into {resource}.{name}; "
+                f"plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
+            )
+        n = used[resource, name]
+        used[resource, name] += 1
+        index = n if rows is log else open_rows[n]
+        row = list(rows[index])
+        row[column] = f"{row[column] or ''}{text}"
+        rows[index] = tuple(row)
 
 
 def write_origin(
@@ -269,14 +277,15 @@ def write_origin(
     *,
     plant: bool = False,
     seed: int = 2018,
-    planted: tuple[str, str, str] | None = None,
+    planted: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, object]:
     """Write the sample database into ``dest`` and return the source config pointing at it.
 
-    ``planted=(resource, field, text)`` appends ``text`` to a published field of the first open
-    record (:data:`PLANTABLE`) or to an origin column that is never published
-    (:data:`UNPUBLISHED_PLANTABLE`): the privacy tests plant values that must fail the run, that
-    must stay unpublished, or public identifiers that must publish.
+    ``planted=[(resource, field, text), …]`` appends each ``text`` to a published field of an
+    open record (:data:`PLANTABLE`) or to an origin column that is never published
+    (:data:`UNPUBLISHED_PLANTABLE`), the n-th text of a field in the n-th row: the privacy tests
+    plant values that must fail the run, that must stay unpublished, or public identifiers that
+    must publish.
     """
     rng = random.Random(seed)
     dest.mkdir(parents=True, exist_ok=True)
@@ -288,8 +297,7 @@ def write_origin(
     if plant:
         catalogue += _planted_catalogue(3)
         log += _planted_log(open_nos[0])
-    if planted is not None:
-        _plant_text(catalogue, log, planted)
+    _plant_text(catalogue, log, planted)
     conn = sqlite3.connect(path)
     try:
         conn.executescript(SCHEMA)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -459,22 +460,25 @@ def write_responses(path: Path, rows: list[dict[str, object]]) -> None:
 
 
 def _plant_text(
-    entries: list[_Entry], responses: list[dict[str, object]], planted: tuple[str, str, str]
+    entries: list[_Entry],
+    responses: list[dict[str, object]],
+    planted: Sequence[tuple[str, str, str]],
 ) -> None:
-    """Append the text to one published field of the first published 2018 entry or response."""
-    resource, name, text = planted
-    if name not in PLANTABLE.get(resource, ()):
-        raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
-    if resource == "entries":
-        entry = next(
-            e
-            for e in entries
-            if e.year == 2018 and e.kind == "formal" and e.disclosure == "主动公开"
-        )
-        setattr(entry, name, f"{getattr(entry, name)}{text}")
-    else:
-        row = next(r for r in responses if str(r["response_id"]).startswith("HY2018"))
-        row[name] = f"{row.get(name) or ''}{text}"
+    """Append each text to its field in the next published entry or response, in order (the
+    first text of a field goes into the first published row, the second into the second…)."""
+    published = [e for e in entries if e.disclosure == "主动公开" and e.published is not None]
+    used: Counter[tuple[str, str]] = Counter()
+    for resource, name, text in planted:
+        if name not in PLANTABLE.get(resource, ()):
+            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+        n = used[resource, name]
+        used[resource, name] += 1
+        if resource == "entries":
+            entry = published[n]
+            setattr(entry, name, f"{getattr(entry, name)}{text}")
+        else:
+            row = responses[n]
+            row[name] = f"{row.get(name) or ''}{text}"
 
 
 def write_origin(
@@ -482,7 +486,7 @@ def write_origin(
     *,
     plant: bool = False,
     seed: int = 2018,
-    planted: tuple[str, str, str] | None = None,
+    planted: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, object]:
     """Write the origin into ``dest`` and return the source config that reads it.
 
@@ -490,16 +494,15 @@ def write_origin(
     number, the name 王秘密) in the private columns of both files and in withheld entries, and
     two extra withheld entries titled 绝密测试记录; none of it may reach a published byte.
 
-    ``planted=(resource, field, text)`` appends ``text`` to that published field (one of
-    :data:`PLANTABLE`) of the first published 2018 entry or response: the privacy tests plant
-    values there that must fail the run, or public identifiers that must publish.
+    ``planted=[(resource, field, text), …]`` appends each ``text`` to that published field (one
+    of :data:`PLANTABLE`) of a published entry or response, the n-th text of a field in the n-th
+    row: the privacy tests plant values that must fail the run, or identifiers that must publish.
     """
     dest.mkdir(parents=True, exist_ok=True)
     entries = generate_entries(seed, plant)
     rng = random.Random(seed + 2)
     responses = _responses(rng, entries)
-    if planted is not None:
-        _plant_text(entries, responses, planted)
+    _plant_text(entries, responses, planted)
     write_catalog(dest / "catalog.csv", entries)
     if plant:
         target = next(

@@ -23,6 +23,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import chinese_calendar
@@ -250,22 +252,22 @@ def write_origin(
     *,
     plant: bool = False,
     seed: int = 2018,
-    planted: tuple[str, str, str] | None = None,
+    planted: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, object]:
     """Write the sample register into ``dest`` and return the source config pointing at it.
 
-    ``planted=("register", column, text)`` appends ``text`` to that personal column (one of
-    :data:`UNPUBLISHED_PLANTABLE`) of the first application: the privacy tests check that it
-    reaches no published byte while the run still publishes.
+    ``planted=[("register", column, text), …]`` appends each ``text`` to that personal column
+    (one of :data:`UNPUBLISHED_PLANTABLE`), the n-th text of a column in the n-th application:
+    the privacy tests check that none reaches a published byte while the run still publishes.
     """
     rng = random.Random(seed)
     records = _records(rng)
-    if planted is not None:
-        resource, column, text = planted
+    used: Counter[str] = Counter()
+    for resource, column, text in planted:
         if column not in UNPUBLISHED_PLANTABLE.get(resource, ()):
             raise ValueError(f"cannot plant into {resource}.{column}: {UNPUBLISHED_PLANTABLE}")
-        index = HEADER.index(column)
-        records[0][index] += text
+        records[used[column]][HEADER.index(column)] += text
+        used[column] += 1
     if plant:
         records += _planted()
     dest.mkdir(parents=True, exist_ok=True)

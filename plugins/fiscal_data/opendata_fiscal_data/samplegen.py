@@ -10,9 +10,12 @@ units of 0.01 万元 and every other figure is summed from them, so all tables a
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
 
 from .fees_sample import write_fees
 from .sample_figures import ORG, Accounts, draw_three_public
@@ -87,34 +90,52 @@ def write_workbook(
     book.save(path)
 
 
-def _plant_text(paths: dict[str, Path], planted: tuple[str, str, str]) -> None:
-    """Append the text to the first fee's cell under a heading, or to the first footnote.
+def _cells_to_plant(book: Any, resource: str, marker: str) -> list[Any]:
+    """The writable cells a field's texts go into, in order: under the fee list's heading, the
+    cells of rows that carry a fee (they have a 经办人; merged continuation cells are skipped);
+    for notes, every footnote of the final accounts."""
+    if resource == "table_notes":
+        return [
+            cell
+            for sheet in book.worksheets[1:]
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str) and cell.value.startswith(marker)
+        ]
+    sheet = book.active
+    heading = next(row for row in sheet.iter_rows() if any(c.value == marker for c in row))
+    column = next(c.column for c in heading if c.value == marker)
+    clerk = next(c.column for c in heading if c.value == "经办人")
+    first = heading[0].row + 1
+    return [
+        sheet.cell(r, column)
+        for r in range(first, sheet.max_row + 1)
+        if sheet.cell(r, clerk).value and not isinstance(sheet.cell(r, column), MergedCell)
+    ]
+
+
+def _plant_text(paths: dict[str, Path], planted: Sequence[tuple[str, str, str]]) -> None:
+    """Append each text to its field's next cell (see :func:`_cells_to_plant`).
 
     The workbooks are edited after they are written, so the tables stay exactly as generated
-    apart from the one cell.
+    apart from the planted cells.
     """
-    resource, name, text = planted
-    if name not in PLANTABLE.get(resource, {}):
-        raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
-    marker = PLANTABLE[resource][name]
-    path = paths["fees_xlsx" if resource == "fees" else "final_accounts_xlsx"]
-    book = load_workbook(path)
-    sheets = [book.active] if resource == "fees" else book.worksheets[1:]
-    for sheet in sheets:
-        assert sheet is not None
-        for row in sheet.iter_rows():
-            for cell in row:
-                value = cell.value
-                if resource == "fees" and value == marker:
-                    target = sheet.cell(cell.row + 1, cell.column)
-                    target.value = f"{target.value or ''}{text}"
-                    book.save(path)
-                    return
-                if resource != "fees" and isinstance(value, str) and value.startswith(marker):
-                    cell.value = f"{value}{text}"
-                    book.save(path)
-                    return
-    raise ValueError(f"no cell {marker!r} to plant into in {path.name}")
+    books: dict[str, Any] = {}
+    cells: dict[tuple[str, str], list[Any]] = {}
+    for resource, name, text in planted:
+        if name not in PLANTABLE.get(resource, {}):
+            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+        key = "fees_xlsx" if resource == "fees" else "final_accounts_xlsx"
+        if key not in books:
+            books[key] = load_workbook(paths[key])
+        if (resource, name) not in cells:
+            cells[resource, name] = _cells_to_plant(books[key], resource, PLANTABLE[resource][name])
+        if not cells[resource, name]:
+            raise ValueError(f"no cell left to plant into for {resource}.{name}")
+        cell = cells[resource, name].pop(0)
+        cell.value = f"{cell.value or ''}{text}"
+    for key, book in books.items():
+        book.save(paths[key])
 
 
 def write_origin(
@@ -123,16 +144,16 @@ def write_origin(
     plant: bool = False,
     seed: int = 2018,
     shift: tuple[int, int] = (0, 0),
-    planted: tuple[str, str, str] | None = None,
+    planted: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, object]:
     """Write the three workbooks into ``dest`` and return the source config pointing at them.
 
     ``plant`` adds personal data and non-public tables wherever a finance office's files could
     hold them (sign-off lines, internal tables, the fee list's 经办人 columns); ``shift`` moves
     every table of the two amount workbooks down and right by (rows, columns).
-    ``planted=(resource, field, text)`` appends ``text`` to one published field (one of
-    :data:`PLANTABLE`): the privacy tests plant values there that must fail the run, or public
-    identifiers that must publish.
+    ``planted=[(resource, field, text), …]`` appends each ``text`` to a published field (one of
+    :data:`PLANTABLE`), the n-th text of a field in its n-th row: the privacy tests plant values
+    that must fail the run, or public identifiers that must publish.
     """
     from . import SAMPLE_FILES
 
@@ -150,7 +171,7 @@ def write_origin(
     write_workbook(paths["final_accounts_xlsx"], f"{year}年度部门决算", finals, shift)
     write_workbook(paths["budget_xlsx"], f"{year}年度部门预算", budgets, shift)
     write_fees(paths["fees_xlsx"], year=year, plant=plant)
-    if planted is not None:
+    if planted:
         _plant_text(paths, planted)
     return {**{key: str(p) for key, p in paths.items()}, "year": year}
 

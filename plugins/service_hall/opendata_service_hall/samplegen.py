@@ -21,6 +21,7 @@ import math
 import pathlib
 import random
 import shutil
+from collections.abc import Sequence
 from typing import Any
 
 import chinese_calendar
@@ -271,7 +272,7 @@ def write_origin(
     *,
     plant: bool = False,
     seed: int = 2018,
-    planted: tuple[str, str, str] | None = None,
+    planted: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, object]:
     """Write the recorded API responses under ``dest/api`` and return the source config for them.
 
@@ -279,16 +280,16 @@ def write_origin(
     contact and every form's sample applicant are 王秘密 / 13912345678 / 11010519491231002X, and
     two extra items titled 绝密测试记录 are marked 不予公开 and 依申请公开.
 
-    ``planted=(resource, field, text)`` appends ``text`` to that published field (one of
-    :data:`PLANTABLE`) of the first proactively published item that has it: the privacy tests
-    plant values there that must fail the run, or public identifiers that must publish.
+    ``planted=[(resource, field, text), …]`` appends each ``text`` to that published field (one
+    of :data:`PLANTABLE`) of a proactively published item that has it, the n-th text of a field
+    in the n-th such item: the privacy tests plant values that must fail the run, or public
+    identifiers that must publish.
     """
-    target = None
-    if planted is not None:
-        resource, name, text = planted
+    targets: list[tuple[tuple[str | int, ...], str]] = []
+    for resource, name, text in planted:
         if name not in PLANTABLE.get(resource, {}):
             raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
-        target = (PLANTABLE[resource][name], text)
+        targets.append((PLANTABLE[resource][name], text))
     rng = random.Random(seed)
     api = dest / "api"
     if api.exists():
@@ -310,14 +311,18 @@ def write_origin(
             }
         )
         guide = _guide(item, rng, plant=plant, publicity=publicity)
-        if target is not None and publicity == "主动公开" and _plant_text(guide, *target):
-            target = None  # planted once, into the first item that has the field
+        if publicity == "主动公开":
+            # Each field's next text goes into this item, when the item has that field.
+            pending = {path: text for path, text in reversed(targets)}
+            for path, text in pending.items():
+                if _plant_text(guide, path, text):
+                    targets.remove((path, text))
         _write_json(
             api / "items" / item.code / "guide.json",
             {"code": 200, "msg": "success", "data": guide},
         )
-    if target is not None:
-        raise ValueError(f"no published item has a value at {target[0]} to plant into")
+    if targets:
+        raise ValueError(f"not enough published items to plant into: {targets[0][0]} left")
     pages = math.ceil(len(summaries) / RECORDED_PAGE_SIZE)
     for page in range(1, pages + 1):
         chunk = summaries[(page - 1) * RECORDED_PAGE_SIZE : page * RECORDED_PAGE_SIZE]
