@@ -80,8 +80,18 @@ def _summary(result: RunResult) -> str:
 @main.command("refresh")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Refresh every enabled source.")
-def refresh_command(names: tuple[str, ...], all_: bool) -> None:
-    """Refresh datasets from their sources and publish new versions."""
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Publish even if a resource empties or loses more rows than shrink_fraction allows.",
+)
+def refresh_command(names: tuple[str, ...], all_: bool, allow_shrink: bool) -> None:
+    """Refresh datasets from their sources and publish new versions.
+
+    A run in which a resource that has rows now would have none, or would lose more than
+    shrink_fraction of them (default 0.5), fails with 'shrink' and publishes nothing, unless
+    --allow-shrink is given.
+    """
     svc = services()
     if all_:
         if names:
@@ -94,7 +104,7 @@ def refresh_command(names: tuple[str, ...], all_: bool) -> None:
     progress = _Progress()
     results = []
     for name in names:
-        result = refresh(svc, name, trigger="cli", progress=progress)
+        result = refresh(svc, name, trigger="cli", progress=progress, allow_shrink=allow_shrink)
         progress.done()
         click.echo(_summary(result))
         results.append(result)

@@ -42,6 +42,9 @@ def default_config(root: Path | None = None) -> dict[str, Any]:
         "SOURCES": {},
         # How many published versions of each dataset to keep (the current one is never pruned).
         "KEEP_VERSIONS": 5,
+        # A refresh fails with 'shrink' when a resource that had rows has none, or loses more
+        # than this share of them; per source: [sources.NAME] shrink_fraction / allow_shrink.
+        "SHRINK_FRACTION": 0.5,
         "HTTP": {"timeout": 30.0, "allowed_hosts": []},
         "SCHEDULER": {
             "timezone": "Asia/Shanghai",
@@ -131,6 +134,16 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
     # directory once, here, so every part of the app agrees on them (Flask insists on it).
     for key in ("INSTANCE_PATH", "DATASETS_PATH"):
         config[key] = str(Path(config[key]).resolve())
+    fraction = config.get("SHRINK_FRACTION")
+    if (
+        not isinstance(fraction, int | float)
+        or isinstance(fraction, bool)
+        or not 0 <= fraction <= 1
+    ):
+        raise SystemExit(
+            f"shrink_fraction must be a number from 0 to 1 (0.5: a refresh may lose half of a "
+            f"resource's rows), not {fraction!r}"
+        )
     if not config.get("DATABASE_URL"):
         instance = Path(config["INSTANCE_PATH"])
         config["DATABASE_URL"] = f"sqlite:///{instance / 'opendata.sqlite3'}"

@@ -163,6 +163,12 @@ class Source:
 
         #: Seconds a refresh may take before it is stopped and recorded as failed.
         timeout = fields.Float(load_default=600.0, validate=validate.Range(min=1))
+        #: Let every refresh publish even when a resource empties or shrinks past the guard.
+        allow_shrink = fields.Boolean(load_default=False)
+        #: The share of a resource's rows a refresh may lose (None: the global shrink_fraction).
+        shrink_fraction = fields.Float(
+            load_default=None, allow_none=True, validate=validate.Range(min=0, max=1)
+        )
 
     def __init__(self, context: SourceContext) -> None:
         self.context = context

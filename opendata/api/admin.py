@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import abort, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from opendata.api.base import services as app_services
 from opendata.api.errors import ApiError, envelope
@@ -67,6 +67,28 @@ class QueuedSchema(Schema):
     status = fields.String()
     requested = fields.DateTime()
     requested_by = fields.String(metadata={"description": "the token's name"})
+    allow_shrink = fields.Boolean(metadata={"description": "the run may shrink past the guard"})
+
+
+class RefreshOptionsSchema(Schema):
+    """The optional JSON body of a refresh request."""
+
+    allow_shrink = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "publish even if a resource empties or loses more rows than the "
+            "source's shrink_fraction allows (otherwise such a run fails with 'shrink')"
+        },
+    )
+
+
+#: The request body as the OpenAPI document shows it (read in the view, after the token check).
+_OPTIONS_DOC = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": RefreshOptionsSchema}},
+    }
+}
 
 
 def _unauthorized(message: str) -> None:
@@ -97,7 +119,32 @@ def _queued(req: refresh_queue.RefreshRequest) -> dict[str, Any]:
         "status": "queued",
         "requested": req.requested,
         "requested_by": req.requested_by,
+        "allow_shrink": req.allow_shrink,
     }
+
+
+def _options() -> dict[str, Any]:
+    """The refresh options of the request body; no body means the defaults.
+
+    Read here rather than by ``blp.arguments`` so that the token is checked first: a caller
+    without one learns nothing, not even whether its body would have been accepted.
+    """
+    if not request.get_data():
+        return {"allow_shrink": False}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400,
+            "bad_request",
+            'the request body must be a JSON object such as {"allow_shrink": true}, or empty',
+        )
+    try:
+        options: dict[str, Any] = RefreshOptionsSchema().load(body)
+    except ValidationError as exc:
+        raise ApiError(
+            422, "unprocessable", f"invalid refresh options: {exc.messages}", fields=exc.messages
+        ) from exc
+    return options
 
 
 @blp.route("/sources")
@@ -110,13 +157,19 @@ def list_sources() -> dict[str, Any]:
 
 
 @blp.route("/datasets/<string:name>/refresh", methods=["POST"])
+@blp.doc(**_OPTIONS_DOC)
 @blp.response(202, QueuedSchema)
 @blp.alt_response(401, description="missing or invalid API token")
 @blp.alt_response(404, description="no enabled source of that name")
 def refresh_dataset(name: str) -> dict[str, Any]:
-    """Queue a refresh of one dataset (and of its dependants if it publishes a new version)."""
+    """Queue a refresh of one dataset (and of its dependants if it publishes a new version).
+
+    Body (optional): ``{"allow_shrink": true}`` lets this run publish although a resource
+    empties or shrinks past the guard.
+    """
     services = app_services()
     who = require_token(services)  # before any lookup: no probing without a token
+    options = _options()
     if name not in services.registry.sources:
         raise ApiError(
             404,
@@ -124,14 +177,19 @@ def refresh_dataset(name: str) -> dict[str, Any]:
             f"no enabled source named {name!r}; GET /api/v1/sources lists them",
             dataset=name,
         )
-    return _queued(refresh_queue.enqueue(services.engine, name, who))
+    return _queued(refresh_queue.enqueue(services.engine, name, who, **options))
 
 
 @blp.route("/refresh", methods=["POST"])
+@blp.doc(**_OPTIONS_DOC)
 @blp.response(202, QueuedSchema)
 @blp.alt_response(401, description="missing or invalid API token")
 def refresh_all() -> dict[str, Any]:
-    """Queue a refresh of every enabled source, in dependency order."""
+    """Queue a refresh of every enabled source, in dependency order.
+
+    Body (optional): ``{"allow_shrink": true}`` lets every one of these runs shrink.
+    """
     services = app_services()
     who = require_token(services)
-    return _queued(refresh_queue.enqueue(services.engine, None, who))
+    options = _options()
+    return _queued(refresh_queue.enqueue(services.engine, None, who, **options))

@@ -280,7 +280,13 @@ class Run(ma.Schema):
     warnings = fields.List(fields.String())
     timings = fields.Dict()
     error = fields.String(allow_none=True)
-    error_kind = fields.String(allow_none=True)
+    error_kind = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why a failed run failed: source, transient, timeout, validation, "
+            "policy, shrink or unknown"
+        },
+    )
     url = fields.String()
 
 

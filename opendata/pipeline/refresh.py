@@ -24,6 +24,7 @@ from opendata.pipeline.build import PackageBuilder, PolicyAbort
 from opendata.pipeline.gcpause import fewer_collections
 from opendata.pipeline.preload import Preloader
 from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
+from opendata.pipeline.shrink import ShrinkPolicy, shrink_error, shrunk
 from opendata.plugin import Source, SourceContext, SourceError, TransientSourceError
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource
@@ -48,6 +49,7 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"  # the source exceeded its time limit
     VALIDATION = "validation"  # rows failed the Table Schema
     POLICY = "policy"  # personal data in a published field
+    SHRINK = "shrink"  # a resource emptied or lost more rows than allowed; nothing published
     UNKNOWN = "unknown"  # no such source, or it was refused
 
 
@@ -120,8 +122,13 @@ def refresh(
     trigger: str = "cli",
     attempt: int = 1,
     progress: Progress | None = None,
+    allow_shrink: bool = False,
 ) -> RunResult:
-    """Refresh one dataset under its lease; never raises for a failing source."""
+    """Refresh one dataset under its lease; never raises for a failing source.
+
+    ``allow_shrink`` lets this one run publish a resource that emptied or lost more than the
+    shrink fraction of its rows (the operator knows the origin really holds less now).
+    """
     try:
         loaded = services.registry.get(name)
     except KeyError as exc:
@@ -132,7 +139,8 @@ def refresh(
     lease_seconds = float(services.config.get("SCHEDULER", {}).get("lease_seconds", 900))
     try:
         with lease(services.engine, name, lease_seconds), fewer_collections():
-            return _run(services, loaded, trigger, attempt, progress)
+            policy = ShrinkPolicy.for_source(services.config, loaded.config, allow=allow_shrink)
+            return _run(services, loaded, trigger, attempt, progress, policy)
     except LeaseHeld as exc:
         return RunResult(name, RunStatus.BUSY, error=str(exc))
 
@@ -209,6 +217,7 @@ def _run(
     trigger: str,
     attempt_no: int,
     progress: Progress | None,
+    shrink: ShrinkPolicy,
 ) -> RunResult:
     name = loaded.name
     catalog = services.catalog
@@ -249,6 +258,12 @@ def _run(
         if current is not None and current["hash"] == staged.content_hash:
             shutil.rmtree(staging, ignore_errors=True)
             return run.finish(RunStatus.UNCHANGED, current["id"], report_dict)
+        if current is not None:
+            lost = shrunk(current["rows"], staged.rows, shrink.fraction)
+            if lost and not shrink.allowed:
+                return run.fail(ErrorKind.SHRINK, shrink_error(name, lost, shrink.fraction))
+            # An allowed shrink is published, and the run report keeps what was let through.
+            warnings.extend(f"shrink allowed: {s.describe()}" for s in lost)
         t0 = time.perf_counter()
         preloaded = preloader.finish(builder.sizes)
         run.timings["preload_wait"] = time.perf_counter() - t0

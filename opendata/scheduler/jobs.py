@@ -51,12 +51,19 @@ class Runtime:
     def __post_init__(self) -> None:
         self.runner = Runner(self.services, self.settings, self.schedule_retry)
 
-    def schedule_retry(self, name: str, attempt: int, delay: float, trigger: str) -> None:
+    def schedule_retry(
+        self, name: str, attempt: int, delay: float, trigger: str, **kwargs: bool
+    ) -> None:
+        # allow_shrink is stored only when set, so that a retry job keeps the three-argument
+        # shape older job stores hold.
+        args: list[Any] = [name, attempt, trigger]
+        if kwargs.get("allow_shrink"):
+            args.append(True)
         self.scheduler.add_job(
             retry_refresh,
             "date",
             run_date=utcnow() + timedelta(seconds=delay),
-            args=[name, attempt, trigger],
+            args=args,
             id=f"{RETRY_PREFIX}{name}",
             name=f"retry {name} (attempt {attempt})",
             jobstore=PERSISTENT,
@@ -93,9 +100,11 @@ def scheduled_refresh(name: str) -> None:
     current().runner.run_batch([name], trigger="schedule")
 
 
-def retry_refresh(name: str, attempt: int, trigger: str) -> None:
-    """A later attempt after a transient failure."""
-    current().runner.run_batch([name], trigger=trigger, attempt=attempt)
+def retry_refresh(name: str, attempt: int, trigger: str, allow_shrink: bool = False) -> None:
+    """A later attempt after a transient failure (allowed to shrink if the first one was)."""
+    current().runner.run_batch(
+        [name], trigger=trigger, attempt=attempt, allow_shrink={name} if allow_shrink else ()
+    )
 
 
 def poll_requests() -> None:
@@ -107,13 +116,14 @@ def poll_requests() -> None:
         return
     enabled = runtime.services.registry.sources
     names: set[str] = set()
+    shrink_ok: set[str] = set()  # datasets some request allowed to shrink
     for request in claimed:
-        if request.dataset is None:
-            names.update(enabled)
-        else:
-            names.add(request.dataset)
+        wanted = set(enabled) if request.dataset is None else {request.dataset}
+        names |= wanted
+        if request.allow_shrink:
+            shrink_ok |= wanted
     log.info("picked up %d refresh request(s): %s", len(claimed), ", ".join(sorted(names)))
-    results = runtime.runner.run_batch(sorted(names), trigger="api")
+    results = runtime.runner.run_batch(sorted(names), trigger="api", allow_shrink=shrink_ok)
     busy = {r.dataset for r in results if r.status is RunStatus.BUSY}
     # A busy dataset is being refreshed by someone who may have read its origin before the
     # request was made: ask again on a later poll rather than drop the request.
@@ -122,7 +132,9 @@ def poll_requests() -> None:
             refresh_queue.requeue(engine, request.id)
         elif request.dataset is None:
             for name in sorted(busy):
-                refresh_queue.enqueue(engine, name, request.requested_by)
+                refresh_queue.enqueue(
+                    engine, name, request.requested_by, allow_shrink=request.allow_shrink
+                )
 
 
 def beat() -> None:

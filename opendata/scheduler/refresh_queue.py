@@ -21,20 +21,27 @@ class RefreshRequest:
     dataset: str | None  # None: every enabled source
     requested: datetime
     requested_by: str
+    #: The operator lets this run publish a resource that empties or shrinks past the guard.
+    allow_shrink: bool = False
 
 
-def enqueue(engine: Engine, dataset: str | None, requested_by: str) -> RefreshRequest:
+def enqueue(
+    engine: Engine, dataset: str | None, requested_by: str, *, allow_shrink: bool = False
+) -> RefreshRequest:
     """Queue a refresh of ``dataset`` (or of everything when None) and return the request."""
     now = utcnow()
     with engine.begin() as conn:
         result = conn.execute(
             insert(db.refresh_requests).values(
-                dataset=dataset, requested=now, requested_by=requested_by[:64]
+                dataset=dataset,
+                requested=now,
+                requested_by=requested_by[:64],
+                allow_shrink=allow_shrink,
             )
         )
         key = result.inserted_primary_key
         assert key is not None
-    return RefreshRequest(int(key[0]), dataset, now, requested_by)
+    return RefreshRequest(int(key[0]), dataset, now, requested_by, allow_shrink)
 
 
 def claim(engine: Engine, limit: int = 100) -> list[RefreshRequest]:
@@ -56,7 +63,13 @@ def claim(engine: Engine, limit: int = 100) -> list[RefreshRequest]:
             requested = as_utc(row["requested"])
             assert requested is not None
             claimed.append(
-                RefreshRequest(row["id"], row["dataset"], requested, row["requested_by"])
+                RefreshRequest(
+                    row["id"],
+                    row["dataset"],
+                    requested,
+                    row["requested_by"],
+                    bool(row["allow_shrink"]),  # NULL: queued before the column existed
+                )
             )
     return claimed
 

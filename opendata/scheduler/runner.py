@@ -7,9 +7,9 @@ which dependants follow a new version — can be exercised directly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from opendata.pipeline.refresh import RunResult, RunStatus, refresh
 from opendata.scheduler import state, webhook
@@ -20,8 +20,17 @@ from opendata.store.catalog import utcnow
 
 log = logging.getLogger(__name__)
 
-#: ``retry(name, next_attempt, delay_seconds, trigger)`` arranges a later attempt.
-RetryScheduler = Callable[[str, int, float, str], None]
+
+class RetryScheduler(Protocol):
+    """``retry(name, next_attempt, delay_seconds, trigger)`` arranges a later attempt.
+
+    ``allow_shrink=True`` is passed only when the failed run had it, so that the retry of an
+    operator's allowed run stays allowed.
+    """
+
+    def __call__(
+        self, name: str, attempt: int, delay: float, trigger: str, **kwargs: bool
+    ) -> None: ...
 
 
 @dataclass
@@ -30,9 +39,13 @@ class Runner:
     settings: SchedulerSettings
     schedule_retry: RetryScheduler | None = None
 
-    def run_one(self, name: str, *, trigger: str, attempt: int = 1) -> RunResult:
+    def run_one(
+        self, name: str, *, trigger: str, attempt: int = 1, allow_shrink: bool = False
+    ) -> RunResult:
         """Refresh one dataset, record its state, alert on transitions, arrange a retry."""
-        result = refresh(self.services, name, trigger=trigger, attempt=attempt)
+        result = refresh(
+            self.services, name, trigger=trigger, attempt=attempt, allow_shrink=allow_shrink
+        )
         if result.status is RunStatus.BUSY:
             log.info("%s is being refreshed elsewhere; skipped", name)
             return result
@@ -53,23 +66,36 @@ class Runner:
                 attempt,
                 delay,
             )
-            self.schedule_retry(name, attempt + 1, delay, trigger)
+            extra = {"allow_shrink": True} if allow_shrink else {}
+            self.schedule_retry(name, attempt + 1, delay, trigger, **extra)
         if transition is not None:
             self._announce(transition.value, result, attempt)
         return result
 
-    def run_batch(self, names: Iterable[str], *, trigger: str, attempt: int = 1) -> list[RunResult]:
+    def run_batch(
+        self,
+        names: Iterable[str],
+        *,
+        trigger: str,
+        attempt: int = 1,
+        allow_shrink: Collection[str] = (),
+    ) -> list[RunResult]:
         """Refresh ``names`` in dependency order; a new version also refreshes its dependants.
 
         Dependants run after everything they depend on in this batch, once each, whatever
-        publishes; a dependency that did not change triggers nothing.
+        publishes; a dependency that did not change triggers nothing. Only the datasets named
+        in ``allow_shrink`` may shrink past the guard (a dependant is never let through on its
+        dependency's permission).
         """
         sources = self.services.registry.sources
         order = refresh_order(sources)
         requested = set(names)
         pending = set(requested)
         unknown = [n for n in pending if n not in sources]
-        results = [self.run_one(n, trigger=trigger, attempt=attempt) for n in sorted(unknown)]
+        results = [
+            self.run_one(n, trigger=trigger, attempt=attempt, allow_shrink=n in allow_shrink)
+            for n in sorted(unknown)
+        ]
         for name in order:
             if name not in pending:
                 continue
@@ -77,6 +103,7 @@ class Runner:
                 name,
                 trigger=trigger if name in requested else "dependency",
                 attempt=attempt if name in requested else 1,
+                allow_shrink=name in requested and name in allow_shrink,
             )
             results.append(result)
             if result.status is RunStatus.PUBLISHED:

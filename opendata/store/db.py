@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -25,6 +26,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import make_url
 
@@ -120,6 +123,9 @@ refresh_requests = Table(
     Column("requested", DateTime(timezone=True), nullable=False),
     Column("requested_by", String(64), nullable=False),
     Column("picked", DateTime(timezone=True), nullable=True),
+    # The operator let this run shrink (POST …/refresh {"allow_shrink": true}). Nullable, and
+    # added to older databases by init_db, so that they keep working.
+    Column("allow_shrink", Boolean, nullable=True),
 )
 
 heartbeats = Table(
@@ -166,3 +172,24 @@ def make_engine(url: str) -> Engine:
 def init_db(engine: Engine) -> None:
     """Create the catalog tables if they do not exist (idempotent, safe to race)."""
     metadata.create_all(engine, checkfirst=True)
+    _add_missing_columns(engine)
+
+
+#: Columns added to a table after its first release: (table, column, SQL type). create_all
+#: creates missing tables only, so a database made by an older release gets them here.
+_ADDED_COLUMNS = (("od_refresh_requests", "allow_shrink", "BOOLEAN"),)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    present = {t: {c["name"] for c in inspect(engine).get_columns(t)} for t, _, _ in _ADDED_COLUMNS}
+    for table, column, sql_type in _ADDED_COLUMNS:
+        if column in present[table]:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+        except Exception:
+            # Another process starting at the same moment added it first; anything else
+            # shows up again just below.
+            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                raise
