@@ -66,6 +66,13 @@ PLANTABLE: dict[str, tuple[str, ...]] = {
     "entries": ("title", "summary", "doc_number"),
     "responses": ("topic", "platform"),
 }
+#: Places whose text no published byte carries: the private columns of published rows, and
+#: any column of entries withheld for their 公开属性 (``withheld_entries``).
+UNPUBLISHED_PLANTABLE: dict[str, tuple[str, ...]] = {
+    "entries": ("drafter", "drafter_phone", "internal_note"),
+    "responses": ("handler", "handler_phone", "petitioner", "petitioner_id"),
+    "withheld_entries": ("title", "summary", "doc_number", "internal_note"),
+}
 
 _KIND_OF_PRIMARY = {"政务公开网": "formal", "政府公报": "formal", "公告栏": "notice"}
 
@@ -467,14 +474,18 @@ def _plant_text(
     """Append each text to its field in the next published entry or response, in order (the
     first text of a field goes into the first published row, the second into the second…)."""
     published = [e for e in entries if e.disclosure == "主动公开" and e.published is not None]
+    withheld = [e for e in entries if e.disclosure != "主动公开"]
     used: Counter[tuple[str, str]] = Counter()
     for resource, name, text in planted:
-        if name not in PLANTABLE.get(resource, ()):
-            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+        if name not in (*PLANTABLE.get(resource, ()), *UNPUBLISHED_PLANTABLE.get(resource, ())):
+            raise ValueError(
+                f"cannot plant into {resource}.{name}; "
+                f"plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
+            )
         n = used[resource, name]
         used[resource, name] += 1
-        if resource == "entries":
-            entry = published[n]
+        if resource != "responses":
+            entry = (withheld if resource == "withheld_entries" else published)[n]
             setattr(entry, name, f"{getattr(entry, name)}{text}")
         else:
             row = responses[n]
@@ -496,7 +507,8 @@ def write_origin(
 
     ``planted=[(resource, field, text), …]`` appends each ``text`` to that published field (one
     of :data:`PLANTABLE`) of a published entry or response, the n-th text of a field in the n-th
-    row: the privacy tests plant values that must fail the run, or identifiers that must publish.
+    row: the privacy tests plant values that must fail the run, or identifiers that must publish;
+    or to a place no published byte carries (:data:`UNPUBLISHED_PLANTABLE`).
     """
     dest.mkdir(parents=True, exist_ok=True)
     entries = generate_entries(seed, plant)

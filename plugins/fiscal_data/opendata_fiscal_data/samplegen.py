@@ -40,6 +40,12 @@ PLANTABLE: dict[str, dict[str, str]] = {
     },
     "table_notes": {"note": "注："},
 }
+#: Places whose text no published byte carries: the fee list's working columns and every
+#: table's sign-off line (private fields of the schemas).
+UNPUBLISHED_PLANTABLE: dict[str, dict[str, str]] = {
+    "fees": {"handler": "经办人", "handler_phone": "联系电话", "internal_note": "内部备注"},
+    "table_notes": {"sign_off": "单位负责人："},
+}
 
 
 def _sign_off(plant: bool) -> str:
@@ -123,13 +129,17 @@ def _plant_text(paths: dict[str, Path], planted: Sequence[tuple[str, str, str]])
     books: dict[str, Any] = {}
     cells: dict[tuple[str, str], list[Any]] = {}
     for resource, name, text in planted:
-        if name not in PLANTABLE.get(resource, {}):
-            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
+        markers = {**PLANTABLE.get(resource, {}), **UNPUBLISHED_PLANTABLE.get(resource, {})}
+        if name not in markers:
+            raise ValueError(
+                f"cannot plant into {resource}.{name}; "
+                f"plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
+            )
         key = "fees_xlsx" if resource == "fees" else "final_accounts_xlsx"
         if key not in books:
             books[key] = load_workbook(paths[key])
         if (resource, name) not in cells:
-            cells[resource, name] = _cells_to_plant(books[key], resource, PLANTABLE[resource][name])
+            cells[resource, name] = _cells_to_plant(books[key], resource, markers[name])
         if not cells[resource, name]:
             raise ValueError(f"no cell left to plant into for {resource}.{name}")
         cell = cells[resource, name].pop(0)
@@ -153,7 +163,8 @@ def write_origin(
     every table of the two amount workbooks down and right by (rows, columns).
     ``planted=[(resource, field, text), …]`` appends each ``text`` to a published field (one of
     :data:`PLANTABLE`), the n-th text of a field in its n-th row: the privacy tests plant values
-    that must fail the run, or public identifiers that must publish.
+    that must fail the run, or public identifiers that must publish; or to a private field
+    (:data:`UNPUBLISHED_PLANTABLE`).
     """
     from . import SAMPLE_FILES
 

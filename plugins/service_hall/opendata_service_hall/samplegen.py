@@ -67,6 +67,16 @@ PLANTABLE: dict[str, dict[str, tuple[str | int, ...]]] = {
     },
     "forms": {"form_name": ("forms", 0, "name")},
 }
+#: Fields of published items that are private in the schemas (the desk officer, the sample
+#: applicant): text planted there must reach no published byte.
+UNPUBLISHED_PLANTABLE: dict[str, dict[str, tuple[str | int, ...]]] = {
+    "items": {"handler_name": ("contact", "name"), "handler_mobile": ("contact", "mobile")},
+    "forms": {
+        "sample_applicant_name": ("forms", 0, "sampleApplicant", "name"),
+        "sample_applicant_id_number": ("forms", 0, "sampleApplicant", "idNumber"),
+        "sample_applicant_mobile": ("forms", 0, "sampleApplicant", "mobile"),
+    },
+}
 
 _SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林高罗"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
@@ -283,13 +293,17 @@ def write_origin(
     ``planted=[(resource, field, text), …]`` appends each ``text`` to that published field (one
     of :data:`PLANTABLE`) of a proactively published item that has it, the n-th text of a field
     in the n-th such item: the privacy tests plant values that must fail the run, or public
-    identifiers that must publish.
+    identifiers that must publish; or to a private field (:data:`UNPUBLISHED_PLANTABLE`).
     """
     targets: list[tuple[tuple[str | int, ...], str]] = []
     for resource, name, text in planted:
-        if name not in PLANTABLE.get(resource, {}):
-            raise ValueError(f"cannot plant into {resource}.{name}; plantable: {PLANTABLE}")
-        targets.append((PLANTABLE[resource][name], text))
+        paths = {**PLANTABLE.get(resource, {}), **UNPUBLISHED_PLANTABLE.get(resource, {})}
+        if name not in paths:
+            raise ValueError(
+                f"cannot plant into {resource}.{name}; "
+                f"plantable: {PLANTABLE}, {UNPUBLISHED_PLANTABLE}"
+            )
+        targets.append((paths[name], text))
     rng = random.Random(seed)
     api = dest / "api"
     if api.exists():
