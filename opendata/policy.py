@@ -2,87 +2,63 @@
 
 - rows whose 公开属性 (the resource's ``disclosure_field``) is not 主动公开 are withheld;
 - fields a schema marks ``private`` are dropped before build;
-- a checksum-valid resident ID number, a mainland mobile number or an e-mail address in a field
-  that is not declared ``publicContact`` fails the run. ID numbers fail in every field: no office
-  publishes one as its contact.
+- personal data (``opendata.personal_data``: ID, mobile and card numbers, e-mail addresses,
+  passport and permit numbers, in any written form) in a published cell or in a text of the
+  descriptor fails the run. Mobiles and e-mail addresses may stand in a field declared
+  ``publicContact`` (an office's phone or mailbox); the other kinds nowhere.
 
 Violations name the resource, row and field, never the value: the report itself is published.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from opendata.personal_data import (
+    find_personal_data,
+    id_number_valid,
+    may_hold_personal_data,
+    may_hold_personal_text,
+)
 from opendata.plugin import DISCLOSURE_PUBLIC
 from opendata.validation.report import ValidationError
 
-# Cheap pre-filter: every kind of personal data we look for has 11+ digits in a row or an "@".
-# Most rows contain neither, so the precise patterns below run rarely.
-_PREFILTER = re.compile(r"\d{11}|@")
-_ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])([1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx])(?![0-9A-Za-z])"
-)
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-
-# The same pre-filter over UTF-8 bytes, in C: digits become "0", "@" stays, all else ".".
-_DIGITS_AT = bytes(48 if 48 <= b <= 57 else 64 if b == 64 else 46 for b in range(256))
-
-
-def may_hold_personal_data(data: bytes) -> bool:
-    """False when ``data`` (CSV text) has neither 11 digits in a row nor an "@": the common case,
-    decided at memory speed; True means "scan the rows"."""
-    marked = data.translate(_DIGITS_AT)
-    return b"00000000000" in marked or b"@" in marked
-
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_number_valid(number: str) -> bool:
-    """GB 11643-1999 checksum of an 18-character resident identity number."""
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == number[17].upper()
-
-
-def find_personal_data(text: str, *, contact_allowed: bool) -> str | None:
-    """The kind of personal data in ``text`` (``"resident ID number"`` …) or None."""
-    if not _PREFILTER.search(text):
-        return None
-    for match in _ID_NUMBER.finditer(text):
-        if id_number_valid(match.group(1)):
-            return "resident ID number"
-    if contact_allowed:
-        return None
-    if _MOBILE.search(text):
-        return "mobile phone number"
-    if _EMAIL.search(text):
-        return "e-mail address"
-    return None
+__all__ = [
+    "ResourcePolicy",
+    "Violation",
+    "find_personal_data",
+    "id_number_valid",
+    "may_hold_personal_data",
+    "public_schema",
+    "scan_descriptor",
+]
 
 
 @dataclass(frozen=True)
 class Violation:
-    resource: str
-    row: int  # as in the published CSV: header is row 1
-    field: str
+    resource: str  # "" for the package's own texts
+    row: int | None  # as in the published CSV (header is row 1); None: a text of the descriptor
+    field: str  # a field name, or where in the descriptor ("title", "schema.fields[x].title")
     kind: str
 
     @property
     def message(self) -> str:
+        if self.row is None:
+            where = f"resource {self.resource!r}, " if self.resource else "the package's "
+            return (
+                f"{where}descriptor text {self.field!r} holds a {self.kind}; personal data may "
+                "not be published. Change the text in the source's metadata or schema."
+            )
         return (
             f"resource {self.resource!r}, row {self.row}, field {self.field!r} "
             f"holds a {self.kind}; "
             'personal data may not be published. Mark the field "private" in the schema, mark it '
             '"publicContact" if it is an office\'s public phone or mailbox, or remove the data at '
-            "the origin."
+            "the origin. A 统一社会信用代码 read as an ID number is read as a code when the "
+            "field's title says 统一社会信用代码."
         )
 
     def to_error(self) -> ValidationError:
@@ -102,6 +78,8 @@ class ResourcePolicy:
     disclosure_field: str | None
     contact_fields: frozenset[str]
     withheld: Counter[str] = field(default_factory=Counter)
+    #: What each field says of itself (name and title): it tells a credit code from an ID.
+    contexts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_schema(
@@ -114,6 +92,7 @@ class ResourcePolicy:
             dropped_fields=[f["name"] for f in fields if f.get("private")],
             disclosure_field=disclosure_field,
             contact_fields=frozenset(f["name"] for f in fields if f.get("publicContact")),
+            contexts={f["name"]: f"{f['name']} {f.get('title') or ''}" for f in fields},
         )
 
     def admit(self, row: Mapping[str, Any]) -> bool:
@@ -127,11 +106,10 @@ class ResourcePolicy:
         return False
 
     def scan_batch(self, rows: Sequence[Sequence[str]], first_row: int) -> list[Violation]:
-        """Violations in consecutive rows, ``rows[0]`` being CSV row ``first_row``."""
-        # One pre-filter over the whole batch: rows and cells are joined with separators that
-        # no digit run or address can span, so a miss here means a miss in every cell.
-        if not _PREFILTER.search("\x1e".join("\x1f".join(cells) for cells in rows)):
-            return []
+        """Violations in consecutive rows, ``rows[0]`` being CSV row ``first_row``.
+
+        Build calls it for a batch whose bytes ``may_hold_personal_data`` did not clear; each
+        row then gets the same pre-filter, and only the cells it does not clear are read."""
         found = []
         for offset, cells in enumerate(rows):
             violation = self.scan(cells, first_row + offset)
@@ -141,14 +119,57 @@ class ResourcePolicy:
 
     def scan(self, cells: Sequence[str], row_number: int) -> Violation | None:
         """Check the serialised cells of one published row; the first violation or None."""
-        # One pre-filter over the whole row keeps the common case to a single regex call.
-        if not _PREFILTER.search("\x1f".join(cells)):
+        # The cells are joined with a character no number, address or context word can span.
+        if not may_hold_personal_text("\x1f".join(cells)):
             return None
+        contacts, contexts = self.contact_fields, self.contexts
         for name, text in zip(self.published_fields, cells, strict=True):
-            kind = find_personal_data(text, contact_allowed=name in self.contact_fields)
+            if not may_hold_personal_text(text):
+                continue
+            kind = find_personal_data(
+                text, contact_allowed=name in contacts, context=contexts.get(name, name)
+            )
             if kind:
                 return Violation(self.resource, row_number, name, kind)
         return None
+
+
+def _descriptor_texts(descriptor: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(resource, where, text) for every text a reader sees in a package descriptor."""
+    for key in ("title", "description"):
+        yield "", key, str(descriptor.get(key) or "")
+    for i, word in enumerate(descriptor.get("keywords") or []):
+        yield "", f"keywords[{i}]", str(word)
+    for key in ("sources", "contributors"):
+        for i, item in enumerate(descriptor.get(key) or []):
+            if isinstance(item, Mapping):
+                yield "", f"{key}[{i}].title", str(item.get("title") or "")
+    for resource in descriptor.get("resources") or []:
+        if not isinstance(resource, Mapping):
+            continue
+        name = str(resource.get("name", ""))
+        for key in ("title", "description"):
+            yield name, key, str(resource.get(key) or "")
+        schema = resource.get("schema")
+        fields = schema.get("fields", []) if isinstance(schema, Mapping) else []
+        for fld in fields:
+            if not isinstance(fld, Mapping):
+                continue
+            for key in ("title", "description"):
+                yield name, f"schema.fields[{fld.get('name')}].{key}", str(fld.get(key) or "")
+
+
+def scan_descriptor(descriptor: Mapping[str, Any]) -> list[Violation]:
+    """Personal data in the titles, descriptions and keywords of a package descriptor.
+
+    No text of a descriptor is a public contact field: an office's phone belongs in the data."""
+    found = []
+    for resource, where, text in _descriptor_texts(descriptor):
+        if text and may_hold_personal_text(text):
+            kind = find_personal_data(text, contact_allowed=False, context=where)
+            if kind:
+                found.append(Violation(resource, None, where, kind))
+    return found
 
 
 def public_schema(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,13 @@ from opendata import codec, csvtext
 from opendata.licenses import LICENSES
 from opendata.pipeline.validate import StreamValidator
 from opendata.plugin import Row, Source, SourceError
-from opendata.policy import ResourcePolicy, Violation, may_hold_personal_data, public_schema
+from opendata.policy import (
+    ResourcePolicy,
+    Violation,
+    may_hold_personal_data,
+    public_schema,
+    scan_descriptor,
+)
 
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 MAX_VIOLATIONS = 100
@@ -242,6 +248,10 @@ class PackageBuilder:
                 }
             )
         descriptor = package_descriptor(self.source_cls, version, created, resources)
+        # Titles, descriptions and keywords are published as much as the cells are.
+        in_texts = scan_descriptor(descriptor)
+        self.violations.extend(in_texts)
+        report.errors.extend(v.to_error() for v in in_texts)
         # The metadata a reader sees is part of the content: a new title is a new version.
         digest.update(orjson.dumps(_hashed_metadata(descriptor), option=orjson.OPT_SORT_KEYS))
         staged = StagedPackage(

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from opendata.policy import ResourcePolicy, Violation
+from opendata.policy import ResourcePolicy, Violation, scan_descriptor
 from opendata.validation import (
     PackageChecker,
     ValidationError,
@@ -79,7 +79,9 @@ def _scan_personal_data(folder: Path) -> list[ValidationError]:
         descriptor = orjson.loads((folder / "datapackage.json").read_bytes())
     except (OSError, ValueError):
         return []  # the validator has already reported an unreadable descriptor
-    found: list[ValidationError] = []
+    if not isinstance(descriptor, dict):
+        return []
+    found = [v.to_error() for v in scan_descriptor(descriptor)]
     for resource in descriptor.get("resources", []):
         schema = resource.get("schema")
         full, _ = safe_path(folder, resource.get("path"))

@@ -1,0 +1,369 @@
+"""Personal data in text, found by what it means rather than how it is spelt.
+
+One table (``DETECTORS``) says what is personal data: for each kind, a pattern over the text after
+Unicode NFKC normalisation (full-width digits, letters, ``＠``, ``－``, ``．`` and the ideographic
+space become their ASCII forms), a precise check of each match (checksums, region codes, dates,
+Luhn), the words that must stand near it (passport and permit numbers are plain letter-and-digit
+codes otherwise) or that rule it out, and whether a ``publicContact`` field may hold it (an
+office's phone and mailbox, never an ID, passport, permit or card).
+
+Separators are ignored where people write them, not anywhere: a mobile as 138 0013 8000,
+138-0013-8000, 138.0013.8000 or 138-00138000, with or without +86/0086; an ID as 6-8-4 or in
+fours; a card in fours. Allowing any separator between any two digits would make an 索引号
+such as ``014416330/1998-0000001`` read as the mobile 19980000001.
+
+What is not personal data and must publish: 统一社会信用代码 (an all-digit one may also pass the
+ID checksum; see ``_credit_code_reading``), organisation codes, landlines with an area code,
+索引号, 文号, dates, amounts.
+
+``may_hold_personal_data`` is the pre-filter build runs over every batch of CSV bytes. It is sound
+for the written forms above: ASCII and full-width digits, the separators ASCII space, hyphen and
+full stop, no-break space, ideographic space, full-width hyphen and full stop, ``@`` and ``＠``,
+and the context words. (NFKC also makes digits of circled, superscript and mathematical digits
+and separators of typographic spaces; those are found when a batch is scanned for another reason
+but do not make the pre-filter scan it.)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+RESIDENT_ID = "resident ID number"
+RESIDENT_ID_15 = "15-digit resident ID number"
+MOBILE = "mobile phone number"
+EMAIL = "e-mail address"
+PASSPORT = "passport number"
+PERMIT = "travel permit number"
+BANK_CARD = "bank card number"
+
+KINDS = (RESIDENT_ID, RESIDENT_ID_15, MOBILE, EMAIL, PASSPORT, PERMIT, BANK_CARD)
+
+# Province-level codes of GB/T 2260, the first two digits of every resident ID number.
+PROVINCES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
+)
+
+_NOT_BEFORE = r"(?<![0-9A-Za-z])"
+_NOT_AFTER = r"(?![0-9A-Za-z])"
+_SEP = r"[ .\-]"  # after NFKC: U+3000, NBSP, － and ． are among these
+
+
+def normalise(text: str) -> str:
+    """The text as the detectors read it: NFKC (ASCII text is already in that form)."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def digits_of(number: str) -> str:
+    """The number without its separators (and upper-case, for an ID's check character X)."""
+    return re.sub(_SEP, "", number).upper()
+
+
+# -- precise checks ------------------------------------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_valid(number: str) -> bool:
+    """GB 11643-1999 checksum of an 18-character resident identity number."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def _real_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _birth_date(number: str) -> date | None:
+    """The birth date of an 18- or 15-digit ID number, when it is a real, past date."""
+    if len(number) == 18:
+        born = _real_date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    else:  # first generation: YYMMDD of the 1900s
+        born = _real_date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    return born if born is not None and date(1850, 1, 1) <= born <= date.today() else None
+
+
+def resident_id_valid(number: str) -> bool:
+    """An 18-character ID number: province, birth date and checksum all hold."""
+    return (
+        id_number_valid(number) and int(number[:2]) in PROVINCES and _birth_date(number) is not None
+    )
+
+
+def first_generation_id_valid(number: str) -> bool:
+    """A 15-digit ID number (issued until 1999): a real province and a real birth date."""
+    return len(number) == 15 and int(number[:2]) in PROVINCES and _birth_date(number) is not None
+
+
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# GB 32100-2015 registration authority (first character) and the kinds each registers (second).
+_CREDIT_KINDS = {
+    "1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129", "7": "19",
+    "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1",
+}  # fmt: skip
+
+
+def credit_code_valid(code: str) -> bool:
+    """A 统一社会信用代码: authority and kind, alphabet and the GB 32100 check character."""
+    code = code.upper()
+    if len(code) != 18 or any(ch not in CREDIT_ALPHABET for ch in code):
+        return False
+    if code[1] not in _CREDIT_KINDS.get(code[0], ""):
+        return False
+    total = sum(CREDIT_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(code[:17]))
+    return CREDIT_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+def luhn_valid(number: str) -> bool:
+    """The Luhn (ISO/IEC 7812) check of a card number."""
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+# Words that say an all-digit 18-character code is a 统一社会信用代码 or an ID number.
+_CREDIT_WORDS = re.compile(
+    r"信用代码|社会信用|机构代码|组织代码|登记证|执照|索引号|USCC|credit", re.I
+)
+_ID_WORDS = re.compile(r"身份证|身份号|公民身份|证件|ID ?(?:No|号|number)", re.I)
+
+
+def _credit_code_reading(number: str, text: str, start: int, end: int, context: str) -> bool:
+    """Whether an 18-digit number that passes the ID checks is rather a 统一社会信用代码.
+
+    About 1 in 31 real ID numbers also passes the GB 32100 check, and an all-digit credit code
+    passes the ID checksum 1 time in 11, so the checksums alone cannot decide. Publishing an ID
+    costs more than refusing a credit code (the run fails, names the field, and is fixed by
+    titling the field 统一社会信用代码), so an ID reading wins unless something says otherwise:
+    words near the number or in the field's title or name; a following ``/``, as in an 索引号
+    (``121101190001010017/2018-00001``); or a birth date before 1910, which an 18-digit ID
+    (issued from 1999) all but never carries while credit codes of 事业单位 commonly read as one
+    (121101190001010017: region 110119, organisation 00010100…, "born" 1900-01-01).
+    """
+    if not credit_code_valid(number):
+        return False
+    near = text[max(0, start - 12) : end + 12]
+    if _ID_WORDS.search(near) or _ID_WORDS.search(context):
+        return False
+    if _CREDIT_WORDS.search(near) or _CREDIT_WORDS.search(context):
+        return True
+    if text[end : end + 1] == "/":
+        return True
+    born = _birth_date(number)
+    return born is not None and born.year < 1910
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+Check = Callable[[str, str, int, int, str], bool]
+"""(number without separators, normalised text, match start, match end, field context) → is it."""
+
+
+def _is_resident_id(number: str, text: str, start: int, end: int, context: str) -> bool:
+    return resident_id_valid(number) and not _credit_code_reading(number, text, start, end, context)
+
+
+def _is_first_generation_id(number: str, text: str, start: int, end: int, context: str) -> bool:
+    return first_generation_id_valid(number)
+
+
+def _is_mobile(number: str, text: str, start: int, end: int, context: str) -> bool:
+    return True  # the pattern is the whole rule: 1[3-9] and 11 digits
+
+
+def _is_any(number: str, text: str, start: int, end: int, context: str) -> bool:
+    return True
+
+
+def _is_bank_card(number: str, text: str, start: int, end: int, context: str) -> bool:
+    # An all-digit 18-character credit code passes Luhn one time in ten; its own check decides.
+    return luhn_valid(number) and not (len(number) == 18 and credit_code_valid(number))
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One kind of personal data: a row of the table."""
+
+    kind: str
+    pattern: re.Pattern[str]  # over NFKC-normalised text
+    check: Check
+    contact_ok: bool  # a ``publicContact`` field may hold it (offices' phones and mailboxes)
+    near: re.Pattern[str] | None = None  # a word that must stand within ``WINDOW`` characters
+    unless_near: re.Pattern[str] | None = None  # a word within ``WINDOW`` that rules it out
+
+
+WINDOW = 16
+
+_PASSPORT_WORDS = re.compile(r"护照|[Pp]assport|PASSPORT|证件号")
+_PERMIT_WORDS = re.compile(r"通行证|回乡证|台胞证|证件号")
+_TAIWAN_WORDS = re.compile(r"台胞证|台湾居民")
+_REGISTRATION_WORDS = re.compile(r"注册号|执照|税号|识别号|信用代码|机构代码")
+_SERIAL_WORDS = re.compile(r"编号|单号|流水号|序号|文号|索引号|订单|批次")
+
+
+def _p(body: str) -> re.Pattern[str]:
+    """A number pattern (``~`` standing for a separator) not glued to letters or digits."""
+    return re.compile(_NOT_BEFORE + body.replace("~", _SEP) + _NOT_AFTER, re.ASCII)
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector(
+        RESIDENT_ID,
+        # 18 characters: plain, 6-8-4, 6-4-4-4 or in fours (4-4-4-4-2)
+        _p(
+            r"(?:[1-9]\d{16}|[1-9]\d{5}~\d{8}~\d{3}|[1-9]\d{5}(?:~\d{4}){2}~\d{3}"
+            r"|[1-9]\d{3}(?:~\d{4}){3}~\d)[\dXx]"
+        ),
+        _is_resident_id,
+        contact_ok=False,
+    ),
+    Detector(
+        RESIDENT_ID_15,
+        _p(r"[1-9]\d{5}(?:\d{9}|~\d{6}~\d{3})"),
+        _is_first_generation_id,
+        contact_ok=False,
+        unless_near=_REGISTRATION_WORDS,
+    ),
+    Detector(
+        MOBILE,
+        re.compile(
+            r"(?:(?<![0-9A-Za-z+])(?:\+|00)?86~?|\(\+?86\)~?|(?<![0-9A-Za-z]))"
+            r"1[3-9]\d(?:\d{8}|~\d{4}~\d{4}|~\d{8})(?![0-9A-Za-z])(?!\.\d)".replace("~", _SEP),
+            re.ASCII,
+        ),
+        _is_mobile,
+        contact_ok=True,
+    ),
+    Detector(
+        EMAIL,
+        # Anchored on one character before the "@": a long run of letters without one costs
+        # one step per character, not a backtrack over the run.
+        re.compile(r"[\w.%+\-] ?@ ?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII),
+        _is_any,
+        contact_ok=True,
+    ),
+    Detector(
+        PASSPORT,
+        # ordinary E/G + 8 digits, electronic E + letter + 7, service and diplomatic D/P/S + 7-8
+        _p(r"(?:[EGeg]\d{8}|[Ee][A-HJ-NP-Za-hj-np-z]\d{7}|[DPSdps]\d{7,8})"),
+        _is_any,
+        contact_ok=False,
+        near=_PASSPORT_WORDS,
+    ),
+    Detector(
+        PERMIT,
+        # 往来港澳通行证 C + 8 / C + letter + 7; 回乡证 H/M + 8 or 10; 往来台湾通行证 L + 8
+        _p(r"(?:[CcLl]\d{8}|[Cc][A-HJ-NP-Za-hj-np-z]\d{7}|[HhMm](?:\d{10}|\d{8}))"),
+        _is_any,
+        contact_ok=False,
+        near=_PERMIT_WORDS,
+    ),
+    Detector(
+        PERMIT,
+        _p(r"\d{8}"),  # 台胞证: eight bare digits, so only beside the permit's own name
+        _is_any,
+        contact_ok=False,
+        near=_TAIWAN_WORDS,
+    ),
+    Detector(
+        BANK_CARD,
+        _p(r"[3-6]\d{3}(?:\d{12,15}|(?:~\d{4}){3}(?:~?\d{1,3})?)"),
+        _is_bank_card,
+        contact_ok=False,
+        unless_near=_SERIAL_WORDS,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    start: int  # in the normalised text
+    end: int
+
+
+def findings(text: str, *, contact_allowed: bool = False, context: str = "") -> Iterator[Finding]:
+    """Every piece of personal data in ``text`` (positions in ``normalise(text)``).
+
+    ``context`` is what the field says of itself (its name and title): it can tell a
+    统一社会信用代码 from an ID number.
+    """
+    norm = normalise(text)
+    for detector in DETECTORS:
+        if contact_allowed and detector.contact_ok:
+            continue
+        if detector.near is not None and not detector.near.search(norm):
+            continue  # the word it needs is nowhere in the text
+        for match in detector.pattern.finditer(norm):
+            start, end = match.span()
+            around = norm[max(0, start - WINDOW) : end + WINDOW]
+            if detector.near is not None and not detector.near.search(around):
+                continue
+            if detector.unless_near is not None and detector.unless_near.search(around):
+                continue
+            if detector.check(digits_of(match.group()), norm, start, end, context):
+                yield Finding(detector.kind, start, end)
+
+
+def find_personal_data(text: str, *, contact_allowed: bool, context: str = "") -> str | None:
+    """The kind of the first personal data in ``text`` (``"resident ID number"`` …) or None."""
+    for found in findings(text, contact_allowed=contact_allowed, context=context):
+        return found.kind
+    return None
+
+
+# -- the pre-filter ----------------------------------------------------------------------------
+
+# Over UTF-8 bytes, in C: a digit (ASCII, or the last byte of a full-width one, EF BC 90-99)
+# becomes "0"; a separator (ASCII space, "-", "."; the last byte of U+3000 E3 80 80, NBSP C2 A0,
+# － EF BC 8D, ． EF BC 8E) becomes "-", the bytes before it in those characters are deleted; all
+# else becomes ".". Other characters that share those bytes yield stray "0"s and "-"s, which can
+# only make the filter say "maybe" more often, never less.
+_MARK = bytearray(b"." * 256)
+for _b in b"0123456789":
+    _MARK[_b] = ord("0")
+for _b in range(0x90, 0x9A):
+    _MARK[_b] = ord("0")
+for _b in b" -.":
+    _MARK[_b] = ord("-")
+_MARK[0xE3] = ord("-")  # U+3000 is E3 80 80: its lead byte stands for it, the 80s go
+for _b in (0x8D, 0x8E, 0xA0):
+    _MARK[_b] = ord("-")
+_MARKS = bytes(_MARK)
+_DELETE = bytes([0x80, 0xBC, 0xC2, 0xEF])
+
+# Every shape a number of 11+ digits takes in the detectors above, as marked bytes: an 11-digit
+# run covers every plain form (and +86/0086 prefixes); 3-4-4 covers grouped mobiles and every
+# form in fours (cards, 6-4-4-4 and 4-4-4-4-2 IDs); 3-8 the 138-00138000 mobile and 6-8-4 IDs;
+# 6-6 the 6-6-3 first-generation ID.
+_SHAPES = (b"00000000000", b"000-0000-0000", b"000-00000000", b"000000-000000")
+# Context words of the detectors that need one, and the two at signs.
+_WORD_LIST = ["@", "＠", "护照", "assport", "ASSPORT", "ａｓｓｐｏｒｔ", "ＡＳＳＰＯＲＴ", "证件号"]
+_WORD_LIST += ["通行证", "回乡证", "台胞证", "台湾居民"]
+_WORDS = tuple(w.encode() for w in _WORD_LIST)
+
+
+def may_hold_personal_data(data: bytes) -> bool:
+    """False when ``data`` (UTF-8 text) cannot hold anything the detectors find: the common case,
+    decided at memory speed; True means "scan the rows"."""
+    marked = data.translate(_MARKS, _DELETE)
+    return any(shape in marked for shape in _SHAPES) or any(w in data for w in _WORDS)
+
+
+def may_hold_personal_text(text: str) -> bool:
+    """``may_hold_personal_data`` over a string."""
+    return may_hold_personal_data(text.encode("utf-8"))
