@@ -15,7 +15,7 @@ from pathlib import Path
 
 from opendata.plugin import ResourceSpec, Row, Source, SourceContext, fields, validate
 
-from .catalogue import BUDGETS, FINAL_ACCOUNTS
+from .catalogue import BUDGETS, FINAL_ACCOUNTS, HEADER_SYNONYMS
 from .fees import fee_rows
 from .fiscal import FoundTable, amount_rows, note_row, read_workbook, three_public_rows
 
@@ -92,6 +92,11 @@ class FiscalData(Source):
         budget_xlsx = fields.String(load_default=None, allow_none=True)
         fees_xlsx = fields.String(load_default=None, allow_none=True)
         year = fields.Integer(load_default=2018, validate=validate.Range(min=2000, max=2100))
+        #: More header wordings declared harmless, e.g. {"本年支出数": "本年支出合计"}: read as
+        #: the declared column with a warning, instead of failing the run (see catalogue.py).
+        header_synonyms = fields.Dict(
+            keys=fields.String(), values=fields.String(), load_default=dict
+        )
 
     def __init__(self, context: SourceContext) -> None:
         super().__init__(context)
@@ -106,6 +111,11 @@ class FiscalData(Source):
         return Path(str(sample))
 
     @cached_property
+    def synonyms(self) -> dict[str, str]:
+        """The plugin's declared header synonyms, and the deployment's own."""
+        return {**HEADER_SYNONYMS, **self.config["header_synonyms"]}
+
+    @cached_property
     def final_tables(self) -> list[FoundTable]:
         return read_workbook(
             self.path("final_accounts_xlsx"),
@@ -113,6 +123,7 @@ class FiscalData(Source):
             year=self.year,
             required=True,
             warnings=self.context.warnings,
+            synonyms=self.synonyms,
         )
 
     @cached_property
@@ -123,6 +134,7 @@ class FiscalData(Source):
             year=self.year,
             required=False,
             warnings=self.context.warnings,
+            synonyms=self.synonyms,
         )
 
     def rows(self, resource: str) -> Iterator[Row]:
@@ -144,6 +156,11 @@ class FiscalData(Source):
                 if found.is_three_public:
                     yield from three_public_rows(found, year=year, report=FINAL)
         elif resource == "fees":
-            yield from fee_rows(self.path("fees_xlsx"), year=year)
+            yield from fee_rows(
+                self.path("fees_xlsx"),
+                year=year,
+                synonyms=self.synonyms,
+                warnings=self.context.warnings,
+            )
         else:
             raise KeyError(f"{self.name} has no resource {resource!r}")

@@ -8,7 +8,7 @@ column), so tables of different shapes share one queryable resource.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -17,7 +17,15 @@ import openpyxl
 
 from opendata.plugin import DISCLOSURE_PUBLIC, Row, SourceError
 
-from .catalogue import ECONOMIC, FUNCTION, GENERIC_ANCHORS, TableKind
+from .catalogue import (
+    ECONOMIC,
+    FUNCTION,
+    GENERIC_ANCHORS,
+    HARMLESS_ABOVE_TITLE,
+    HEADER_SYNONYMS,
+    TableKind,
+)
+from .layout import checked_columns
 from .xlsxtable import (
     UNITS,
     Column,
@@ -108,15 +116,30 @@ def check_year(table: SheetTable, year: int) -> None:
         )
 
 
+def skipped_warnings(table: SheetTable) -> list[str]:
+    """Run-report warnings for the declared-harmless lines skipped above a table's title."""
+    return [
+        f"{where}: {text!r} above the title {table.title} skipped (declared harmless)"
+        for where, text in table.skipped
+    ]
+
+
 def read_workbook(
-    path: Path, kinds: Sequence[TableKind], *, year: int, required: bool, warnings: list[str]
+    path: Path,
+    kinds: Sequence[TableKind],
+    *,
+    year: int,
+    required: bool,
+    warnings: list[str],
+    synonyms: Mapping[str, str] = HEADER_SYNONYMS,
 ) -> list[FoundTable]:
     """Every table of the workbook at ``path``.
 
     A table is recognised by its title row. The 目录 sheet, when present, gives each table's
     公开属性; tables it does not list are published only if they are among ``kinds`` (tables
     the law requires to be published proactively). With ``required`` every one of ``kinds``
-    must be present.
+    must be present. A known table's header must hold the columns its kind declares, under
+    those names or a synonym of ``synonyms`` (see :mod:`.layout`).
     """
     book = open_workbook(path)
     grids = [Grid(ws, path.name) for ws in book.worksheets]
@@ -136,7 +159,10 @@ def read_workbook(
         row, _, name = hit
         kind = by_name.get(name)
         anchors = kind.anchors if kind else GENERIC_ANCHORS
-        table = read_table(grid, row, name, anchors)
+        table = read_table(grid, row, name, anchors, harmless_above=HARMLESS_ABOVE_TITLE)
+        warnings.extend(skipped_warnings(table))
+        if kind is not None:
+            table.columns = checked_columns(table, kind, synonyms, warnings)
         check_year(table, year)
         if not table.rows and not table.notes:
             warnings.append(f"{path.name}, sheet {grid.sheet}: {name} is empty and has no note")

@@ -11,7 +11,7 @@ same. Whatever it cannot make sense of raises :class:`SourceError` naming file, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -64,6 +64,8 @@ class Column:
 
     index: int
     path: tuple[str, ...]
+    #: The (row, column) of the cell each path element is written in (a merged range's first).
+    cells: tuple[tuple[int, int], ...] = ()
 
     @property
     def name(self) -> str:
@@ -90,6 +92,8 @@ class SheetTable:
     rows: list[tuple[int, dict[int, object]]]
     notes: list[str] = field(default_factory=list)
     sign_off: list[str] = field(default_factory=list)
+    #: Lines above the title skipped because they were declared harmless: (cell, text).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def where(self, row: int, col: int) -> str:
         """'file, sheet S, cell C' for error messages."""
@@ -181,15 +185,46 @@ def _meta(text: str) -> str | None:
     return None
 
 
+def _above_title(
+    grid: Grid, row: int, title: str, harmless: Sequence[re.Pattern[str]]
+) -> list[tuple[str, str]]:
+    """The cells of a line above the title that is not a title-area line, if declared harmless.
+
+    Anything else there (a note, a second heading) would be dropped without a word, so it
+    fails the run naming its cell.
+    """
+    found = []
+    for col, value in grid.row_cells(row):
+        text = norm(value)
+        if _meta(text) is None and not any(p.match(text) for p in harmless):
+            raise SourceError(
+                f"{grid.where(row, col)}: {str(value).strip()!r} stands above the title {title} "
+                "but is not a title-area line (表号, 部门, 单位, 年度), so it would be dropped; "
+                "move it under the table (注：…), delete it, or declare it harmless in the "
+                "plugin's HARMLESS_ABOVE_TITLE"
+            )
+        if _meta(text) is None:
+            found.append((grid.where(row, col), str(value).strip()))
+    return found
+
+
 def read_table(
-    grid: Grid, title_row: int, title: str, anchors: tuple[str, ...], *, need_unit: bool = True
+    grid: Grid,
+    title_row: int,
+    title: str,
+    anchors: tuple[str, ...],
+    *,
+    need_unit: bool = True,
+    harmless_above: Sequence[re.Pattern[str]] = (),
 ) -> SheetTable:
     """Read the table whose title sits in ``title_row``.
 
     ``anchors`` are header labels that must all appear in the header block (e.g. 科目编码 and
     科目名称); the first row under the title that is not a title-area line is where the header
-    must start.
+    must start. A line above the title that is not a title-area line fails, unless each of its
+    cells matches one of ``harmless_above`` (it is then listed in ``SheetTable.skipped``).
     """
+    skipped: list[tuple[str, str]] = []
     code = dept = unit = unit_cell = year_cell = None
     year = None
     title_col = find_col(grid, title_row, title)
@@ -220,6 +255,7 @@ def read_table(
                     year, year_cell = int(re.sub(r"\D", "", text)), grid.where(row, col)
             continue
         if row < title_row:
+            skipped += _above_title(grid, row, title, harmless_above)
             continue
         header_row = row
         break
@@ -255,6 +291,7 @@ def read_table(
         year_cell=year_cell,
         columns=columns,
         rows=[],
+        skipped=skipped,
     )
     _read_body(grid, table, last_row + 1)
     return table
@@ -295,12 +332,15 @@ def _columns(grid: Grid, first: int, last: int) -> list[Column]:
     columns = []
     for col in range(1, grid.max_col + 1):
         path: list[str] = []
+        cells: list[tuple[int, int]] = []
         for row in range(first, last + 1):
             text = grid.text(row, col)
             if text and (not path or path[-1] != text):
                 path.append(text)
+                bounds = grid.merged.get((row, col))
+                cells.append((bounds[0], bounds[1]) if bounds else (row, col))
         if path:
-            columns.append(Column(col, tuple(path)))
+            columns.append(Column(col, tuple(path), tuple(cells)))
     return columns
 
 
