@@ -137,7 +137,6 @@ def test_bounded_count_is_labelled(app: Flask) -> None:
         ("amount__gt=abc", 400, "abc"),
         ("id=1.5", 400, "id"),
         ("published__gte=2018-13-01", 400, "published"),
-        ("id=99999999999999999999999", 400, "id"),
         ("_size=1001", 400, "_size"),
         ("_next=garbage", 400, "_next"),
         ("_sort=nosuch", 400, "nosuch"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from opendata.store import datastore, fts, rowload
+from opendata.store import query as rq
 from opendata.store.db import make_engine
 
 SCHEMA = {
@@ -82,3 +84,75 @@ def test_tokens_make_overlapping_bigrams() -> None:
     assert fts.sqlite_match("2499号码") == '"2499 号 号码"'
     assert fts.postgres_tsquery("档案 预算") == "(档案) & (预算)"
     assert fts.sqlite_match("，。") is None
+
+
+OPTIONS_SCHEMA: dict[str, Any] = {
+    "missingValues": ["", "NA"],
+    "fields": [
+        {"name": "id", "type": "integer", "filterable": True},
+        {"name": "flag", "type": "boolean", "trueValues": ["是"], "falseValues": ["否"]},
+        {"name": "amount", "type": "number", "decimalChar": ",", "groupChar": "."},
+        {"name": "share", "type": "number", "bareNumber": False},
+        {"name": "day", "type": "date", "format": "%d/%m/%Y"},
+        {"name": "note", "type": "string", "missingValues": ["-"]},
+    ],
+}
+BIG = 123456789012345678901234567890
+
+
+@pytest.mark.parametrize("preloaded", [False, True])
+def test_load_honours_every_option_and_keeps_big_integers(
+    database_url: str, preloaded: bool
+) -> None:
+    """Booleans by the field's own texts, numbers with decimal/group characters, missing values
+    in both places as NULL, a non-ISO date as ISO text, integers beyond 64 bits exactly."""
+    engine = make_engine(database_url)
+    rows = [
+        ["1", "是", "1.234,50", "12.5%", "31/12/2024", ""],
+        [str(BIG), "否", "NA", "NA", "01/02/2023", "-"],
+        [str(-BIG), "NA", "0,00", "", "NA", "备注"],
+        ["9223372036854775807", "是", "", "3%", "", "NA"],
+    ]
+    if preloaded:  # the loader child's path: the spec crosses a process boundary as JSON
+        spec = datastore.prepare(engine, "ods_opts", OPTIONS_SCHEMA)
+        spec = rowload.LoadSpec(**json.loads(json.dumps(spec.to_dict())))
+        raw = engine.raw_connection()
+        load = rowload.load_sqlite if engine.dialect.name == "sqlite" else rowload.load_postgres
+        try:
+            assert load(raw, spec, iter([list(r) for r in rows])) == 4
+        finally:
+            raw.close()
+    else:
+        assert (
+            datastore.load(engine, "ods_opts", OPTIONS_SCHEMA, iter([list(r) for r in rows])) == 4
+        )
+    ref = rq.TableRef("ods_opts", datastore.field_info(OPTIONS_SCHEMA), 4)
+    got = rq.page(engine, ref, rq.RowQuery(limit=10)).rows
+    assert [r["id"] for r in got] == [1, BIG, -BIG, 2**63 - 1]
+    assert all(type(r["id"]) is int for r in got)
+    assert [r["flag"] for r in got] == [True, False, None, True]
+    assert [r["amount"] for r in got] == [1234.5, None, 0.0, None]
+    assert [r["share"] for r in got] == [12.5, None, None, 3.0]
+    assert [r["day"] for r in got] == ["2024-12-31", "2023-02-01", None, None]
+    # "-" is this field's only missing value: "" and "NA" are texts of it
+    assert [r["note"] for r in got] == ["", None, "备注", "NA"]
+    # Filters find big integers exactly and take the field's own boolean texts.
+    by_id = rq.page(engine, ref, rq.RowQuery(filters=(("id", "eq", str(BIG)),))).rows
+    assert [r["_id"] for r in by_id] == [2]
+    flagged = rq.page(engine, ref, rq.RowQuery(filters=(("flag", "eq", "是"),))).rows
+    assert [r["_id"] for r in flagged] == [1, 4]
+    comma = rq.page(engine, ref, rq.RowQuery(filters=(("amount", "eq", "1.234,50"),))).rows
+    assert [r["_id"] for r in comma] == [1]
+    # Keyset pages sorted by the integer field carry a big integer in their token exactly.
+    whole = [r["_id"] for r in rq.page(engine, ref, rq.RowQuery(sort="id", limit=10)).rows]
+    paged: list[int] = []
+    token = None
+    while True:
+        page = rq.page(engine, ref, rq.RowQuery(sort="id", limit=1, after=token))
+        paged += [r["_id"] for r in page.rows]
+        if page.next is None:
+            break
+        token = page.next
+    assert paged == whole and sorted(paged) == [1, 2, 3, 4]
+    datastore.drop(engine, ["ods_opts"])
+    engine.dispose()

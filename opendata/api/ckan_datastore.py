@@ -24,7 +24,7 @@ from opendata.api.ckan_rows import (
     resolve,
     run_page,
 )
-from opendata.pipeline.build import serialise
+from opendata.api.exports import store_writers
 from opendata.store import query as rq
 
 KNOWN = frozenset(
@@ -121,7 +121,7 @@ def datastore_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]
         "records_format": records_format,
         "resource_id": target.id,
         "fields": ckan_fields(target.table, names),
-        "records": _records(page.rows, names, records_format),
+        "records": _records(page.rows, names, records_format, target.table),
         "_links": _links(ctx, data, target.id, limit, offset),
     }
     for key in ECHOED:
@@ -137,7 +137,9 @@ def datastore_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]
     return result
 
 
-def _records(rows: list[dict[str, Any]], names: list[str], records_format: str) -> Any:
+def _records(
+    rows: list[dict[str, Any]], names: list[str], records_format: str, table: rq.TableRef
+) -> Any:
     if records_format == "objects":
         return (
             rows
@@ -146,13 +148,15 @@ def _records(rows: list[dict[str, Any]], names: list[str], records_format: str) 
         )
     if records_format == "lists":
         return [[row[n] for n in names] for row in rows]
-    # csv / tsv: one string, no header (the fields say the columns), cells as published.
+    # csv / tsv: one string, no header (the fields say the columns), each cell written by its
+    # field's codec as the published file writes it.
     out = io.StringIO()
     writer = csv.writer(
         out, delimiter="," if records_format == "csv" else "\t", lineterminator="\n"
     )
+    pairs = list(zip(names, store_writers(table.fields, names), strict=True))
     for row in rows:
-        writer.writerow([serialise(row[n]) for n in names])
+        writer.writerow([write(row[n]) for n, write in pairs])
     return out.getvalue()
 
 

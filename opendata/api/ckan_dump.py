@@ -2,15 +2,21 @@
 
 As in ``ckanext/datastore/blueprint.py``: a header row of field ids (``_id`` first), ``bom=true``
 prefixes U+FEFF, JSON is ``{"fields": [...], "records": [[...], ...]}``; bad arguments are a 400
-and an unknown resource a 404, both as plain text. Rows come from one server-side cursor
-(:func:`opendata.store.query.stream`), so memory stays constant however large the resource.
+and an unknown resource a 404, both as plain text.
+
+A CSV dump of the whole resource (no filters, fields, sort, limit or offset) is the published
+file itself with the row number put before each record, so it equals the file byte for byte
+after its ``_id`` column. Any other dump is written from the datastore, each cell by its field's
+codec, from one server-side cursor (:func:`opendata.store.query.stream`): memory stays constant
+however large the resource.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import orjson
 from flask import Blueprint, Response, current_app, request
@@ -18,7 +24,7 @@ from flask import Blueprint, Response, current_app, request
 from opendata.api import ckan_params as p
 from opendata.api.ckan_errors import CkanError, NotFound
 from opendata.api.ckan_rows import Request, Target, build_query, ckan_fields, resolve
-from opendata.api.exports import csv_chunks
+from opendata.api.exports import BOM, csv_chunks, dumps, store_writers
 from opendata.services import Services
 from opendata.store import query as rq
 
@@ -56,16 +62,54 @@ def dump(resource_id: str) -> Response:
         return _text(str(exc.error_body().get("message") or exc), 400)
     except rq.QueryError as exc:
         return _text(exc.message, 400)
-    rows = _rows(services, target, parsed, offset, limit)
-    if fmt == "json":
+    whole = fmt == "csv" and not set(args) - {"bom"} and _published_file(services, target)
+    if whole:
+        chunks = _numbered(whole, bom)
+    elif fmt == "json":
+        rows = _rows(services, target, parsed, offset, limit)
         chunks = _with_bom(_json(target, names, rows)) if bom else _json(target, names, rows)
     else:
-        chunks = csv_chunks(rows, names, bom, delimiter="," if fmt == "csv" else "\t")
+        rows = _rows(services, target, parsed, offset, limit)
+        writers = store_writers(target.table.fields, names)
+        chunks = csv_chunks(rows, names, writers, bom, delimiter="," if fmt == "csv" else "\t")
     # The generators hold the services and the table, not the request: no request context needed
     # while streaming (stream_with_context would keep one alive for the whole download).
     response = Response(chunks, 200, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{target.id}.{fmt}"'
     return response
+
+
+def _published_file(services: Services, target: Target) -> IO[bytes] | None:
+    """The resource's published CSV, opened now (a version pruned later stays readable)."""
+    resource = target.dataset.resource(target.resource)
+    if resource is None or not resource.get("path"):
+        return None
+    path = services.version_dir(target.dataset.name, target.dataset.version) / resource["path"]
+    try:
+        return Path(path).open("rb")
+    except OSError:
+        return None
+
+
+def _numbered(fh: IO[bytes], bom: bool) -> Iterator[bytes]:
+    """The file with ``_id,`` before its header and ``N,`` before its N-th record.
+
+    A record ends at a line end outside quotes: where the count of ``"`` so far is even
+    (a quote inside a quoted cell is doubled, so it never changes the parity)."""
+    with fh:
+        parts: list[bytes] = [BOM] if bom else []
+        number = -1  # the header is record 0, prefixed "_id"
+        quotes = 0
+        for line in fh:
+            if quotes % 2 == 0:
+                number += 1
+                parts.append(b"_id," if number == 0 else b"%d," % number)
+            quotes += line.count(b'"')
+            parts.append(line)
+            if len(parts) >= 2 * BATCH:
+                yield b"".join(parts)
+                parts = []
+        yield b"".join(parts)
 
 
 def _rows(
@@ -84,7 +128,7 @@ def _json(target: Target, names: list[str], rows: Iterator[dict[str, Any]]) -> I
     parts: list[bytes] = []
     first = True
     for row in rows:
-        parts.append((b"" if first else b",") + orjson.dumps([row[n] for n in names]))
+        parts.append((b"" if first else b",") + dumps([row[n] for n in names]))
         first = False
         if len(parts) >= BATCH:
             yield b"".join(parts)

@@ -161,7 +161,8 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
         )
         return _headers(response, snapshot, filenames)
     if fmt == "csv":
-        chunks = exports.csv_chunks(every, names, bool(args.get("bom")))
+        writers = exports.store_writers(table.fields, names)
+        chunks = exports.csv_chunks(every, names, writers, bool(args.get("bom")))
     else:
         chunks = exports.json_chunks(every)
     response = Response(gzip_chunks(chunks) if gz else chunks, mimetype=exports.MIMETYPES[fmt])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import os
 import shutil
 import uuid
@@ -25,8 +26,8 @@ import orjson
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from opendata.pipeline.build import serialise
-from opendata.store import datastore, rowload
+from opendata import codec
+from opendata.store import datastore
 
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row
@@ -105,13 +106,21 @@ def gzip_of(src: Path) -> Callable[[Path], None]:
 
 
 def csv_rows(path: Path, schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """The published CSV's rows with the schema's JSON types, converted as the datastore does
-    (so a download and the rows API agree cell for cell)."""
+    """The published CSV's rows as JSON values, read by each field's codec exactly as the
+    datastore loads them (so a download and the rows API agree cell for cell)."""
     fields = schema.get("fields", [])
     names = [f["name"] for f in fields]
-    convert = rowload.converters([f.get("type", "string") for f in fields])
+    convert = [c.to_json for c in codec.codecs(schema)]
     for cells in datastore.read_csv_rows(path):
         yield {n: c(v) for n, c, v in zip(names, convert, cells, strict=True)}
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; integers beyond 64 bits (which orjson refuses) through the standard library."""
+    try:
+        return orjson.dumps(value, default=str)
+    except TypeError:
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def json_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
@@ -119,16 +128,30 @@ def json_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
     yield b"["
     sep = b"\n"
     for row in rows:
-        yield sep + orjson.dumps(row, default=str)
+        yield sep + dumps(row)
         sep = b",\n"
     yield b"\n]\n"
 
 
+def store_writers(
+    fields: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> list[Callable[[Any], str]]:
+    """Per name, the writer of a datastore value as the field's published text (``_id`` too)."""
+    by_name = {f["name"]: f for f in fields}
+    return [
+        str if name == "_id" else datastore.field_codec(by_name[name]).store_text for name in names
+    ]
+
+
 def csv_chunks(
-    rows: Iterable[Mapping[str, Any]], names: Sequence[str], bom: bool, delimiter: str = ","
+    rows: Iterable[Mapping[str, Any]],
+    names: Sequence[str],
+    writers: Sequence[Callable[[Any], str]],
+    bom: bool,
+    delimiter: str = ",",
 ) -> Iterator[bytes]:
-    """CSV as the published files write it (UTF-8, ``,``, ``\\n``, cells as build serialises
-    them), in ~64 KB chunks; ``delimiter="\\t"`` for TSV."""
+    """CSV as the published files write it (UTF-8, ``,``, ``\\n``, each cell written by its
+    field's codec from the datastore value), in ~64 KB chunks; ``delimiter="\\t"`` for TSV."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(names)
@@ -136,8 +159,9 @@ def csv_chunks(
     yield (BOM + head) if bom else head
     buffer.seek(0)
     buffer.truncate()
+    pairs = list(zip(names, writers, strict=True))
     for row in rows:
-        writer.writerow([serialise(row[n]) for n in names])
+        writer.writerow([write(row[n]) for n, write in pairs])
         if buffer.tell() > 65536:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -174,6 +198,8 @@ def write_xlsx(
 
 
 def _xlsx_value(value: Any, is_date: bool) -> Any:
+    if type(value) is int and not -(2**53) <= value <= 2**53:
+        return str(value)  # Excel keeps 15 digits of a number: a long integer stays exact as text
     if isinstance(value, str):
         if is_date:
             try:

@@ -28,12 +28,41 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex
+from sqlalchemy.types import Numeric, TypeDecorator, TypeEngine
 
+from opendata import codec
 from opendata.store import rowload
 from opendata.store.rowload import FTS_COLUMN, LoadSpec, fts_table
 
-_SQL_TYPES: dict[str, Any] = {"integer": BigInteger, "number": Float, "boolean": Boolean}
+
+class ExactInteger(TypeDecorator[int]):
+    """An integer column that keeps integers of any size exactly.
+
+    PostgreSQL: ``NUMERIC`` (BIGINT would refuse a value beyond 64 bits and fail the load).
+    SQLite: ``BIGINT`` affinity, with a value beyond 64 bits kept as its text in a BLOB (see
+    :mod:`opendata.store.rowload`). Values read back are ``int`` either way.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))
+        return dialect.type_descriptor(BigInteger())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return rowload.sqlite_integer(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return codec.json_value(value)
+
+
+_SQL_TYPES: dict[str, Any] = {"integer": ExactInteger, "number": Float, "boolean": Boolean}
 
 
 def table_name(dataset: str, version: str, resource: str) -> str:
@@ -69,7 +98,10 @@ def build_table(name: str, schema: Mapping[str, Any], dialect: str) -> Table:
 
 
 def field_info(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What the catalog records about a table's columns (for queries and CKAN's ``fields``)."""
+    """What the catalog records about a table's columns (for queries and CKAN's ``fields``),
+    with the codec's options (``trueValues``, ``decimalChar``, ``format``, missing values) so
+    that readers write values back as the published file does."""
+    schema_missing = schema.get("missingValues")
     return [
         {
             "name": f["name"],
@@ -77,9 +109,16 @@ def field_info(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
             "title": f.get("title", ""),
             "description": f.get("description", ""),
             "filterable": bool(f.get("filterable")),
+            "codec": codec.field_options(f, schema_missing),
         }
         for f in schema.get("fields", [])
     ]
+
+
+def field_codec(info: Mapping[str, Any]) -> codec.FieldCodec:
+    """The codec of a column from what the catalog records (older records: type defaults)."""
+    options = info.get("codec") or {"type": info.get("type", "string"), "missingValues": [""]}
+    return codec.codec_from_options(str(info["name"]), options)
 
 
 def read_csv_rows(csv_path: Path) -> Iterator[list[str]]:
@@ -114,6 +153,7 @@ def prepare(engine: Engine, name: str, schema: Mapping[str, Any]) -> LoadSpec:
         types=[f.get("type", "string") for f in fields],
         search=[names.index(n) for n in searchable_fields(schema)],
         index_sql=indexes,
+        options=[codec.field_options(f, schema.get("missingValues")) for f in fields],
     )
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,7 +247,11 @@ def _order(engine: Engine, ref: TableRef, query: RowQuery) -> _Order:
 
 def _encode(order: _Order, value: Any, row_id: int) -> str:
     payload = {"s": order.sort, "d": order.desc, "v": value, "i": row_id}
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+    try:
+        raw = orjson.dumps(payload)
+    except TypeError:  # an integer beyond 64 bits as the sort value: keep it exact
+        raw = json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def after_id_token(row_id: int) -> str:
@@ -264,8 +269,9 @@ def _decode(token: str, order: _Order, ref: TableRef) -> tuple[Any, int]:
         )
 
     try:
-        payload = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error, orjson.JSONDecodeError):
+        # The standard library reads integers of any size exactly (orjson makes big ones float).
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
         raise bad("it is not a token this API issued") from None
     if not isinstance(payload, dict) or not {"s", "d", "v", "i"} <= payload.keys():
         raise bad("it is not a token this API issued")

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-_INT64 = 2**63
+from opendata.codec import plain_storage, store_converter
+
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n"}
 TEXT_TYPES = {"string", "date", "datetime", "time", "year", "yearmonth", "any"}
@@ -47,13 +48,30 @@ def check_text(value: str, what: str, name: str) -> str:
     return value
 
 
+def _own_text(spec: Mapping[str, Any], value: Any) -> Any:
+    """``value`` read as the field's own published text (its ``trueValues``, ``decimalChar``,
+    date ``format`` …) by the codec, or ``None`` when it is not one."""
+    options = spec.get("codec")
+    if not options or not isinstance(value, str) or plain_storage(options):
+        return None  # default options: the generic reading below checks the text
+    try:
+        return store_converter(options)(value)
+    except (ValueError, KeyError, ArithmeticError):
+        return None
+
+
 def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) -> Any:
     """``value`` (text from a URL or a typed JSON value) as the field's SQL value.
 
+    Text is read the generic way (``true``, ``1.5``, ISO dates) or as the field's own published
+    text (``是`` for a field with ``trueValues: ["是"]``, ``1,5`` with ``decimalChar: ","``).
     Raises :class:`QueryError` naming the field and the value when it does not fit the type.
     """
     kind = spec.get("type", "string")
     name = spec["name"]
+    own = _own_text(spec, value) if kind != "string" else None
+    if own is not None:
+        return own
 
     def bad(expected: str) -> QueryError:
         return QueryError(
@@ -73,8 +91,6 @@ def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) ->
             number = int(value)
         except ValueError:
             raise bad("an integer") from None
-        if not -_INT64 <= number < _INT64:
-            raise bad("an integer within 64 bits")
         return number
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float | str):

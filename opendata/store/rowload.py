@@ -1,19 +1,40 @@
 """Fill a created row table from CSV cells over a plain DB-API connection.
 
-Standard library only (plus the bigram tokens), so that the preloader's child process
-(:mod:`opendata.store.loader_child`) starts in a few milliseconds and a few megabytes; the
-in-process path of :mod:`opendata.store.datastore` uses the same functions.
+Standard library only (plus the bigram tokens and the store half of :mod:`opendata.codec`), so
+that the preloader's child process (:mod:`opendata.store.loader_child`) starts in a few
+milliseconds and a few megabytes; the in-process path of :mod:`opendata.store.datastore` uses
+the same functions.
+
+Cells become values through the field's codec (:func:`opendata.codec.store_converter`):
+booleans by the field's own ``trueValues``/``falseValues``, numbers with ``groupChar``,
+``decimalChar`` and ``bareNumber``, dates in a declared ``format`` as ISO text, every text in
+``missingValues`` as NULL. On SQLite a field with default options keeps the fast path — the cell
+goes in as text and column affinity types it — and only booleans and fields with options cost
+Python work per cell.
+
+Integers beyond 64 bits are stored exactly: as ``NUMERIC`` on PostgreSQL (every integer
+column), and on SQLite as their decimal text in a BLOB (affinity would make them an inexact
+REAL); :func:`opendata.codec.json_value` reads both back as ``int``. On SQLite such values sort
+after every 64-bit integer.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+from opendata.codec import (
+    INT64_MAX,
+    INT64_MIN,
+    SAFE_INT_DIGITS,
+    plain_storage,
+    store_converter,
+)
 from opendata.store.tokenized import with_tokens
 
 FTS_COLUMN = "_fts"
@@ -22,7 +43,6 @@ FTS_COLUMN = "_fts"
 #: *before* its insert begins: rows may come from a file the parent is still writing, and the
 #: write lock must never be held while waiting for the parent (who may need to write itself).
 CHUNK_ROWS = 5_000
-TRUE_TEXT = frozenset({"true", "True", "TRUE", "1", "yes"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,14 @@ class LoadSpec:
     types: Sequence[str]  # Table Schema type per field
     search: Sequence[int]  # positions of the full-text fields
     index_sql: Sequence[str] = field(default_factory=tuple)  # CREATE INDEX … to run at the end
+    #: Per field, the codec's resolved options (:func:`opendata.codec.field_options`); empty:
+    #: the defaults of each type.
+    options: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+    def field_options(self) -> list[Mapping[str, Any]]:
+        if self.options:
+            return list(self.options)
+        return [{"type": t, "missingValues": [""]} for t in self.types]
 
     @property
     def fts_table(self) -> str:
@@ -46,6 +74,7 @@ class LoadSpec:
             "types": list(self.types),
             "search": list(self.search),
             "index_sql": list(self.index_sql),
+            "options": [dict(o) for o in self.options],
         }
 
 
@@ -58,26 +87,75 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sqlite_integer(value: Any) -> Any:
+    """An integer as SQLite stores it exactly: itself within 64 bits, else its text as a BLOB."""
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return str(value).encode()
+    return value
+
+
+def _exact_integer(store: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        return sqlite_integer(store(text))
+
+    return convert
+
+
+def _sqlite_plan(spec: LoadSpec) -> tuple[str, list[tuple[int, Callable[[str], Any]]], list[int]]:
+    """The INSERT, the (column, converter) pairs that need Python work, and the plain integer
+    columns whose chunks must be checked for values beyond 64 bits."""
+    placeholders: list[str] = []
+    convert: list[tuple[int, Callable[[str], Any]]] = []
+    wide_check: list[int] = []
+    for i, options in enumerate(spec.field_options()):
+        if plain_storage(options):
+            empty_is_null = "" in options.get("missingValues", [""])
+            placeholders.append("NULLIF(?, '')" if empty_is_null else "?")
+            if options.get("type") == "integer":
+                wide_check.append(i)
+            continue
+        placeholders.append("?")
+        store = store_converter(options)
+        if options.get("type") == "integer":
+            convert.append((i, _exact_integer(store)))
+        else:
+            convert.append((i, store))
+    columns = ", ".join(_quote(n) for n in spec.fields)
+    insert = f"INSERT INTO {_quote(spec.table)} ({columns}) VALUES ({', '.join(placeholders)})"
+    return insert, convert, wide_check
+
+
+def _widen(chunk: list[list[str]], column: int) -> None:
+    """Integers too long for 64 bits in a plain column go in exactly (rare: checked in C)."""
+    if max(map(len, map(operator.itemgetter(column), chunk)), default=0) <= SAFE_INT_DIGITS:
+        return
+    for cells in chunk:
+        text = cells[column].strip()
+        if len(text) > SAFE_INT_DIGITS and text:
+            cells[column] = sqlite_integer(int(text))
+
+
 def load_sqlite(
     conn: Any, spec: LoadSpec, rows: Iterable[list[str]], executor: Executor | None = None
 ) -> int:
     """Insert ``rows`` into an existing SQLite table and its FTS5 table; returns the count.
 
-    The cells go in as text: column affinity types the numbers, ``NULLIF`` empties the empty
-    cells, and ``_id`` is the rowid SQLite assigns in insert order. Only booleans and the
-    full-text tokens cost Python work per row; ``executor`` makes the tokens in a worker process.
+    Plain cells go in as text: column affinity types the numbers, ``NULLIF`` empties the empty
+    cells, and ``_id`` is the rowid SQLite assigns in insert order. Only converted fields
+    (booleans, fields with options) and the full-text tokens cost Python work per row;
+    ``executor`` makes the tokens in a worker process.
     """
-    booleans = [i for i, t in enumerate(spec.types) if t == "boolean"]
-    columns = ", ".join(_quote(n) for n in spec.fields)
-    values = ", ".join("NULLIF(?, '')" for _ in spec.fields)
-    insert_row = f"INSERT INTO {_quote(spec.table)} ({columns}) VALUES ({values})"
+    insert_row, convert, wide_check = _sqlite_plan(spec)
     insert_fts = f"INSERT INTO {_quote(spec.fts_table)} (rowid, {FTS_COLUMN}) VALUES (?, ?)"
     count = 0
     cur = conn.cursor()
     for chunk, tokens in with_tokens(rows, spec.search, CHUNK_ROWS, executor):
-        for cells in chunk:
-            for i in booleans:
-                cells[i] = "" if cells[i] == "" else ("1" if cells[i] in TRUE_TEXT else "0")
+        for i in wide_check:
+            _widen(chunk, i)
+        if convert:
+            for cells in chunk:
+                for i, store in convert:
+                    cells[i] = store(cells[i])
         cur.executemany(insert_row, chunk)
         if tokens:
             cur.executemany(insert_fts, zip(itertools.count(count + 1), tokens))
@@ -90,34 +168,16 @@ def load_sqlite(
     return count
 
 
-def converters(types: Sequence[str]) -> list[Callable[[str], Any]]:
+def converters(spec: LoadSpec) -> list[Callable[[str], Any]]:
     """Text → typed value per column, for databases that do not convert text themselves."""
-
-    def boolean(v: str) -> bool | None:
-        return None if v == "" else v in TRUE_TEXT
-
-    def integer(v: str) -> int | None:
-        return None if v == "" else int(v)
-
-    def number(v: str) -> float | None:
-        return None if v == "" else float(v)
-
-    def plain(v: str) -> str | None:
-        return None if v == "" else v
-
-    table: dict[str, Callable[[str], Any]] = {
-        "boolean": boolean,
-        "integer": integer,
-        "number": number,
-    }
-    return [table.get(t, plain) for t in types]
+    return [store_converter(options) for options in spec.field_options()]
 
 
 def load_postgres(
     conn: Any, spec: LoadSpec, rows: Iterable[list[str]], executor: Executor | None = None
 ) -> int:
     """COPY ``rows`` (typed) into an existing PostgreSQL table with its ``_fts`` text."""
-    convert = converters(spec.types)
+    convert = converters(spec)
     columns = ", ".join(_quote(n) for n in spec.fields)
     count = 0
     cur = conn.cursor()
