@@ -91,6 +91,14 @@ class DisclosureCatalog(Source):
             allow_none=True,
             metadata={"description": "台账所在工作表名称；为空时读取第一个工作表"},
         )
+        ignored_columns = fields.List(
+            fields.String(),
+            load_default=list,
+            metadata={
+                "description": "导出文件或台账中有意不读取的列标题（不发布；每次运行记一条警告）；"
+                "其他未知列标题会使运行失败"
+            },
+        )
 
     def _index_pattern(self) -> re.Pattern[str]:
         # The schema's pattern constraint is the single definition of a valid 索引号: the
@@ -114,13 +122,24 @@ class DisclosureCatalog(Source):
         disclosure_of: dict[str, str | None] = {}
         with ExitStack() as stack:
             catalog = self._origin(stack, "catalog_csv", SAMPLE_CATALOG)
+            ignored = frozenset(self.config["ignored_columns"])
             for entry in read_catalog(
-                catalog, self.config["encoding"], self._index_pattern(), self.context.warnings
+                catalog,
+                self.config["encoding"],
+                self._index_pattern(),
+                self.context.warnings,
+                ignored,
             ):
                 disclosure_of[entry.index_no] = entry.disclosure
                 yield "entries", entry.entry_row()
                 for row in entry.publication_rows():
                     yield "publications", row
             ledger = self._origin(stack, "responses_xlsx", SAMPLE_RESPONSES)
-            for row in read_responses(ledger, self.config.get("responses_sheet"), disclosure_of):
+            for row in read_responses(
+                ledger,
+                self.config.get("responses_sheet"),
+                disclosure_of,
+                ignored=ignored,
+                warnings=self.context.warnings,
+            ):
                 yield "responses", row

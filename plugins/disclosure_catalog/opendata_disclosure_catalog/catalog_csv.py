@@ -157,22 +157,53 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
             yield text
 
 
-def _header_map(path: Path, header: list[str]) -> dict[str, int]:
-    """Map each field to its column index; raise naming the missing headings."""
-    positions = {heading.strip(): index for index, heading in enumerate(header)}
+def _header_map(
+    path: Path, header: list[str], ignored: frozenset[str], warnings: list[str]
+) -> dict[str, int]:
+    """Map each field to its column index; raise naming a missing or an unknown heading.
+
+    A heading that is not one of :data:`COLUMNS` fails the run naming its column: a renamed
+    column would otherwise be left unread without a word (a renamed 联系电话 is not even known
+    to be private). Headings the deployment lists in ``ignored`` are skipped with a warning.
+    """
+    spelled = {s: fieldname for fieldname, spellings in COLUMNS.items() for s in spellings}
     found: dict[str, int] = {}
-    missing: list[str] = []
-    for fieldname, spellings in COLUMNS.items():
-        index = next((positions[s] for s in spellings if s in positions), None)
-        if index is not None:
+    unknown: list[tuple[int, str]] = []
+    for index, raw in enumerate(header):
+        heading = raw.strip()
+        fieldname = spelled.get(heading)
+        if not heading:
+            continue  # a trailing separator: no name, nothing to map
+        if heading in ignored:
+            warnings.append(
+                f"{path.name}: line 1, column {index + 1}: {heading!r} not read "
+                "(declared in ignored_columns)"
+            )
+        elif fieldname is None:
+            unknown.append((index, heading))
+        elif fieldname in found:
+            raise SourceError(
+                f"{path}: line 1, column {index + 1}: {heading!r} repeats the column "
+                f"{COLUMNS[fieldname][0]} (column {found[fieldname] + 1})"
+            )
+        else:
             found[fieldname] = index
-        elif fieldname not in OPTIONAL_COLUMNS:
-            missing.append(spellings[0])
+    unexpected = ", ".join(f"column {i + 1} {h!r}" for i, h in unknown)
+    missing = [s[0] for f, s in COLUMNS.items() if f not in found and f not in OPTIONAL_COLUMNS]
     if missing:
         raise SourceError(
             f"{path}: line 1: missing column(s) {', '.join(missing)} (found "
-            f"{', '.join(h.strip() for h in header) or 'nothing'}); if the headings look "
-            "garbled, the declared encoding is wrong"
+            f"{', '.join(h.strip() for h in header) or 'nothing'}"
+            + (f"; not known: {unexpected}" if unknown else "")
+            + "); if the headings look garbled, the declared encoding is wrong"
+        )
+    if unknown:
+        index, heading = unknown[0]
+        raise SourceError(
+            f"{path}: line 1, column {index + 1}: heading {heading!r} is not a column of the "
+            f"catalogue export (known: {', '.join(spelled)}); a renamed column would be read "
+            "wrongly or not at all. If the export carries it on purpose and it is not to be "
+            "published, list it in the source option ignored_columns"
         )
     return found
 
@@ -231,7 +262,11 @@ class _LineReader:
 
 
 def read_catalog(
-    path: Path, encoding: str, index_pattern: re.Pattern[str], warnings: list[str]
+    path: Path,
+    encoding: str,
+    index_pattern: re.Pattern[str],
+    warnings: list[str],
+    ignored: frozenset[str] = frozenset(),
 ) -> Iterator[Entry]:
     """Yield the entries of the export at ``path``, one per CSV record, in file order.
 
@@ -247,7 +282,7 @@ def read_catalog(
         raise SourceError(f"{path}: the catalogue CSV is empty") from None
     except csv.Error as exc:
         raise SourceError(f"{path}: line 1: {exc}") from exc
-    columns = _header_map(path, header)
+    columns = _header_map(path, header, ignored, warnings)
     seen: dict[str, int] = {}
     while True:
         line = reader.line_num + 1  # the physical line where the next record starts

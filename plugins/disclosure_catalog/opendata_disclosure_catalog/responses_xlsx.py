@@ -3,6 +3,10 @@
 The ledger is a plain worksheet: usually a title row ("…回应解读工作台账"), then the heading
 row, then one row per response. Dates are either real date cells or text as people type it
 (``2018年3月5日``). Errors name the workbook, the sheet and the cell.
+
+Every heading must be one of :data:`HEADINGS` (or listed in the source option
+``ignored_columns``, then skipped with a warning), and nothing but the title may stand above the
+heading row: a renamed column or a note above the table would otherwise vanish without a word.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ REQUIRED_HEADINGS = ("response_id", "date", "topic", "method")
 
 #: How far down the heading row is looked for (title rows above it are common).
 HEADER_SEARCH_ROWS = 10
+
+#: Words of the ledger's title, the one line that may stand above the heading row.
+TITLE_WORDS = ("台账", "回应", "解读")
 
 
 def _text(value: Any) -> str:
@@ -77,7 +84,12 @@ def _date(sheet: _Sheet, row: int, column: int, value: Any) -> dt.date:
 
 
 def read_responses(
-    path: Path, sheet_name: str | None, public_entries: Mapping[str, str | None]
+    path: Path,
+    sheet_name: str | None,
+    public_entries: Mapping[str, str | None],
+    *,
+    ignored: frozenset[str] = frozenset(),
+    warnings: list[str] | None = None,
 ) -> Iterator[Row]:
     """Yield the rows of the ``responses`` resource from the ledger at ``path``.
 
@@ -99,13 +111,79 @@ def read_responses(
                 f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})"
             )
         sheet = _Sheet(path, worksheet.title)
-        yield from _read_sheet(sheet, worksheet.iter_rows(values_only=True), public_entries)
+        layout = _Layout(sheet, ignored, [] if warnings is None else warnings)
+        yield from _read_sheet(sheet, worksheet.iter_rows(values_only=True), public_entries, layout)
     finally:
         workbook.close()
 
 
+class _Layout:
+    """Checks the lines above the heading row and the headings themselves."""
+
+    def __init__(self, sheet: _Sheet, ignored: frozenset[str], warnings: list[str]) -> None:
+        self.sheet = sheet
+        self.ignored = ignored
+        self.warnings = warnings
+        #: (row, column, text, title words) of the first cell of each line above the headings
+        self.above: list[tuple[int, int, str, int]] = []
+
+    def line_above(self, rownum: int, values: tuple[Any, ...]) -> None:
+        """Remember a non-blank line above the heading row."""
+        cells = [(i, _text(v)) for i, v in enumerate(values) if _text(v)]
+        if cells:
+            words = sum(w in cells[0][1] for w in TITLE_WORDS) if len(cells) == 1 else 0
+            self.above.append((rownum, cells[0][0], cells[0][1], words))
+
+    def stray_lines(self) -> list[tuple[int, int, str, int]]:
+        """The lines above the headings but the title (the one-cell line most like a title)."""
+        titles = [line for line in self.above if line[3]]
+        title = max(reversed(titles), key=lambda line: line[3]) if titles else None
+        return [line for line in self.above if line is not title]
+
+    def columns(self, rownum: int, values: tuple[Any, ...]) -> dict[str, int]:
+        """Field → column of the heading row; raise naming an unknown heading or a stray line."""
+        stray = self.stray_lines()
+        if stray:
+            row, col, text, _ = stray[0]
+            raise self.sheet.fail(
+                row,
+                col,
+                f"{text!r} stands above the heading row but is not the ledger's title, so it "
+                "would be dropped; move it below the table or delete it",
+            )
+        known = {h: f for f, h in HEADINGS.items()}
+        columns: dict[str, int] = {}
+        for i, value in enumerate(values):
+            heading = _text(value)
+            if not heading:
+                continue
+            if heading in self.ignored:
+                self.warnings.append(
+                    f"{self.sheet.path.name}: sheet {self.sheet.title!r}, cell "
+                    f"{get_column_letter(i + 1)}{rownum}: {heading!r} not read "
+                    "(declared in ignored_columns)"
+                )
+                continue
+            if heading not in known:
+                raise self.sheet.fail(
+                    rownum,
+                    i,
+                    f"heading {heading!r} is not a column of the ledger (known: "
+                    f"{', '.join(known)}); a renamed column would be read wrongly or not at "
+                    "all. If the ledger carries it on purpose and it is not to be published, "
+                    "list it in the source option ignored_columns",
+                )
+            if known[heading] in columns:
+                raise self.sheet.fail(rownum, i, f"heading {heading!r} appears twice")
+            columns[known[heading]] = i
+        return columns
+
+
 def _read_sheet(
-    sheet: _Sheet, rows: Iterator[tuple[Any, ...]], public_entries: Mapping[str, str | None]
+    sheet: _Sheet,
+    rows: Iterator[tuple[Any, ...]],
+    public_entries: Mapping[str, str | None],
+    layout: _Layout,
 ) -> Iterator[Row]:
     columns: dict[str, int] | None = None
     seen: dict[str, int] = {}
@@ -113,13 +191,15 @@ def _read_sheet(
         if columns is None:
             headings = {_text(v): i for i, v in enumerate(values)}
             if all(HEADINGS[f] in headings for f in REQUIRED_HEADINGS):
-                columns = {f: headings[h] for f, h in HEADINGS.items() if h in headings}
+                columns = layout.columns(rownum, values)
             elif rownum >= HEADER_SEARCH_ROWS:
                 wanted = ", ".join(HEADINGS[f] for f in REQUIRED_HEADINGS)
                 raise SourceError(
                     f"{sheet.path}: sheet {sheet.title!r}: no heading row with {wanted} "
                     f"in the first {HEADER_SEARCH_ROWS} rows"
                 )
+            else:
+                layout.line_above(rownum, values)
             continue
         cells = {f: (values[i] if i < len(values) else None) for f, i in columns.items()}
         if all(_text(v) == "" for v in cells.values()):
