@@ -116,7 +116,8 @@ EXAMPLES: dict[str, list[str]] = {
 NOT_PERSONAL: list[str] = [
     # 统一社会信用代码 and organisation codes
     "121101190001010017",  # all digits, passes the ID checksum too: born 1900-01-01
-    "11220271MB1957344N",
+    "11220271MB19573444",
+    "91220101MA0Y123458",
     "91220101MA0Y12345X",
     "121101190001010017/2018-00001",
     "01441633-0",
