@@ -96,6 +96,9 @@ class DisclosureRequests(Source):
         )
         #: Encoding of the export: Excel's "CSV UTF-8" is utf-8-sig; older exports are gb18030.
         encoding = fields.String(load_default="utf-8-sig")
+        #: Headings of the export deliberately left unread (skipped with a warning); any other
+        #: heading the reader does not know fails the run.
+        ignored_columns = fields.List(fields.String(), load_default=list)
         #: Per year: {"holidays": [dates], "workdays": [dates]} for years chinesecalendar lacks.
         workday_overrides = fields.Dict(
             keys=fields.String(validate=validate.Regexp(r"^\d{4}$")),
@@ -111,7 +114,13 @@ class DisclosureRequests(Source):
         calendar = WorkdayCalendar(
             overrides=parse_overrides(self.config), warn=self.context.warnings.append
         )
-        handled = aggregate.handle(read_register(path, self.config["encoding"]), calendar)
+        applications = read_register(
+            path,
+            self.config["encoding"],
+            ignored=frozenset(self.config["ignored_columns"]),
+            warnings=self.context.warnings,
+        )
+        handled = aggregate.handle(applications, calendar)
         self.log.info("register %s: %d application(s)", path, len(handled))
         return handled
 

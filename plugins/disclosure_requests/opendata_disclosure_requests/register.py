@@ -4,6 +4,11 @@ The register holds one application per line with the applicant's name, ID number
 e-mail and address. Those columns are personal data: this reader never keeps them. It checks
 and normalises only what the aggregates need, and reports every problem with the file, the line
 and the column, so that the office can correct its register.
+
+Every heading must be one the reader knows (:data:`REQUIRED` or :data:`NOT_READ`): a renamed
+column would otherwise be left unread without a word, and the published counts would change
+with it. A deployment declares further headings it means to leave unread in the source option
+``ignored_columns``; they are skipped with a warning in the run report.
 """
 
 from __future__ import annotations
@@ -41,6 +46,18 @@ REQUIRED = (
     COL_RESULT,
     COL_CIRCUMSTANCE,
     COL_FEE,
+)
+
+#: Columns of the export the aggregates do not need (the applicant's personal data, the request
+#: text, remarks): known, so never an error, and never read.
+NOT_READ = (
+    "申请人姓名或名称",
+    "证件号码",
+    "联系电话",
+    "电子邮箱",
+    "通信地址",
+    "申请内容",
+    "备注",
 )
 
 CHANNELS = ("当面", "信函", "传真", "网络")
@@ -86,7 +103,44 @@ class Application:
     fee: Decimal
 
 
-def read_register(path: Path, encoding: str) -> Iterator[Application]:
+def _check_header(
+    path: Path, header: list[str], ignored: frozenset[str], warnings: list[str]
+) -> None:
+    """Raise naming a missing or unknown heading; warn for each declared-ignored one."""
+    missing = [column for column in REQUIRED if column not in header]
+    known = {*REQUIRED, *NOT_READ}
+    unknown = [(i, h) for i, h in enumerate(header) if h and h not in known and h not in ignored]
+    strangers = ", ".join(f"column {i + 1} {h!r}" for i, h in unknown)
+    if missing:
+        raise SourceError(
+            f"register {path}: header lacks column(s) {', '.join(missing)} "
+            f"(found {', '.join(header) or 'no header'}"
+            + (f"; not known: {strangers}" if unknown else "")
+            + ")"
+        )
+    if unknown:
+        index, heading = unknown[0]
+        raise SourceError(
+            f"register {path}, line 1, column {index + 1}: heading {heading!r} is not a column "
+            f"of the register (known: {', '.join(known)}); a renamed column would be left "
+            "unread without a word. If the export carries it on purpose, list it in the "
+            "source option ignored_columns"
+        )
+    for index, heading in enumerate(header):
+        if heading in ignored and heading not in known:
+            warnings.append(
+                f"register {path.name}, line 1, column {index + 1}: {heading!r} not read "
+                "(declared in ignored_columns)"
+            )
+
+
+def read_register(
+    path: Path,
+    encoding: str,
+    *,
+    ignored: frozenset[str] = frozenset(),
+    warnings: list[str] | None = None,
+) -> Iterator[Application]:
     """Applications of the register at ``path``, in file order."""
     if not path.is_file():
         raise SourceError(f"register {path}: file not found")
@@ -95,12 +149,7 @@ def read_register(path: Path, encoding: str) -> Iterator[Application]:
             reader = csv.DictReader(handle)
             # A BOM left by a utf-8 (not utf-8-sig) reading would glue itself to the first name.
             header = [name.strip().lstrip("\ufeff") for name in reader.fieldnames or []]
-            missing = [column for column in REQUIRED if column not in header]
-            if missing:
-                raise SourceError(
-                    f"register {path}: header lacks column(s) {', '.join(missing)} "
-                    f"(found {', '.join(header) or 'no header'})"
-                )
+            _check_header(path, header, ignored, [] if warnings is None else warnings)
             reader.fieldnames = header
             seen: dict[str, int] = {}
             for record in reader:
