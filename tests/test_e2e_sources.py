@@ -7,13 +7,16 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from personal_forms import Written, every_personal_form, every_public_form
+from planting import leaks, origin_text, report_leaks, served_files, services_for
 
-from opendata.pipeline.refresh import RunStatus, refresh
+from opendata.pipeline.refresh import ErrorKind, RunResult, RunStatus, refresh
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
 from opendata.testing import find_published
@@ -131,11 +134,25 @@ def test_fiscal_final_account_tables(published: Services) -> None:
     assert empty and all(r["note"] for r in empty)
 
 
+def spread(samplegen: Any, values: list[Written]) -> list[tuple[str, str, str]]:
+    """Every value once, dealt in turn over every place of the origin that is never published."""
+    places = [(r, f) for r, fields in samplegen.UNPUBLISHED_PLANTABLE.items() for f in fields]
+    return [(*places[i % len(places)], "；" + w.text) for i, w in enumerate(values)]
+
+
 def test_planted_private_data_reaches_no_published_byte(tmp_path: Path) -> None:
+    # Besides the fixed markers, every written form of personal data (issue 11, item 1), with
+    # fresh values, in every private column, withheld entry and register of every origin
+    # format: GB18030 CSV and XLSX (disclosure_catalog), JSON API (service_hall), SQL database
+    # (archive_room), XLSX tables (fiscal_data), Excel CSV (disclosure_requests).
+    written = every_personal_form(seed=11)
     options = {}
     for name in BUILT_IN:
         samplegen = importlib.import_module(f"opendata_{name}.samplegen")
-        origin = samplegen.write_origin(tmp_path / "origins" / name, plant=True)
+        planted = spread(samplegen, written)
+        origin = samplegen.write_origin(tmp_path / "origins" / name, plant=True, planted=planted)
+        held = origin_text(tmp_path / "origins" / name)
+        assert all(text.strip() in held for _r, _f, text in planted), name
         options[name] = origin
     from opendata.config import load_config
 
@@ -151,6 +168,8 @@ def test_planted_private_data_reaches_no_published_byte(tmp_path: Path) -> None:
     published = [p for p in (tmp_path / "datasets").rglob("*") if p.is_file()]
     assert len(published) >= 5 * 3
     assert not find_published(published, MARKERS)
+    assert not leaks(served_files(tmp_path), written)
+    assert not report_leaks(services, written)
     # run reports are served too
     for run in services.catalog.runs(limit=100):
         text = json.dumps(services.catalog.run(run["id"]), default=str, ensure_ascii=False)
@@ -176,3 +195,96 @@ def test_published_packages_pass_frictionless_unchanged(published: Services, nam
     assert report.valid, report.flatten(
         ["resourceName", "rowNumber", "fieldName", "type", "message"]
     )
+
+
+#: One published text field per origin format, for the written-forms canary.
+ORIGIN_FORMATS = {
+    "GB18030 CSV": ("disclosure_catalog", "entries", "summary"),
+    "XLSX ledger": ("disclosure_catalog", "responses", "topic"),
+    "XLSX tables": ("fiscal_data", "fees", "remarks"),
+    "SQL database": ("archive_room", "catalogue", "title"),
+    "JSON API": ("service_hall", "items", "conditions"),
+}
+#: Values planted per run, each into its own row (the smallest origin, fees, has 13).
+CHUNK = 12
+#: Public identifiers follow a neutral phrase longer than the detectors' 16-character window,
+#: so that words of the origin's own text cannot decide for them.
+NEUTRAL = "；以下编号和数字均为依法公开的信息内容："
+
+
+def _tag(i: int) -> str:
+    return f"〔第{i:02d}例〕"
+
+
+def _refresh_planted(
+    root: Path, source: str, resource: str, field: str, texts: list[str]
+) -> tuple[Services, RunResult]:
+    samplegen = importlib.import_module(f"opendata_{source}.samplegen")
+    origin = root / "origins" / source
+    planted = [(resource, field, _tag(i) + text) for i, text in enumerate(texts)]
+    options = {source: samplegen.write_origin(origin, planted=planted)}
+    held = origin_text(origin)
+    assert all(text.strip() in held for _r, _f, text in planted)
+    services = services_for(root, options, [source])
+    return services, refresh(services, source)
+
+
+def _cells_by_tag(
+    services: Services, source: str, resource: str, field: str
+) -> dict[int, tuple[int, str]]:
+    """``{tag number: (CSV row number, header = 1; published cell)}``."""
+    found: dict[int, tuple[int, str]] = {}
+    for number, row in enumerate(rows(services, source, resource), start=2):
+        for i in range(CHUNK):
+            if _tag(i) in row[field]:
+                found[i] = (number, row[field])
+    return found
+
+
+@pytest.mark.parametrize("origin_format", list(ORIGIN_FORMATS))
+def test_every_written_form_fails_the_run_in_every_origin_format(
+    tmp_path: Path, origin_format: str
+) -> None:
+    """Issue 11, item 6: each written form of each kind, planted into a published field of an
+    origin of each format, is caught on its own row, and none reaches a byte a reader gets."""
+    source, resource, field = ORIGIN_FORMATS[origin_format]
+    public = every_public_form(seed=6)
+    personal = every_personal_form(seed=6)
+    # Public look-alikes publish, and tell which CSV row each tag lands in.
+    tag_rows: dict[int, int] = {}
+    for start in range(0, len(public), CHUNK):
+        chunk = public[start : start + CHUNK]
+        services, result = _refresh_planted(
+            tmp_path, source, resource, field, [NEUTRAL + w.text for w in chunk]
+        )
+        assert result.status is RunStatus.PUBLISHED, f"{origin_format}: {result.error}"
+        cells = _cells_by_tag(services, source, resource, field)
+        for i, w in enumerate(chunk):
+            spellings = (w.written, unicodedata.normalize("NFKC", w.written))
+            _row, cell = cells.get(i, (0, ""))
+            assert any(s in cell for s in spellings), f"{w.label} not published"
+        tag_rows.update({i: cells[i][0] for i in range(len(chunk))})
+        services.close()
+    assert len(tag_rows) == min(CHUNK, len(public))
+    # Every personal form fails the run on its own row.
+    before = sorted(p for p in served_files(tmp_path) if "datasets" in p.parts)
+    for start in range(0, len(personal), CHUNK):
+        chunk = personal[start : start + CHUNK]
+        services, result = _refresh_planted(
+            tmp_path, source, resource, field, ["；" + w.text for w in chunk]
+        )
+        try:
+            assert result.status is RunStatus.FAILED, f"{origin_format}: {result.status}"
+            assert result.error_kind is ErrorKind.POLICY, result.error
+            flagged = {
+                e["row"]
+                for e in (result.report or {}).get("errors", [])
+                if (e["type"], e["resource"], e["field"]) == ("personal-data", resource, field)
+            }
+            missed = [w.label for i, w in enumerate(chunk) if tag_rows[i] not in flagged]
+            assert not missed, f"{origin_format}: not caught: {missed}"
+            assert sorted(p for p in served_files(tmp_path) if "datasets" in p.parts) == before
+            assert not leaks(served_files(tmp_path), chunk)
+            assert not report_leaks(services, chunk)
+        finally:
+            services.close()
