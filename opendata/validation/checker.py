@@ -25,7 +25,7 @@ from .labels import FIELDS_MATCH, HeaderAbort, Matching, expected_fields, label_
 from .messages import cell_text, where
 from .report import ValidationError
 from .rows import check_exact
-from .types import FieldSpec, SchemaProblem, compile_field
+from .types import UNKEYABLE_TYPES, FieldSpec, SchemaProblem, compile_field
 
 CHUNK_SIZE = 2048
 Key = tuple[Any, ...]
@@ -110,9 +110,15 @@ class ResourceChecker:
         pk = schema.get("primaryKey") or []
         if isinstance(pk, str):
             pk = [pk]
+        types = {s.name: s.type for s in specs}
         for name in pk:
             if name not in names:
                 raise SchemaProblem(f'primary key field "{name}" is not a field of the schema')
+            if types[name] in UNKEYABLE_TYPES:
+                raise SchemaProblem(
+                    f'primary key field "{name}" is of type {types[name]}, whose values cannot '
+                    "be compared as keys"
+                )
         self.primary_key = tuple(pk)
         fields_match = schema.get("fieldsMatch", "exact")
         if fields_match not in FIELDS_MATCH:

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_MISSING_VALUES",
     "DEFAULT_TRUE_VALUES",
     "SUPPORTED_CONSTRAINTS",
+    "UNKEYABLE_TYPES",
     "CellReader",
     "ColumnCheck",
     "FieldSpec",
@@ -84,6 +85,9 @@ SUPPORTED_CONSTRAINTS: dict[str, list[str]] = {
 # The item types a list may declare (frictionless's ListField.item_types, the standard's list)
 LIST_ITEM_TYPES = ("string", "integer", "boolean", "number", "datetime", "date", "time")
 GEOJSON_FORMATS = ("default", "topojson")
+# Types whose values are JSON lists or objects: no key memory can hold them (frictionless fails
+# with a TypeError on them), so "unique" and primary keys of these types are refused.
+UNKEYABLE_TYPES = frozenset({"array", "object", "list", "geojson"})
 
 
 def value_reader(desc: dict[str, Any]) -> ValueReader:
@@ -224,6 +228,10 @@ def compile_field(desc: dict[str, Any], schema_missing: Sequence[Any] | None = N
         raise SchemaProblem(f'field "{name}": {exc}') from None
     missing = missing_values(desc, schema_missing)
     constraints = desc.get("constraints") or {}
+    if constraints.get("unique") and ftype in UNKEYABLE_TYPES:
+        raise SchemaProblem(
+            f'field "{name}": "unique" cannot be checked on {ftype} values; remove the constraint'
+        )
     required = bool(constraints.get("required", False))
     type_note = f'type is "{ftype}/{fmt}"'
     if ftype == "list":
