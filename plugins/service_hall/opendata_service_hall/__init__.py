@@ -26,7 +26,7 @@ from opendata.plugin import (
     validate,
 )
 from opendata_service_hall.api import PlatformApi, RecordedResponses
-from opendata_service_hall.guide import item_rows
+from opendata_service_hall.guide import KeyCheck, item_rows
 from opendata_service_hall.typemap import CURRENT_TYPES
 
 __all__ = ["ServiceHall"]
@@ -94,6 +94,9 @@ class ServiceHall(Source):
             values=fields.String(validate=validate.OneOf(CURRENT_TYPES)),
             load_default=dict,
         )
+        #: Keys the platform sends that are deliberately left unread (one warning per key);
+        #: any other key the reader does not know fails the run (see guide.KNOWN_KEYS).
+        ignored_keys = fields.List(fields.String(), load_default=list)
 
     def _api(self) -> PlatformApi:
         http: HttpClient
@@ -120,10 +123,11 @@ class ServiceHall(Source):
         """
         api = self._api()
         overrides = self.config.get("type_overrides") or {}
+        keys = KeyCheck(frozenset(self.config["ignored_keys"]))
         withheld = 0
         for where, summary in api.items():
             guide_where, guide = api.guide(summary["itemCode"])
-            rows = item_rows(where, summary, guide_where, guide, overrides)
+            rows = item_rows(where, summary, guide_where, guide, overrides, keys)
             self.context.warnings.extend(rows.warnings)
             yield "items", rows.item
             if rows.item["disclosure"] != DISCLOSURE_PUBLIC:
@@ -136,6 +140,9 @@ class ServiceHall(Source):
             ):
                 for row in children:
                     yield resource, row
+        self.context.warnings.extend(
+            f"key '{path}' not read (declared in ignored_keys)" for path in sorted(keys.skipped)
+        )
         if withheld:
             self.log.info(
                 "service_hall: materials, steps and forms of %d items not proactively "

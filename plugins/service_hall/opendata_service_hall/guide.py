@@ -3,11 +3,17 @@
 Every read of the platform's JSON goes through :class:`Fields`, which names the request and the
 key path when something is missing or has the wrong type, so that a run report says exactly
 which response of the platform is wrong and where.
+
+Every key of an item's list entry and guide must be one the reader knows (:data:`KNOWN_KEYS`):
+an optional key the platform renames (serviceObject → serviceTarget) would otherwise publish
+blanks without a word. A key the deployment lists in the source option ``ignored_keys`` is
+skipped, with one warning per key in the run report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,16 +21,90 @@ from typing import Any
 from opendata.plugin import Row, SourceError
 from opendata_service_hall.typemap import UnknownItemType, map_type
 
+#: The keys of each object the reader maps, by key path (list positions as ``[]``); read or
+#: deliberately unread (a list entry repeats the guide's name, type and department).
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "list entry": frozenset(
+        ("itemCode", "itemName", "itemType", "deptName", "publicity", "updateTime")
+    ),
+    "data": frozenset(
+        (
+            "itemCode",
+            "itemName",
+            "itemType",
+            "deptName",
+            "publicity",
+            "serviceObject",
+            "handleType",
+            "setBasis",
+            "conditions",
+            "resultName",
+            "timeLimit",
+            "fee",
+            "place",
+            "workTime",
+            "consultPhone",
+            "complainPhone",
+            "onlineUrl",
+            "visitTimes",
+            "contact",
+            "materials",
+            "steps",
+            "forms",
+        )
+    ),
+    "data.timeLimit": frozenset(("legal", "promise", "unit")),
+    "data.fee": frozenset(("charge", "basis", "standard")),
+    "data.contact": frozenset(("name", "mobile")),
+    "data.materials[]": frozenset(
+        ("seq", "name", "form", "copies", "medium", "source", "required")
+    ),
+    "data.steps[]": frozenset(("seq", "name", "post", "timeLimit", "standard", "result")),
+    "data.forms[]": frozenset(
+        ("seq", "name", "blankUrl", "guideUrl", "sampleUrl", "sampleApplicant")
+    ),
+    "data.forms[].sampleApplicant": frozenset(("name", "idNumber", "mobile")),
+}
+_POSITION = re.compile(r"\[\d+\]")
+
+
+@dataclass
+class KeyCheck:
+    """Holds every object to :data:`KNOWN_KEYS`; remembers the declared-ignored keys it met."""
+
+    ignored: frozenset[str] = frozenset()
+    skipped: set[str] = field(default_factory=set)
+
+    def check(self, obj: Mapping[str, Any], where: str, path: str) -> None:
+        known = KNOWN_KEYS.get(_POSITION.sub("[]", path))
+        if known is None:
+            return
+        for key in obj:
+            if key in known:
+                continue
+            if key in self.ignored:
+                self.skipped.add(f"{_POSITION.sub('[]', path)}.{key}")
+                continue
+            raise SourceError(
+                f"{where}: '{path}.{key}' is not a key the reader knows (known: "
+                f"{', '.join(sorted(known))}); a renamed key would be left unread without a "
+                "word. If the platform added it and it is not to be published, list it in the "
+                "source option ignored_keys"
+            )
+
 
 class Fields:
     """Typed access to one JSON object of a response; errors name the request and key path."""
 
-    def __init__(self, obj: Any, where: str, path: str) -> None:
+    def __init__(self, obj: Any, where: str, path: str, keys: KeyCheck | None = None) -> None:
         if not isinstance(obj, dict):
             raise SourceError(f"{where}: '{path}' is not an object")
         self.obj: dict[str, Any] = obj
         self.where = where
         self.path = path
+        self.keys = keys
+        if keys is not None:
+            keys.check(obj, where, path)
 
     def _fail(self, key: str, what: str) -> SourceError:
         return SourceError(f"{self.where}: '{self.path}.{key}' {what}")
@@ -71,7 +151,9 @@ class Fields:
     def child(self, key: str, *, optional: bool = False) -> Fields | None:
         """A nested object; ``None`` only when ``optional`` and absent."""
         value = self._get(key, optional)
-        return None if value is None else Fields(value, self.where, f"{self.path}.{key}")
+        if value is None:
+            return None
+        return Fields(value, self.where, f"{self.path}.{key}", self.keys)
 
     def req_child(self, key: str) -> Fields:
         """A nested object that must be present."""
@@ -95,7 +177,10 @@ class Fields:
         value = self.obj.get(key)
         if not isinstance(value, list):
             raise self._fail(key, "is not a list")
-        return [Fields(obj, self.where, f"{self.path}.{key}[{n}]") for n, obj in enumerate(value)]
+        return [
+            Fields(obj, self.where, f"{self.path}.{key}[{n}]", self.keys)
+            for n, obj in enumerate(value)
+        ]
 
 
 @dataclass
@@ -134,10 +219,15 @@ def item_rows(
     guide_where: str,
     guide_obj: Mapping[str, Any],
     overrides: Mapping[str, str],
+    keys: KeyCheck | None = None,
 ) -> ItemRows:
-    """Map one item (its list entry and its guide) to rows of items, materials, steps, forms."""
-    summary = Fields(dict(summary_obj), summary_where, "list entry")
-    guide = Fields(dict(guide_obj), guide_where, "data")
+    """Map one item (its list entry and its guide) to rows of items, materials, steps, forms.
+
+    ``keys`` holds every object to the known keys (None: no check, for callers that map a
+    hand-made guide).
+    """
+    summary = Fields(dict(summary_obj), summary_where, "list entry", keys)
+    guide = Fields(dict(guide_obj), guide_where, "data", keys)
     code = guide.req_text("itemCode")
     name = guide.req_text("itemName")
     platform_type = guide.req_text("itemType")
