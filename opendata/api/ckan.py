@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
-from opendata.api import ckan_datastore, ckan_dump  # noqa: F401 - registers datastore_search
+from opendata.api import ckan_datastore, ckan_dump, exports  # noqa: F401 - registers datastore_search
 from opendata.api.ckan_actions import ACTIONS, ActionContext
 from opendata.api.ckan_errors import BadRequest, CkanError
 from opendata.api.ckan_mapping import base_url
@@ -32,7 +32,10 @@ _TRANSPORT_KEYS = ("callback", "_")
 
 
 def _dumps(body: Any) -> bytes:
-    return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a datastore integer beyond 64 bits (orjson refuses): exact all the same
+        return exports.dumps(body)
 
 
 def _respond(body: Any, status: int = 200) -> Response:
