@@ -17,6 +17,7 @@ from opendata.plugin import NAME_PATTERN, Source
 from opendata.validation.support import unsupported
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+TABLE_SCHEMA_V2 = "https://datapackage.org/profiles/2.0/tableschema.json"
 
 
 def check_contract(cls: type) -> list[str]:
@@ -90,7 +91,8 @@ def check_schema(
     # that discover plugins (CLI, scheduler) check schemas; web workers never do.
     from frictionless import Schema as FrictionlessSchema
 
-    report = FrictionlessSchema.validate_descriptor(dict(schema))
+    # Published packages are Data Package v2: check the schema as v2 unless it declares otherwise
+    report = FrictionlessSchema.validate_descriptor({"$schema": TABLE_SCHEMA_V2, **schema})
     problems = [row[0] for row in report.flatten(["message"])]
     # What frictionless accepts but opendata's validator cannot check is refused here, by field,
     # so that no refresh validates it differently (or fails on it) later.

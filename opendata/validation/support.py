@@ -12,7 +12,7 @@ from typing import Any
 
 from .fieldspec import SchemaProblem
 from .labels import FIELDS_MATCH
-from .types import compile_field
+from .types import UNKEYABLE_TYPES, compile_field
 
 
 def unsupported(schema: Mapping[str, Any]) -> list[str]:
@@ -30,6 +30,14 @@ def unsupported(schema: Mapping[str, Any]) -> list[str]:
             compile_field(field, schema_missing)
         except SchemaProblem as exc:
             problems.append(f"{exc}; opendata's validator cannot check it")
+    types = {f.get("name"): f.get("type", "any") for f in fields if isinstance(f, dict)}
+    primary_key = schema.get("primaryKey") or []
+    for name in [primary_key] if isinstance(primary_key, str) else primary_key:
+        if types.get(name) in UNKEYABLE_TYPES:
+            problems.append(
+                f'primary key field "{name}" is of type {types[name]}, whose values cannot be '
+                "compared as keys; opendata's validator cannot check it"
+            )
     fields_match = schema.get("fieldsMatch", "exact")
     if fields_match not in FIELDS_MATCH:
         problems.append(
