@@ -438,10 +438,9 @@ def packages(draw: st.DrawFn) -> dict[str, Any]:
         _add_child(draw, resources, parent_fields, pk, names)
     elif pk and len(pk) == 1 and draw(st.integers(0, 3)) == 0:
         _add_self_reference(draw, resources["parent"], parent_fields, pk, names)
-    # Bad bytes only in a resource nobody references (frictionless fails the lookup otherwise).
-    referenced = {"parent"} if ("child" in resources or "foreignKeys" in parent_schema) else set()
-    target = "child" if "child" in resources else "parent"
-    resources[target]["bad_bytes"] = target not in referenced and draw(st.integers(0, 6)) == 0
+    # Bytes the declared encoding cannot decode, in either resource.
+    for res in resources.values():
+        res["bad_bytes"] = draw(st.integers(0, 8)) == 0
     return {"v2": draw(st.integers(0, 5)) > 0, "resources": resources}
 
 

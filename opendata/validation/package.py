@@ -68,6 +68,8 @@ class PackageChecker:
         for checker in self._checkers.values():
             checker.finish()
         for checker in self._checkers.values():
+            self._inherit_encoding_errors(checker)
+        for checker in self._checkers.values():
             if checker.aborted or not checker.schema_ok:
                 continue
             fk_errors = self._check_foreign_keys(checker)
@@ -89,6 +91,23 @@ class PackageChecker:
             errors = errors[: self.error_limit]
             limited = True
         return ValidationReport(errors=errors, stats=stats, error_limit_reached=limited)
+
+    def _inherit_encoding_errors(self, checker: ResourceChecker) -> None:
+        """A resource whose foreign key refers to a resource that cannot be decoded fails with
+        that encoding-error: frictionless reads the referenced resource before the rows."""
+        if checker.aborted or not checker.schema_ok:
+            return
+        for fk in checker.foreign_keys:
+            target = self._checkers.get(fk.resource)
+            if target is None or target is checker or target.abort_type != "encoding-error":
+                continue
+            checker.abort(
+                "encoding-error",
+                f'Resource "{checker.resource}": its foreign key refers to resource '
+                f'"{fk.resource}", whose file cannot be decoded; fix that resource first.',
+                note=f'resource "{fk.resource}" cannot be decoded',
+            )
+            return
 
     def _check_foreign_keys(self, checker: ResourceChecker) -> list[ValidationError]:
         found: list[ValidationError] = []

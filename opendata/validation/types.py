@@ -146,7 +146,12 @@ def _bound(compare: Callable[[Any, Any], bool], limit: Any, value: Any) -> bool:
         return True
     if value != value:  # NaN never satisfies a bound (frictionless does the same)
         return False
-    return bool(compare(value, limit))
+    try:
+        return bool(compare(value, limit))
+    except TypeError:
+        # a time with an offset against a bound without one: frictionless fails with this
+        # TypeError; a value that cannot be compared with the bound does not meet it
+        return False
 
 
 def _compile_checks(
