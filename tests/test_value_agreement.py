@@ -32,6 +32,7 @@ from test_e2e_sources import BUILT_IN, refresh_all
 from opendata import codec
 from opendata.app import create_app
 from opendata.config import load_config
+from opendata.pipeline import preload, publish
 from opendata.plugin import ResourceSpec, Row, Source
 from opendata.services import Services
 
@@ -126,8 +127,23 @@ def deployment(
     services.registry.sources["every_option"] = LoadedSource(
         EveryOption, load_source_config(EveryOption, {}), "tests"
     )
-    result = refresh(services, "every_option")
+    # Its table is filled by the preloader's child process, whose codec sees only plain options.
+    # A loader that failed would be covered up by publish loading the table itself: record what
+    # publish loads, and require that this table was not among them.
+    loaded_at_publish: list[str] = []
+    load = publish.datastore.load
+
+    def recording_load(engine: Any, name: str, *args: Any) -> int:
+        loaded_at_publish.append(name)
+        return load(engine, name, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(preload, "THRESHOLD_ROWS", 1)
+        patch.setattr(publish.datastore, "load", recording_load)
+        result = refresh(services, "every_option")
     assert result.status is RunStatus.PUBLISHED, result.error
+    preloaded = services.catalog.datastore_table(result.version, "values")
+    assert preloaded is not None and preloaded["table_name"] not in loaded_at_publish
     client = create_app({**config, "TESTING": True}).test_client()
     yield services, client
     services.close()
@@ -254,6 +270,22 @@ def test_every_surface_agrees_with_frictionless(deployment: tuple[Services, Flas
         assert cells[0] == ["_id", *names]
         read_back = [[c.read(v) for c, v in zip(codecs, row[1:], strict=True)] for row in cells[1:]]
         assert table(kinds, read_back) == expected, f"{where}: dump from the datastore"
+        # Filtered downloads are written from the datastore by the codec.
+        exported = client.get(
+            f"/api/v1/datasets/{dataset}/resources/{resource}.csv?_sort=_id"
+        ).data.decode()
+        export_cells = list(csv.reader(io.StringIO(exported)))
+        assert export_cells[0] == names
+        read_back = [
+            [c.read(v) for c, v in zip(codecs, row, strict=True)] for row in export_cells[1:]
+        ]
+        assert table(kinds, read_back) == expected, f"{where}: filtered .csv"
+        objects = json.loads(
+            client.get(f"/api/v1/datasets/{dataset}/resources/{resource}.json?_sort=_id").data
+        )
+        assert table(kinds, [[o[n] for n in names] for o in objects]) == expected, (
+            f"{where}: filtered .json"
+        )
         # CKAN's records_format=csv writes each cell with its field's codec too.
         page = client.post(
             "/api/3/action/datastore_search",
