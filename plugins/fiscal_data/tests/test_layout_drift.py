@@ -213,3 +213,28 @@ def test_keys_never_change_without_a_failure_or_a_warning(
         expected = [tuple(r[f] for f in fields) for r in sample_run.rows(resource)]
         if keys != expected:
             assert run.warnings, (resource, "keys changed without a warning")
+
+
+def test_a_public_table_known_only_from_the_index_is_published_with_a_warning(
+    sample_run: SourceRun, tmp_path: Path
+) -> None:
+    config = write_origin(tmp_path / "origin")
+    path = Path(str(config["final_accounts_xlsx"]))
+    book = openpyxl.load_workbook(path)
+    extra = book.copy_worksheet(book["支出决算表"])
+    extra.title = "部门人员支出表"
+    extra["A2"] = "部门人员支出表"
+    extra["J1"] = "公开10表"
+    book["目录"].append(["公开10表", "部门人员支出表", "主动公开", None])
+    book.save(path)
+    run = run_source(FiscalData, tmp_path / "out", config)
+    assert run.ok, run.error
+    assert run.warnings == [
+        "决算2018.xlsx, sheet 部门人员支出表, cell A2: 部门人员支出表 is listed in the 目录 but "
+        "not a known table; its column names (part of the published keys) are not checked "
+        "against a declaration"
+    ]
+    added = [r for r in run.rows("final_accounts") if r["table_code"] == "公开10表"]
+    assert added and {r["column_name"] for r in added} >= {"本年支出合计"}
+    rest = [r for r in run.rows("final_accounts") if r["table_code"] != "公开10表"]
+    assert rest == sample_run.rows("final_accounts")
