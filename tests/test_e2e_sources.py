@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -197,16 +198,16 @@ def test_published_packages_pass_frictionless_unchanged(published: Services, nam
     )
 
 
-#: One published text field per origin format, for the written-forms canary.
+#: One published text field per origin format for the written-forms canary, and how many
+#: values a run plants there, each into its own row (the fee list has 13 rows, the service
+#: hall 17 items; a run reports up to 100 personal-data rows).
 ORIGIN_FORMATS = {
-    "GB18030 CSV": ("disclosure_catalog", "entries", "summary"),
-    "XLSX ledger": ("disclosure_catalog", "responses", "topic"),
-    "XLSX tables": ("fiscal_data", "fees", "remarks"),
-    "SQL database": ("archive_room", "catalogue", "title"),
-    "JSON API": ("service_hall", "items", "conditions"),
+    "GB18030 CSV": ("disclosure_catalog", "entries", "summary", 60),
+    "XLSX ledger": ("disclosure_catalog", "responses", "topic", 60),
+    "XLSX tables": ("fiscal_data", "fees", "remarks", 13),
+    "SQL database": ("archive_room", "catalogue", "title", 60),
+    "JSON API": ("service_hall", "items", "conditions", 17),
 }
-#: Values planted per run, each into its own row (the smallest origin, fees, has 13).
-CHUNK = 12
 #: Public identifiers follow a neutral phrase longer than the detectors' 16-character window,
 #: so that words of the origin's own text cannot decide for them.
 NEUTRAL = "；以下编号和数字均为依法公开的信息内容："
@@ -235,9 +236,9 @@ def _cells_by_tag(
     """``{tag number: (CSV row number, header = 1; published cell)}``."""
     found: dict[int, tuple[int, str]] = {}
     for number, row in enumerate(rows(services, source, resource), start=2):
-        for i in range(CHUNK):
-            if _tag(i) in row[field]:
-                found[i] = (number, row[field])
+        tag = re.search(r"〔第(\d+)例〕", row[field])
+        if tag:
+            found[int(tag.group(1))] = (number, row[field])
     return found
 
 
@@ -247,29 +248,31 @@ def test_every_written_form_fails_the_run_in_every_origin_format(
 ) -> None:
     """Issue 11, item 6: each written form of each kind, planted into a published field of an
     origin of each format, is caught on its own row, and none reaches a byte a reader gets."""
-    source, resource, field = ORIGIN_FORMATS[origin_format]
+    source, resource, field, per_run = ORIGIN_FORMATS[origin_format]
     public = every_public_form(seed=6)
     personal = every_personal_form(seed=6)
-    # Public look-alikes publish, and tell which CSV row each tag lands in.
+    # Public look-alikes publish, and tell which CSV row each tag lands in (tags beyond the
+    # public values carry a plain filler, so that every tag a personal run uses has its row).
+    texts = [NEUTRAL + w.text for w in public]
+    texts += ["；公开"] * (min(per_run, len(personal)) - len(texts))
     tag_rows: dict[int, int] = {}
-    for start in range(0, len(public), CHUNK):
-        chunk = public[start : start + CHUNK]
+    for start in range(0, len(texts), per_run):
         services, result = _refresh_planted(
-            tmp_path, source, resource, field, [NEUTRAL + w.text for w in chunk]
+            tmp_path, source, resource, field, texts[start : start + per_run]
         )
         assert result.status is RunStatus.PUBLISHED, f"{origin_format}: {result.error}"
         cells = _cells_by_tag(services, source, resource, field)
-        for i, w in enumerate(chunk):
+        for i, w in enumerate(public[start : start + per_run]):
             spellings = (w.written, unicodedata.normalize("NFKC", w.written))
             _row, cell = cells.get(i, (0, ""))
             assert any(s in cell for s in spellings), f"{w.label} not published"
-        tag_rows.update({i: cells[i][0] for i in range(len(chunk))})
+        tag_rows.update({i: row for i, (row, _cell) in cells.items()})
         services.close()
-    assert len(tag_rows) == min(CHUNK, len(public))
+    assert sorted(tag_rows) == list(range(min(per_run, len(texts))))
     # Every personal form fails the run on its own row.
     before = sorted(p for p in served_files(tmp_path) if "datasets" in p.parts)
-    for start in range(0, len(personal), CHUNK):
-        chunk = personal[start : start + CHUNK]
+    for start in range(0, len(personal), per_run):
+        chunk = personal[start : start + per_run]
         services, result = _refresh_planted(
             tmp_path, source, resource, field, ["；" + w.text for w in chunk]
         )
