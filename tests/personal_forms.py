@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from hypothesis import strategies as st
 
@@ -505,17 +506,17 @@ PUBLIC_FORMS: list[tuple[str, Form]] = [
     ),
     ("组织机构代码", _public("组织机构代码", "with dash", _org_code)),
     *(
-        (f"landline {style}", _public("landline", style, lambda r, s=style: _landline(r, s)))
+        (f"landline {style}", _public("landline", style, partial(_landline, style=style)))
         for style in ("dash", "brackets", "space")
     ),
     ("索引号", _public("索引号", "org/year-serial", _index_no)),
     ("文号", _public("文号", "prefix〔year〕n号", _doc_number)),
     *(
-        (f"date {style}", _public("date", style, lambda r, s=style: _date(r, s)))
+        (f"date {style}", _public("date", style, partial(_date, style=style)))
         for style in ("iso", "chinese", "compact")
     ),
     *(
-        (f"amount {style}", _public("amount", style, lambda r, s=style: _amount(r, s)))
+        (f"amount {style}", _public("amount", style, partial(_amount, style=style)))
         for style in ("grouped", "plain", "wan")
     ),
 ]
