@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -451,3 +452,28 @@ def test_header_only_origin_of_each_built_in_source(name: str, tmp_path: Path) -
         assert published_count(services, name, resource) == 0
         assert any(w.startswith(f"shrink allowed: {resource}: ") for w in allowed.warnings)
     services.close()
+
+
+def test_a_stopped_run_leaves_no_preloaded_table_behind(make_services: Any) -> None:
+    # Past 20,000 rows a child process fills the datastore table while build writes; a run the
+    # guard stops must drop that table as every other failed run does.
+    def services(rows: int, **options: Any) -> Services:
+        svc: Services = make_services(
+            ExampleCatalog, options={"example_catalog": {"rows": rows, **options}}
+        )
+        return svc
+
+    first = refresh(services(25_000), "example_catalog")
+    assert first.status is RunStatus.PUBLISHED and first.rows["entries"] == 22_500
+    svc = services(24_000, shrink_fraction=0.0)
+    stopped = refresh(svc, "example_catalog")
+    assert stopped.error_kind is ErrorKind.SHRINK
+    assert stopped.rows["entries"] == 21_600  # past the preload threshold
+    registered = svc.catalog.datastore_tables_of("example_catalog")
+    assert {t["version"] for t in registered} == {first.version}
+    assert svc.catalog.pending_tables("example_catalog") == []
+    with svc.engine.connect() as conn:
+        names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars()
+        row_tables = {n for n in names if re.fullmatch(r"ods_[0-9a-f]{20}", n)}
+    # The stopped run's table (its name derives from its version) is gone; the current stays.
+    assert row_tables == {t["table_name"] for t in registered}
