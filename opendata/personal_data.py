@@ -210,7 +210,7 @@ WINDOW = 16
 
 _PASSPORT_WORDS = re.compile(r"护照|[Pp]assport|PASSPORT|证件号")
 _PERMIT_WORDS = re.compile(r"通行证|回乡证|台胞证|证件号")
-_TAIWAN_WORDS = re.compile(r"台胞证|台湾居民")
+_TAIWAN_WORDS = re.compile(r"台胞证|台湾居民来往大陆通行证")
 _REGISTRATION_WORDS = re.compile(r"注册号|执照|税号|识别号|信用代码|机构代码")
 _SERIAL_WORDS = re.compile(r"编号|单号|流水号|序号|文号|索引号|订单|批次")
 
@@ -233,7 +233,7 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     Detector(
         RESIDENT_ID_15,
-        _p(r"[1-9]\d{5}(?:\d{9}|~\d{6}~\d{3})"),
+        _p(r"[1-9]\d{14}"),  # written plain: it predates the grouped forms
         _is_first_generation_id,
         contact_ok=False,
         unless_near=_REGISTRATION_WORDS,
@@ -259,7 +259,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         PASSPORT,
         # ordinary E/G + 8 digits, electronic E + letter + 7, service and diplomatic D/P/S + 7-8
-        _p(r"(?:[EGeg]\d{8}|[Ee][A-HJ-NP-Za-hj-np-z]\d{7}|[DPSdps]\d{7,8})"),
+        # (capitals, as printed on the document)
+        _p(r"(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7}|[DPS]\d{7,8})"),
         _is_any,
         contact_ok=False,
         near=_PASSPORT_WORDS,
@@ -267,7 +268,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         PERMIT,
         # 往来港澳通行证 C + 8 / C + letter + 7; 回乡证 H/M + 8 or 10; 往来台湾通行证 L + 8
-        _p(r"(?:[CcLl]\d{8}|[Cc][A-HJ-NP-Za-hj-np-z]\d{7}|[HhMm](?:\d{10}|\d{8}))"),
+        _p(r"(?:[CL]\d{8}|C[A-HJ-NP-Z]\d{7}|[HM](?:\d{10}|\d{8}))"),
         _is_any,
         contact_ok=False,
         near=_PERMIT_WORDS,
@@ -328,11 +329,13 @@ def find_personal_data(text: str, *, contact_allowed: bool, context: str = "") -
 
 # -- the pre-filter ----------------------------------------------------------------------------
 
-# Over UTF-8 bytes, in C: a digit (ASCII, or the last byte of a full-width one, EF BC 90-99)
-# becomes "0"; a separator (ASCII space, "-", "."; the last byte of U+3000 E3 80 80, NBSP C2 A0,
-# － EF BC 8D, ． EF BC 8E) becomes "-", the bytes before it in those characters are deleted; all
-# else becomes ".". Other characters that share those bytes yield stray "0"s and "-"s, which can
-# only make the filter say "maybe" more often, never less.
+# Over UTF-8 bytes, in C. A digit (ASCII, or the last byte of a full-width one, EF BC 90-99)
+# becomes "0"; a separator (ASCII space, "-", "."; the last byte of NBSP C2 A0, － EF BC 8D,
+# ． EF BC 8E; the lead byte of U+3000 E3 80 80) becomes "-", the other bytes of those characters
+# are deleted; a capital letter (ASCII, or the last byte of a full-width one, EF BC A1-BA)
+# becomes "L"; all else ".". Other characters that share those bytes yield stray marks, which can
+# only make the filter say "maybe" more often, never less: a CJK character's lead byte (E4-E9)
+# is always ".", so no run of marks crosses one.
 _MARK = bytearray(b"." * 256)
 for _b in b"0123456789":
     _MARK[_b] = ord("0")
@@ -340,28 +343,45 @@ for _b in range(0x90, 0x9A):
     _MARK[_b] = ord("0")
 for _b in b" -.":
     _MARK[_b] = ord("-")
-_MARK[0xE3] = ord("-")  # U+3000 is E3 80 80: its lead byte stands for it, the 80s go
-for _b in (0x8D, 0x8E, 0xA0):
+for _b in (0x8D, 0x8E, 0xA0, 0xE3):
     _MARK[_b] = ord("-")
+for _b in [*range(ord("A"), ord("Z") + 1), *range(0xA1, 0xBB)]:
+    _MARK[_b] = ord("L")
 _MARKS = bytes(_MARK)
 _DELETE = bytes([0x80, 0xBC, 0xC2, 0xEF])
 
-# Every shape a number of 11+ digits takes in the detectors above, as marked bytes: an 11-digit
-# run covers every plain form (and +86/0086 prefixes); 3-4-4 covers grouped mobiles and every
-# form in fours (cards, 6-4-4-4 and 4-4-4-4-2 IDs); 3-8 the 138-00138000 mobile and 6-8-4 IDs;
-# 6-6 the 6-6-3 first-generation ID.
-_SHAPES = (b"00000000000", b"000-0000-0000", b"000-00000000", b"000000-000000")
-# Context words of the detectors that need one, and the two at signs.
-_WORD_LIST = ["@", "＠", "护照", "assport", "ASSPORT", "ａｓｓｐｏｒｔ", "ＡＳＳＰＯＲＴ", "证件号"]
-_WORD_LIST += ["通行证", "回乡证", "台胞证", "台湾居民"]
-_WORDS = tuple(w.encode() for w in _WORD_LIST)
+# Every shape a number of 11+ digits takes in the detectors, as marked bytes: an 11-digit run
+# covers every plain form (and +86/0086 prefixes); 3-4-4 covers grouped mobiles and every form
+# in fours (cards, 6-4-4-4 and 4-4-4-4-2 IDs); 3-8 the 138-00138000 mobile and 6-8-4 IDs.
+_SHAPES = (b"00000000000", b"000-0000-0000", b"000-00000000")
+# Every passport and permit number but the 台胞证's has a capital and then 7 digits; only then
+# are their words looked for. The 台胞证's eight bare digits need its name, which has a 台.
+_DOCUMENT_SHAPE = b"L0000000"
+_DOCUMENT_WORDS = tuple(
+    w.encode()
+    for w in [
+        *("护照", "证件号", "通行证", "回乡证", "台胞证"),
+        *("assport", "ASSPORT", "ａｓｓｐｏｒｔ", "ＡＳＳＰＯＲＴ"),
+    ]
+)
+_TAIWAN = "台".encode()
+_TAIWAN_NAMES = ("台胞证".encode(), "台湾居民来往大陆通行证".encode())
+_FULL_WIDTH_AT = "＠".encode()
 
 
 def may_hold_personal_data(data: bytes) -> bool:
     """False when ``data`` (UTF-8 text) cannot hold anything the detectors find: the common case,
     decided at memory speed; True means "scan the rows"."""
+    if b"@" in data:
+        return True
     marked = data.translate(_MARKS, _DELETE)
-    return any(shape in marked for shape in _SHAPES) or any(w in data for w in _WORDS)
+    if any(shape in marked for shape in _SHAPES):
+        return True
+    if _DOCUMENT_SHAPE in marked and any(word in data for word in _DOCUMENT_WORDS):
+        return True
+    if _FULL_WIDTH_AT in data:
+        return True
+    return _TAIWAN in data and any(name in data for name in _TAIWAN_NAMES)
 
 
 def may_hold_personal_text(text: str) -> bool:

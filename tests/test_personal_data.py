@@ -174,7 +174,7 @@ def _groupings(kind: str, value: str) -> list[list[str]]:
 
     return {
         RESIDENT_ID: [cut([18]), cut([6, 8, 4]), cut([6, 4, 4, 4]), cut([4, 4, 4, 4, 2])],
-        RESIDENT_ID_15: [cut([15]), cut([6, 6, 3])],
+        RESIDENT_ID_15: [cut([15])],
         MOBILE: [cut([11]), cut([3, 4, 4]), cut([3, 8])],
         BANK_CARD: [cut([len(value)]), cut([4, 4, 4, 4, len(value) - 16])],
     }.get(kind, [[value]])
@@ -191,6 +191,7 @@ def test_generated_written_forms_are_found_and_let_through(form: tuple[str, str]
 
 ALPHABET = (
     "0123456789０１２３４５６７８９ -.\u3000\u00a0－．+()@＠Xx/,，年月号的关于护照通行证台胞证"
+    "EGCLHMAＥＧＣＬ湾居民来往大陆passportＰ"
 )
 
 
