@@ -107,6 +107,23 @@ def _index(grid: Grid) -> dict[str, tuple[str, str]] | None:
     return None
 
 
+def _index_error(grid: Grid) -> str:
+    """Why a 目录 sheet is not read as the index, naming the row that looks like its headings."""
+    wanted = ("表号", "表名", "公开属性")
+    for row in range(1, grid.max_row + 1):
+        cells = grid.row_cells(row)
+        if any(norm(v) in wanted for _, v in cells):
+            return (
+                f"{grid.where(row, cells[0][0])}: the 目录 sheet needs the headings "
+                f"{'/'.join(wanted)} (it decides which tables are public), found "
+                f"{grid.row_text(row)!r}"
+            )
+    return (
+        f"{grid.where(1, 1)}: the 目录 sheet has no heading row with {'/'.join(wanted)} "
+        "(it decides which tables are public)"
+    )
+
+
 def check_year(table: SheetTable, year: int) -> None:
     """Refuse a table whose title area states another year than the configured one."""
     if table.year is not None and table.year != year:
@@ -151,6 +168,10 @@ def read_workbook(
         if found is not None:
             index.update(found)
             grids = [g for g in grids if g is not grid]
+        elif "目录" in grid.sheet:
+            # The index decides which tables are public: one whose headings were reworded must
+            # not be read as a table, nor its 公开属性 silently replaced by the default.
+            raise SourceError(_index_error(grid))
     for grid in grids:
         hit = find_title(grid, [*by_name, *index])
         if hit is None:

@@ -238,3 +238,19 @@ def test_a_public_table_known_only_from_the_index_is_published_with_a_warning(
     assert added and {r["column_name"] for r in added} >= {"本年支出合计"}
     rest = [r for r in run.rows("final_accounts") if r["table_code"] != "公开10表"]
     assert rest == sample_run.rows("final_accounts")
+
+
+def test_a_reworded_index_heading_fails_instead_of_publishing_by_default(tmp_path: Path) -> None:
+    # The 目录 marks tables 不予公开; read as no index at all, every table would be public.
+    config = write_origin(tmp_path / "origin", plant=True)
+    path = Path(str(config["final_accounts_xlsx"]))
+    book = openpyxl.load_workbook(path)
+    index = book["目录"]
+    cell = next(c for row in index.iter_rows() for c in row if c.value == "公开属性")
+    cell.value = "公开方式"
+    book.save(path)
+    message = _failure(run_source(FiscalData, tmp_path / "out", config))
+    assert message.startswith(
+        "决算2018.xlsx, sheet 目录, cell A2: the 目录 sheet needs the headings 表号/表名/公开属性"
+    )
+    assert "公开方式" in message
