@@ -208,6 +208,34 @@ def _above_title(
     return found
 
 
+@dataclass
+class _TitleArea:
+    """What the title-area lines (表号, 部门, 单位, 年度) say, as they are found."""
+
+    code: str | None = None
+    dept: str | None = None
+    unit: str | None = None
+    unit_cell: str | None = None
+    year: int | None = None
+    year_cell: str | None = None
+
+    def take(self, grid: Grid, row: int, kinds: list[tuple[str | None, int, str]]) -> None:
+        """Take one title-area line's cells; the first of each kind wins."""
+        for kind, col, text in kinds:
+            if kind == "code" and self.code is None:
+                self.code = text
+            elif kind == "unit":
+                value = _UNIT_RE.match(text).group(1)  # type: ignore[union-attr]
+                if value in UNITS:
+                    self.unit, self.unit_cell = value, grid.where(row, col)
+                elif self.dept is None:
+                    self.dept = value
+            elif kind == "dept" and self.dept is None:
+                self.dept = _DEPT_RE.match(text).group(1)  # type: ignore[union-attr]
+            elif kind == "year" and self.year is None:
+                self.year, self.year_cell = int(re.sub(r"\D", "", text)), grid.where(row, col)
+
+
 def read_table(
     grid: Grid,
     title_row: int,
@@ -225,12 +253,11 @@ def read_table(
     cells matches one of ``harmless_above`` (it is then listed in ``SheetTable.skipped``).
     """
     skipped: list[tuple[str, str]] = []
-    code = dept = unit = unit_cell = year_cell = None
-    year = None
+    area = _TitleArea()
     title_col = find_col(grid, title_row, title)
     stated = re.search(r"(\d{4})年", grid.text(title_row, title_col))
     if stated:
-        year, year_cell = int(stated.group(1)), grid.where(title_row, title_col)
+        area.year, area.year_cell = int(stated.group(1)), grid.where(title_row, title_col)
     header_row = None
     # The title area: from the sheet's top to the header, meta lines may sit above or below
     # the title (公开01表 is often top right, above it).
@@ -240,19 +267,7 @@ def read_table(
             continue
         kinds = [(_meta(norm(v)), c, norm(v)) for c, v in cells]
         if all(kind is not None for kind, _, _ in kinds):
-            for kind, col, text in kinds:
-                if kind == "code" and code is None:
-                    code = text
-                elif kind == "unit":
-                    value = _UNIT_RE.match(text).group(1)  # type: ignore[union-attr]
-                    if value in UNITS:
-                        unit, unit_cell = value, grid.where(row, col)
-                    elif dept is None:
-                        dept = value
-                elif kind == "dept" and dept is None:
-                    dept = _DEPT_RE.match(text).group(1)  # type: ignore[union-attr]
-                elif kind == "year" and year is None:
-                    year, year_cell = int(re.sub(r"\D", "", text)), grid.where(row, col)
+            area.take(grid, row, kinds)
             continue
         if row < title_row:
             skipped += _above_title(grid, row, title, harmless_above)
@@ -273,7 +288,7 @@ def read_table(
             f"{grid.where(header_row, first_col)}: expected a header row with "
             f"{'/'.join(anchors)}, found {grid.row_text(header_row)!r}"
         )
-    if need_unit and unit is None:
+    if need_unit and area.unit is None:
         raise SourceError(
             f"{grid.where(title_row, 1)}: no 单位 note (单位：万元) found above the header "
             f"of {title}"
@@ -283,12 +298,12 @@ def read_table(
         file=grid.file,
         sheet=grid.sheet,
         title=title,
-        code=code,
-        department=dept,
-        unit=unit,
-        unit_cell=unit_cell,
-        year=year,
-        year_cell=year_cell,
+        code=area.code,
+        department=area.dept,
+        unit=area.unit,
+        unit_cell=area.unit_cell,
+        year=area.year,
+        year_cell=area.year_cell,
         columns=columns,
         rows=[],
         skipped=skipped,
