@@ -174,13 +174,24 @@ def read_register(
         raise SourceError(f"register {path}: malformed CSV: {exc}") from exc
 
 
+class _Record:
+    """One register line: its trimmed cells, and errors naming file, line and column."""
+
+    def __init__(self, path: Path, line: int, record: dict[str, str | None]) -> None:
+        self.path = path
+        self.line = line
+        self.record = record
+
+    def cell(self, column: str) -> str:
+        return (self.record.get(column) or "").strip()
+
+    def fail(self, column: str, problem: str) -> SourceError:
+        return SourceError(f"register {self.path}, line {self.line}, column {column}: {problem}")
+
+
 def _parse(path: Path, line: int, record: dict[str, str | None]) -> Application:
-    def cell(column: str) -> str:
-        return (record.get(column) or "").strip()
-
-    def fail(column: str, problem: str) -> SourceError:
-        return SourceError(f"register {path}, line {line}, column {column}: {problem}")
-
+    rec = _Record(path, line, record)
+    cell, fail = rec.cell, rec.fail
     number = cell(COL_NUMBER)
     if not number:
         raise fail(COL_NUMBER, "empty")
@@ -201,6 +212,13 @@ def _parse(path: Path, line: int, record: dict[str, str | None]) -> Application:
         extended = False
     else:
         raise fail(COL_EXTENDED, f"expected 是 or 否, not {cell(COL_EXTENDED)!r}")
+    replied, outcome = _reply(rec, received)
+    return Application(line, received, channel, kind, extended, replied, outcome, _fee(rec))
+
+
+def _reply(rec: _Record, received: dt.date) -> tuple[dt.date | None, str | None]:
+    """The reply date and the 2021-format outcome; both or neither."""
+    cell, fail = rec.cell, rec.fail
     replied: dt.date | None = None
     if cell(COL_REPLIED):
         replied = _date(cell(COL_REPLIED))
@@ -218,13 +236,17 @@ def _parse(path: Path, line: int, record: dict[str, str | None]) -> Application:
             )
     if (replied is None) != (outcome is None):
         raise fail(COL_RESULT, f"{COL_REPLIED} and {COL_RESULT} must be both filled or both empty")
+    return replied, outcome
+
+
+def _fee(rec: _Record) -> Decimal:
     try:
-        fee = Decimal(cell(COL_FEE) or "0").quantize(Decimal("0.01"))
+        fee = Decimal(rec.cell(COL_FEE) or "0").quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise fail(COL_FEE, f"not an amount: {cell(COL_FEE)!r}") from None
+        raise rec.fail(COL_FEE, f"not an amount: {rec.cell(COL_FEE)!r}") from None
     if fee < 0:
-        raise fail(COL_FEE, f"negative amount {fee}")
-    return Application(line, received, channel, kind, extended, replied, outcome, fee)
+        raise rec.fail(COL_FEE, f"negative amount {fee}")
+    return fee
 
 
 def _date(text: str) -> dt.date | None:
