@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -91,13 +92,30 @@ def _patterns(written: Written) -> list[re.Pattern[bytes]]:
     return patterns
 
 
+def _collapsed(data: bytes) -> str:
+    """The bytes as text in one spelling: NFKC, separators between digits removed, so that a
+    value published in yet another written form (138 0013 8000, full-width) is found too."""
+    text = unicodedata.normalize("NFKC", data.decode("utf-8", errors="ignore"))
+    return _BETWEEN_DIGITS.sub("", text)
+
+
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[ .\-]+(?=\d)")
+
+
 def leaks_in_bytes(data: bytes, values: Iterable[Written]) -> list[str]:
-    return [w.label for w in values if any(p.search(data) for p in _patterns(w))]
+    values = list(values)
+    found = [w.label for w in values if any(p.search(data) for p in _patterns(w))]
+    long_digits = [(w, w.digits()) for w in values if len(w.digits() or "") >= 11]
+    if long_digits:
+        # IDs, mobiles and cards in any spelling; 11+ specific digits do not occur by chance.
+        text = _collapsed(data)
+        found += [w.label for w, d in long_digits if d and d in text and w.label not in found]
+    return found
 
 
 def leaks(files: Iterable[Path], values: Iterable[Written]) -> list[tuple[str, str]]:
     """``(file, form)`` for every value found in a file as written, NFKC-normalised, as the
-    value itself, or as its digits alone."""
+    value itself, as its digits alone, or (11 digits or more) in any spelling."""
     values = list(values)
     found = []
     for path in files:
