@@ -17,6 +17,10 @@ from .encoding import read_buffer
 from .encoding import suggest as suggest_encoding
 from .report import ValidationError, ValidationReport
 
+# Errors of a referenced resource that its referencing resources fail with too (frictionless
+# cannot build the lookup); after any other, the lookup holds the keys read before it.
+INHERITED = frozenset({"encoding-error", "scheme-error"})
+
 
 class PackageChecker:
     """Validates every resource of a package, including foreign keys across resources.
@@ -68,7 +72,7 @@ class PackageChecker:
         for checker in self._checkers.values():
             checker.finish()
         for checker in self._checkers.values():
-            self._inherit_encoding_errors(checker)
+            self._inherit_read_errors(checker)
         for checker in self._checkers.values():
             if checker.aborted or not checker.schema_ok:
                 continue
@@ -92,20 +96,21 @@ class PackageChecker:
             limited = True
         return ValidationReport(errors=errors, stats=stats, error_limit_reached=limited)
 
-    def _inherit_encoding_errors(self, checker: ResourceChecker) -> None:
-        """A resource whose foreign key refers to a resource that cannot be decoded fails with
-        that encoding-error: frictionless reads the referenced resource before the rows."""
+    def _inherit_read_errors(self, checker: ResourceChecker) -> None:
+        """A resource whose foreign key refers to a resource that cannot be opened or decoded
+        fails with that error: frictionless reads the referenced resource before the rows. (An
+        empty referenced file is read as an empty lookup instead, so its keys are checked.)"""
         if checker.aborted or not checker.schema_ok:
             return
         for fk in checker.foreign_keys:
             target = self._checkers.get(fk.resource)
-            if target is None or target is checker or target.abort_type != "encoding-error":
+            if target is None or target is checker or target.abort_type not in INHERITED:
                 continue
             checker.abort(
-                "encoding-error",
+                target.abort_type,
                 f'Resource "{checker.resource}": its foreign key refers to resource '
-                f'"{fk.resource}", whose file cannot be decoded; fix that resource first.',
-                note=f'resource "{fk.resource}" cannot be decoded',
+                f'"{fk.resource}", whose file cannot be read; fix that resource first.',
+                note=f'resource "{fk.resource}" cannot be read',
             )
             return
 
@@ -113,7 +118,7 @@ class PackageChecker:
         found: list[ValidationError] = []
         for fk, refs in zip(checker.foreign_keys, checker.references, strict=True):
             target = self._checkers.get(fk.resource)
-            if target is None or target.aborted:
+            if target is None or target.abort_type in INHERITED:
                 continue
             keys = target.key_set(fk.ref_fields)
             fields = ", ".join(fk.fields)
@@ -463,7 +468,7 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
             continue
         if not full.is_file():
             rc.abort(
-                "source-error",
+                "scheme-error",  # frictionless's type for a local file that is not there
                 f'Resource "{name}": the file "{full.name}" does not exist. Build it or fix '
                 '"path" in datapackage.json.',
                 note="file not found",
