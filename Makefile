@@ -6,7 +6,7 @@ PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve test lint bench clean
+.PHONY: install run serve test lint bench fuzz clean
 
 # Re-install only when a pyproject changes; editable installs pick up code changes by themselves.
 $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
@@ -37,6 +37,12 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Differential fuzzing of opendata's validator against frictionless with fresh seeds for
+# FUZZ_SECONDS (default 600); prints how many examples it tried, or the first difference.
+FUZZ_SECONDS ?= 600
+fuzz: install
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python tests/test_validation_differential.py
 
 clean:
 	rm -rf $(VENV) instance datasets/*/ .pytest_cache

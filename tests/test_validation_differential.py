@@ -37,7 +37,7 @@ from opendata.validation import validate_package_dir
 
 frictionless = pytest.importorskip("frictionless")
 
-CI_EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "250"))
+CI_EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "400"))
 HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 settings.register_profile(
     "ci", max_examples=CI_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=HEALTH
