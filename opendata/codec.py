@@ -300,6 +300,19 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def json_bytes(value: Any) -> bytes:
+    """JSON bytes of API values: orjson, or the standard library for an integer beyond 64 bits
+    (which orjson refuses) so that such a value is written exactly."""
+    import orjson  # not needed by the loader child, which never writes JSON
+
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        import json
+
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 @dataclass
 class FieldCodec:
     """Every conversion of one field; see the module docstring."""

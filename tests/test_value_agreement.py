@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -29,11 +29,12 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 from test_e2e_sources import BUILT_IN, refresh_all
 
+from conftest import make_registry
 from opendata import codec
 from opendata.app import create_app
 from opendata.config import load_config
 from opendata.pipeline import preload, publish
-from opendata.plugin import ResourceSpec, Row, Source
+from opendata.plugin import ResourceSpec, Row, Source, fields
 from opendata.services import Services
 
 EVERY_OPTION: dict[str, Any] = {
@@ -76,12 +77,17 @@ class EveryOption(Source):
     origin = "generated"
     resources = (ResourceSpec("values", "取值", EVERY_OPTION),)
 
+    class Config(Source.Config):
+        revision = fields.Integer(load_default=0)  # 1: row 1 changes its big integer and flag
+
     def rows(self, resource: str) -> Iterator[Row]:
         for i in range(1, ROWS + 1):
             yield {
                 "id": i,
-                "big": (BIG + i) * (-1 if i % 3 == 0 else 1),
-                "flag": [True, False, None][i % 3],  # True must publish as 是, None as missing
+                "big": (BIG + i + (self.config["revision"] if i == 1 else 0))
+                * (-1 if i % 3 == 0 else 1),
+                # True must publish as 是, None as missing
+                "flag": True if i == 1 and self.config["revision"] else [True, False, None][i % 3],
                 "amount": Decimal(i * 1234567) / 100 if i % 4 else "NA",
                 "share": f"{i % 100}.5%" if i % 2 else Decimal(i) / 8,
                 "pieces": f"共{i}件" if i % 2 else i,
@@ -345,3 +351,28 @@ def test_python_values_publish_as_the_schema_describes(
     )
     report = resource.validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_change_feed_shows_values_as_the_rows_api(
+    make_services: Callable[..., Any], database_url: str, config: dict[str, Any]
+) -> None:
+    """Between two versions, a changed integer beyond 64 bits and a boolean written 是/否 come
+    out of the change feed exactly, as the rows API shows them."""
+    from opendata.pipeline.refresh import RunStatus, refresh
+
+    services = make_services(EveryOption, DATABASE_URL=database_url)
+    old = refresh(services, "every_option")
+    services._registry = make_registry(EveryOption, options={"every_option": {"revision": 1}})
+    new = refresh(services, "every_option")
+    assert old.status is new.status is RunStatus.PUBLISHED, (old.error, new.error)
+    client = create_app({**config, "DATABASE_URL": database_url, "TESTING": True}).test_client()
+    url = f"/api/v1/datasets/every_option/versions/{new.version}/changes?since={old.version}&resource=values"
+    body = json.loads(client.get(url).data)
+    (change,) = body["changes"]
+    assert change["op"] == "changed" and change["key"] == {"id": 1}
+    assert change["changed"] == {
+        "big": {"old": BIG + 1, "new": BIG + 2},
+        "flag": {"old": False, "new": True},
+    }
+    rows = json.loads(client.get("/api/v1/datasets/every_option/resources/values/rows?id=1").data)
+    assert rows["rows"][0]["big"] == BIG + 2 and rows["rows"][0]["flag"] is True

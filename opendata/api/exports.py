@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import os
 import shutil
 import uuid
@@ -22,7 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -115,12 +113,7 @@ def csv_rows(path: Path, schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield {n: c(v) for n, c, v in zip(names, convert, cells, strict=True)}
 
 
-def dumps(value: Any) -> bytes:
-    """JSON bytes; integers beyond 64 bits (which orjson refuses) through the standard library."""
-    try:
-        return orjson.dumps(value, default=str)
-    except TypeError:
-        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":")).encode()
+dumps = codec.json_bytes
 
 
 def json_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:

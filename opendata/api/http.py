@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import orjson
 from flask import Response, request
 from werkzeug.http import is_resource_modified
+
+from opendata.codec import json_bytes
 
 CURRENT_MAX_AGE = 60
 CACHE_CURRENT = f"public, max-age={CURRENT_MAX_AGE}, must-revalidate"
@@ -34,7 +35,7 @@ _GZIP_TYPES = ("application/json", "text/csv", "text/plain", "application/ld+jso
 def json_response(data: Any, status: int = 200, *, next_url: str | None = None) -> Response:
     """A JSON response; ``next_url`` (the following page) also goes into a ``Link`` header."""
     response = Response(
-        orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS),
+        json_bytes(data),  # integers beyond 64 bits (the datastore keeps them) stay exact
         status=status,
         mimetype="application/json",
     )

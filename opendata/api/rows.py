@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from opendata.api import exports, schemas
+from opendata.api import schemas
 from opendata.api.base import ApiBlueprint, absolute, config_int, services
 from opendata.api.datasets import with_version
 from opendata.api.errors import ApiError
@@ -118,11 +118,6 @@ def get_rows(name: str, res: str, **args: Any) -> Response:
             "next": page.next,
             "next_url": next_url,
         }
-        try:
-            response = json_response(body, next_url=next_url)
-        except TypeError:  # an integer beyond 64 bits, which orjson refuses: exact all the same
-            response = json_response({}, next_url=next_url)
-            response.set_data(exports.dumps(body))
-        return with_version(response, snapshot)
+        return with_version(json_response(body, next_url=next_url), snapshot)
 
     return read(svc, name, args.get("version"), work)
