@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -84,46 +84,65 @@ def coerce(spec: Mapping[str, Any], value: Any, parameter: str | None = None) ->
 
     if value is None:
         return None
-    if kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise bad("an integer")
-        try:
-            number = int(value)
-        except ValueError:
-            raise bad("an integer") from None
-        return number
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise bad("a number")
-        try:
-            real = float(value)
-        except (ValueError, OverflowError):
-            raise bad("a number") from None
-        if not math.isfinite(real):
-            raise bad("a finite number")
-        return real
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        lowered = str(value).strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise bad("a boolean (true or false)")
+    reader = _READERS.get(kind)
+    if reader is not None:
+        return reader(value, bad)
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise bad(f"a {kind}")
     text_value = check_text(str(value), f"value for field {name!r}", parameter or name)
-    parsers = {
-        "date": date.fromisoformat,
-        "datetime": datetime.fromisoformat,
-        "time": time.fromisoformat,
-    }
-    if kind in parsers:
+    parse = _TEMPORAL.get(kind)
+    if parse is not None:
         if kind == "date" and not _DATE.match(text_value):
             raise bad("a date (YYYY-MM-DD)")
         try:
-            parsers[kind](text_value)
+            parse(text_value)
         except ValueError:
             raise bad(f"a {kind} in ISO 8601 form") from None
     return text_value
+
+
+Bad = Callable[[str], QueryError]
+
+
+def _integer(value: Any, bad: Bad) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise bad("an integer")
+    try:
+        return int(value)  # any size: the datastore keeps integers beyond 64 bits exactly
+    except ValueError:
+        raise bad("an integer") from None
+
+
+def _number(value: Any, bad: Bad) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise bad("a number")
+    try:
+        real = float(value)
+    except (ValueError, OverflowError):
+        raise bad("a number") from None
+    if not math.isfinite(real):
+        raise bad("a finite number")
+    return real
+
+
+def _boolean(value: Any, bad: Bad) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise bad("a boolean (true or false)")
+
+
+_READERS: dict[str, Callable[[Any, Bad], Any]] = {
+    "integer": _integer,
+    "number": _number,
+    "boolean": _boolean,
+}
+_TEMPORAL: dict[str, Callable[[str], Any]] = {
+    "date": date.fromisoformat,
+    "datetime": datetime.fromisoformat,
+    "time": time.fromisoformat,
+}
