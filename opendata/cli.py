@@ -17,10 +17,19 @@ from opendata.pipeline.refresh import RunResult, RunStatus, refresh
 from opendata.pipeline.validate import validate_path
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.store.schema import SchemaError
 
 
-def services() -> Services:
-    return Services.from_config(load_config())
+def services(*, require_schema: bool = True) -> Services:
+    """The services, or the schema's refusal as a one-line error naming `opendata db upgrade`.
+
+    Like the web workers and the scheduler, commands never create tables: `make run` and the
+    operations guide run `opendata db upgrade` first.
+    """
+    try:
+        return Services.from_config(load_config(), require_schema=require_schema)
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -32,7 +41,7 @@ def main() -> None:
 @main.command("sources")
 def sources_command() -> None:
     """List installed sources: enabled or not, schedule, and why any was refused."""
-    svc = services()
+    svc = services(require_schema=False)  # reads plugins only, no catalog table
     reg = svc.registry
     overrides = svc.config.get("SCHEDULER", {}).get("schedules", {})
     for name, loaded in sorted(reg.sources.items()):

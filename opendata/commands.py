@@ -1,7 +1,8 @@
 """Commands that live beside the part they drive, added to the ``opendata`` group.
 
-``opendata scheduler`` (the refresh process), ``opendata token create|revoke|list`` (API tokens)
-and ``opendata runs`` (recent refresh history on the terminal).
+``opendata scheduler`` (the refresh process), ``opendata token create|revoke|list`` (API tokens),
+``opendata runs`` (recent refresh history on the terminal) and ``opendata db upgrade|current``
+(the catalog schema).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import click
 
 from opendata.config import load_config
 from opendata.services import Services
+from opendata.store.schema import SchemaError
 
 
 def _services() -> Services:
-    return Services.from_config(load_config())
+    """The services, or the schema's refusal as a one-line error naming `opendata db upgrade`."""
+    try:
+        return Services.from_config(load_config())
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("scheduler")
@@ -49,7 +55,58 @@ def scheduler_command(log_level: str) -> None:
         SchedulerSettings.from_config(config)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    sys.exit(run(config))
+    try:
+        code = run(config)
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(code)
+
+
+@click.group("db")
+def db_group() -> None:
+    """The catalog database's schema: create or migrate it, show its revision."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Create the catalog schema, or migrate it to this release's revision.
+
+    Run it once after installing or upgrading opendata, before starting gunicorn and the
+    scheduler (they refuse to start on a schema that is missing or behind). Safe to run twice
+    or from two hosts at once: the second waits for the first and then has nothing to do. A
+    database made before migrations existed is recognised and keeps its data.
+    """
+    from opendata.store.db import make_engine
+    from opendata.store.schema import upgrade
+
+    engine = make_engine(load_config()["DATABASE_URL"])
+    try:
+        done = upgrade(engine)
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    if done.changed:
+        click.echo(f"catalog schema upgraded from {done.before or 'empty'} to {done.after}")
+    else:
+        click.echo(f"catalog schema already at {done.after}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the catalog schema's revision and whether it is the one this release needs."""
+    from opendata.store.db import make_engine
+    from opendata.store.schema import current, describe, head
+
+    engine = make_engine(load_config()["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            revision, problem = current(connection), describe(connection)
+    finally:
+        engine.dispose()
+    click.echo(f"{revision or 'none'} ({'head' if problem is None else problem}; head is {head()})")
+    if problem is not None:
+        sys.exit(1)
 
 
 @click.group("token")
@@ -143,3 +200,4 @@ def register(group: click.Group) -> None:
     group.add_command(scheduler_command)
     group.add_command(token_group)
     group.add_command(runs_command)
+    group.add_command(db_group)

@@ -19,7 +19,8 @@ from opendata.config import load_config
 from opendata.plugin import Row, SourceError
 from opendata.sources.discovery import Registry, configured_entry_points, discover
 from opendata.store.catalog import Catalog
-from opendata.store.db import init_db, make_engine
+from opendata.store.db import make_engine
+from opendata.store.schema import require_current
 
 
 @dataclass
@@ -31,10 +32,22 @@ class Services:
     _registry: Registry | None = field(default=None, repr=False)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None = None) -> Services:
+    def from_config(
+        cls, config: Mapping[str, Any] | None = None, *, require_schema: bool = True
+    ) -> Services:
+        """Services over ``config``; raises ``SchemaError`` unless the catalog schema is current.
+
+        Never creates tables (``opendata db upgrade`` does). ``require_schema=False`` is for
+        the commands that read no catalog table (``opendata sources``).
+        """
         cfg = dict(config) if config is not None else load_config()
         engine = make_engine(cfg["DATABASE_URL"])
-        init_db(engine)
+        if require_schema:
+            try:
+                require_current(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         root = Path(cfg["DATASETS_PATH"])
         root.mkdir(parents=True, exist_ok=True)
         return cls(cfg, engine, Catalog(engine), root)

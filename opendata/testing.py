@@ -34,6 +34,7 @@ __all__ = [
     "assert_not_published",
     "check_contract",
     "find_published",
+    "prepare_database",
     "run_source",
     "serve_directory",
 ]
@@ -131,6 +132,23 @@ def run_source(
         warnings=warnings,
         row_counts=staged.rows,
     )
+
+
+def prepare_database(url: str) -> None:
+    """Create or migrate the catalog schema at ``url``, as ``opendata db upgrade`` does.
+
+    For tests that build the services or the web app over a database of their own: those
+    refuse a database whose schema is missing, as they do in production. ``run_source`` needs
+    no database.
+    """
+    from opendata.store.db import make_engine
+    from opendata.store.schema import upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def find_published(files: Iterable[Path], values: Iterable[str]) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from opendata.plugin import Source
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource, Registry
 from opendata.sources.discovery import load_config as load_source_config
+from opendata.testing import prepare_database
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests import example_sources
 
@@ -44,8 +45,8 @@ def postgres_base_url() -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_base_url: str) -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+def empty_postgres_url(postgres_base_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped after the test."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_base_url)
     with admin.begin() as conn:
@@ -56,18 +57,27 @@ def postgres_url(postgres_base_url: str) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture
+def postgres_url(empty_postgres_url: str) -> str:
+    """A fresh PostgreSQL schema with the catalog schema made, as `opendata db upgrade` does."""
+    prepare_database(empty_postgres_url)
+    return empty_postgres_url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test using this runs on SQLite and on PostgreSQL."""
+    """Each test using this runs on SQLite and on PostgreSQL, with the catalog schema made."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'instance' / 'opendata.sqlite3'}"
+        url = f"sqlite:///{tmp_path / 'instance' / 'opendata.sqlite3'}"
+        prepare_database(url)
+        return url
     return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> dict[str, Any]:
-    """An embedded-default configuration rooted in this test's tmp folder."""
-    return load_config(
+    """An embedded-default configuration rooted in this test's tmp folder, its schema made."""
+    config = load_config(
         {
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATASETS_PATH": str(tmp_path / "datasets"),
@@ -75,6 +85,8 @@ def config(tmp_path: Path) -> dict[str, Any]:
         },
         environ={},
     )
+    prepare_database(config["DATABASE_URL"])
+    return config
 
 
 def make_registry(*classes: type[Source], options: dict[str, Any] | None = None) -> Registry:
@@ -95,6 +107,7 @@ def make_services(config: dict[str, Any]) -> Iterator[Any]:
         *classes: type[Source], options: dict[str, Any] | None = None, **overrides: Any
     ) -> Services:
         cfg = {**config, **overrides}
+        prepare_database(cfg["DATABASE_URL"])  # a DATABASE_URL of the test's own, too
         services = Services.from_config(cfg)
         services._registry = make_registry(*classes, options=options)
         made.append(services)

@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -29,11 +30,23 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "od_scheduler_jobs"
 
 
+class CatalogJobStore(SQLAlchemyJobStore):
+    """APScheduler's SQLAlchemy store over the table migration 0003 made.
+
+    Its own ``start`` creates the table when missing, and two schedulers starting together on a
+    fresh database raced in that ``CREATE TABLE`` (one died with UniqueViolation). The schema is
+    checked before this runs (``Services.from_config``), so the table is there.
+    """
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        BaseJobStore.start(self, scheduler, alias)
+
+
 def build(
     services: Services, settings: SchedulerSettings
 ) -> tuple[BlockingScheduler, jobs.Runtime]:
     """A configured scheduler with every job added, not yet started."""
-    store = SQLAlchemyJobStore(engine=services.engine, tablename=JOBS_TABLE)
+    store = CatalogJobStore(engine=services.engine, tablename=JOBS_TABLE)
     scheduler = BlockingScheduler(
         timezone=settings.timezone,
         jobstores={jobs.PERSISTENT: store, jobs.MEMORY: MemoryJobStore()},
