@@ -288,3 +288,25 @@ def test_contract_accepts_the_newly_supported_types() -> None:
     ]
     desc = {"fields": fields, "fieldsMatch": "subset"}
     assert check_schema("r", desc, {"r": desc}) == []
+
+
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        (b"a\n\xff\n", b"a\nx\n2\n"),  # undecodable parent: the child fails with it
+        (b"a\n\xff\n", b""),  # ... even when the child is empty
+        (b"", b"a\nx\n2\n"),  # empty parent: an empty lookup, every reference fails
+        (None, b"a\nx\n2\n"),  # no parent file: scheme-error, for the child too
+    ],
+)
+def test_errors_of_a_referenced_resource(
+    tmp_path: Path, parent: bytes | None, child: bytes
+) -> None:
+    fk = [{"fields": ["a"], "reference": {"resource": "p", "fields": ["a"]}}]
+    p = {"name": "p", "encoding": "utf-8", "schema": schema(("a", "integer", {}))}
+    c = {"name": "c", "encoding": "utf-8", "schema": schema(("a", "integer", {}), foreignKeys=fk)}
+    write(tmp_path, [(p, parent or b""), (c, child)])
+    if parent is None:
+        (tmp_path / "p.csv").unlink()
+    valid, _ = agree(tmp_path)
+    assert not valid

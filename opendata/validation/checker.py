@@ -70,7 +70,8 @@ class ResourceChecker:
         self.error_limit = error_limit
         self.error_limit_reached = False
         self.aborted = False  # set when the source could not be read (encoding, I/O)
-        self.abort_type = ""  # the error type it was aborted with
+        self.abort_type = ""  # the error type it was aborted with, and its note
+        self.abort_note = ""
         self._chunk_size = max(1, chunk_size)
         self._force_exact = force_exact  # tests: compare the fast path against the exact one
         self._next_row = 2 if header else 1
@@ -219,6 +220,7 @@ class ResourceChecker:
         self.errors = [e for e in self.errors if e.type == "schema-error"]
         self.aborted = True
         self.abort_type = type_
+        self.abort_note = note
         self.references = [[] for _ in self.foreign_keys]
         self._add(type_, message, note=note)
 

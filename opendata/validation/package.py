@@ -20,6 +20,7 @@ from .report import ValidationError, ValidationReport
 # Errors of a referenced resource that its referencing resources fail with too (frictionless
 # cannot build the lookup); after any other, the lookup holds the keys read before it.
 INHERITED = frozenset({"encoding-error", "scheme-error"})
+EMPTY = "the source is empty"  # frictionless's note for a file without a header or a row
 
 
 class PackageChecker:
@@ -100,7 +101,9 @@ class PackageChecker:
         """A resource whose foreign key refers to a resource that cannot be opened or decoded
         fails with that error: frictionless reads the referenced resource before the rows. (An
         empty referenced file is read as an empty lookup instead, so its keys are checked.)"""
-        if checker.aborted or not checker.schema_ok:
+        # frictionless finds a source empty only after building the lookup, so the lookup's
+        # error wins over that one; its own read errors come first
+        if not checker.schema_ok or (checker.aborted and checker.abort_note != EMPTY):
             return
         for fk in checker.foreign_keys:
             target = self._checkers.get(fk.resource)
@@ -270,7 +273,7 @@ def _read_resource(
                     "source-error",
                     f'Resource "{name}": the file "{path.name}" is empty. Publish at least the '
                     "header row.",
-                    note="the source is empty",
+                    note=EMPTY,
                 )
     except UnicodeDecodeError as exc:
         checker.abort(
