@@ -36,6 +36,7 @@ from opendata.config import load_config
 from opendata.pipeline import preload, publish
 from opendata.plugin import ResourceSpec, Row, Source, fields
 from opendata.services import Services
+from opendata.testing import prepare_database
 
 EVERY_OPTION: dict[str, Any] = {
     "missingValues": [{"value": "", "label": "空"}, {"value": "NA", "label": "不适用"}],
@@ -125,6 +126,7 @@ def deployment(
         },
         environ={},
     )
+    prepare_database(url)  # as `opendata db upgrade` does (idempotent)
     services = refresh_all(config)
     from opendata.pipeline.refresh import RunStatus, refresh
     from opendata.sources.discovery import LoadedSource
