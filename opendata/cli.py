@@ -13,7 +13,9 @@ import click
 import orjson
 
 from opendata.config import load_config
-from opendata.pipeline.refresh import RunResult, RunStatus, refresh
+from opendata.config_show import ConfigAwareGroup, config_group
+from opendata.pipeline.isolated import refresh_in_process
+from opendata.pipeline.refresh import RunResult, RunStatus
 from opendata.pipeline.validate import validate_path
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
@@ -32,7 +34,7 @@ def services(*, require_schema: bool = True) -> Services:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+@click.group(cls=ConfigAwareGroup)
 @click.version_option(package_name="opendata")
 def main() -> None:
     """Publish disclosure catalogues and service guides as versioned data packages."""
@@ -113,7 +115,11 @@ def refresh_command(names: tuple[str, ...], all_: bool, allow_shrink: bool) -> N
     progress = _Progress()
     results = []
     for name in names:
-        result = refresh(svc, name, trigger="cli", progress=progress, allow_shrink=allow_shrink)
+        # Each in a process of its own, under the source's time and memory limits: a source
+        # that hangs or runs out of memory fails alone and the next one still runs.
+        result = refresh_in_process(
+            svc, name, trigger="cli", progress=progress, allow_shrink=allow_shrink
+        )
         progress.done()
         click.echo(_summary(result))
         results.append(result)
@@ -159,3 +165,4 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+main.add_command(config_group)

@@ -25,7 +25,7 @@ from openpyxl.cell.cell import MergedCell
 from sqlalchemy import create_engine, select, text
 
 from opendata.cli import main
-from opendata.config import load_config
+from opendata.config import ConfigError, load_config
 from opendata.pipeline.refresh import ErrorKind, RunStatus, refresh
 from opendata.pipeline.shrink import ShrinkPolicy, shrunk
 from opendata.plugin import PluginValidationError
@@ -87,9 +87,9 @@ def test_source_options_win_over_the_global_fraction() -> None:
 
 
 def test_bad_fractions_are_refused_with_the_option_named(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match="shrink_fraction must be a number from 0 to 1"):
+    with pytest.raises(ConfigError, match="SHRINK_FRACTION = 1.5 .*a number from 0 to 1"):
         load_config({"INSTANCE_PATH": str(tmp_path), "SHRINK_FRACTION": 1.5}, environ={})
-    with pytest.raises(SystemExit, match="shrink_fraction"):
+    with pytest.raises(ConfigError, match="OPENDATA_SHRINK_FRACTION"):
         load_config({"INSTANCE_PATH": str(tmp_path)}, environ={"OPENDATA_SHRINK_FRACTION": "x"})
     with pytest.raises(PluginValidationError, match="shrink_fraction"):
         load_source_config(ExampleCatalog, {"shrink_fraction": 2})
