@@ -72,7 +72,11 @@ def field_options(
 
     options = {k: desc[k] for k in CODEC_KEYS if k in desc and k != "missingValues"}
     options.setdefault("type", "string")
-    options["missingValues"] = sorted(missing_values(dict(desc), schema_missing))
+    missing = missing_values(dict(desc), schema_missing)
+    # In declared order: the first declared text is what a missing value is written as.
+    declared = desc.get("missingValues", schema_missing) or []
+    texts = [str(m["value"]) if isinstance(m, dict) else str(m) for m in declared]
+    options["missingValues"] = [t for t in dict.fromkeys(texts) if t in missing] or sorted(missing)
     return options
 
 

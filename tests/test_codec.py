@@ -135,6 +135,13 @@ def test_schema_level_missing_values_and_a_missing_text_other_than_empty() -> No
     assert s.read("") == "" and s.to_store("") == ""
 
 
+def test_a_missing_value_is_written_as_the_first_declared_text() -> None:
+    assert field(type="integer", missingValues=["NA", "-"]).write(None) == "NA"
+    assert field(type="integer", missingValues=["-", "NA"]).store_text(None) == "-"
+    schema = {"missingValues": [{"value": "无"}, {"value": "-"}], "fields": [{"name": "n"}]}
+    assert codecs(schema)[0].write(None) == "无"
+
+
 def test_python_values_written_as_the_schema_describes() -> None:
     flag = field(type="boolean", trueValues=["是"], falseValues=["否"])
     assert (flag.write(True), flag.write(False)) == ("是", "否")
