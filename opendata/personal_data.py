@@ -352,8 +352,18 @@ _DELETE = bytes([0x80, 0xBC, 0xC2, 0xEF])
 
 # Every shape a number of 11+ digits takes in the detectors, as marked bytes: an 11-digit run
 # covers every plain form (and +86/0086 prefixes); 3-4-4 covers grouped mobiles and every form
-# in fours (cards, 6-4-4-4 and 4-4-4-4-2 IDs); 3-8 the 138-00138000 mobile and 6-8-4 IDs.
-_SHAPES = (b"00000000000", b"000-0000-0000", b"000-00000000")
+# in fours (cards, 6-4-4-4 and 4-4-4-4-2 IDs); 3-8 the 138-00138000 mobile and 6-8-4 IDs, but a
+# landline (0431-85001234) has that shape too, so a 3-8 is looked at more closely.
+_SHAPES = (b"00000000000", b"000-0000-0000")
+_THREE_EIGHT = b"000-00000000"
+# The same marks, but ASCII digits stay themselves and full-width ones (the 90-99 bytes) are "F":
+# aligned with the marks byte for byte, it tells a real digit before a 3-8 from the rest.
+_DIGIT = bytearray(_MARKS)
+for _b in range(0x90, 0x9A):
+    _DIGIT[_b] = ord("F")
+for _b in b"0123456789":
+    _DIGIT[_b] = _b
+_DIGITS = bytes(_DIGIT)
 # Every passport and permit number but the 台胞证's has a capital and then 7 digits; only then
 # are their words looked for. The 台胞证's eight bare digits need its name, which has a 台.
 _DOCUMENT_SHAPE = b"L0000000"
@@ -377,11 +387,33 @@ def may_hold_personal_data(data: bytes) -> bool:
     marked = data.translate(_MARKS, _DELETE)
     if any(shape in marked for shape in _SHAPES):
         return True
+    if _THREE_EIGHT in marked and _three_eight(data, marked):
+        return True
     if _DOCUMENT_SHAPE in marked and any(word in data for word in _DOCUMENT_WORDS):
         return True
     if _FULL_WIDTH_AT in data:
         return True
     return _TAIWAN in data and any(name in data for name in _TAIWAN_NAMES)
+
+
+def _three_eight(data: bytes, marked: bytes) -> bool:
+    """Whether 3 digits, a separator and 8 digits can be a mobile (138-00138000) or the middle
+    of a 6-8-4 ID, rather than a landline (010-12345678, 0431-85001234).
+
+    A mobile's three start with 1 and stand alone or after a +86/0086 prefix; an ID's are the
+    last of six. An area code starts with 0, or is glued to a fourth digit before it."""
+    digits = data.translate(_DIGITS, _DELETE)
+    at = marked.find(_THREE_EIGHT)
+    while at >= 0:
+        if digits[at] in b"1F":  # a 1, or a full-width digit (not told apart here)
+            if at == 0 or not 48 <= digits[at - 1] <= 57:
+                return True
+            if at >= 2 and digits[at - 2 : at] == b"86":
+                return True
+        if at >= 3 and marked[at - 3 : at] == b"000":
+            return True
+        at = marked.find(_THREE_EIGHT, at + 1)
+    return False
 
 
 def may_hold_personal_text(text: str) -> bool:

@@ -192,6 +192,7 @@ def test_generated_written_forms_are_found_and_let_through(form: tuple[str, str]
 ALPHABET = (
     "0123456789０１２３４５６７８９ -.\u3000\u00a0－．+()@＠Xx/,，年月号的关于护照通行证台胞证"
     "EGCLHMAＥＧＣＬ湾居民来往大陆passportＰ"
+    "优引编途"  # their last UTF-8 byte is that of a full-width digit (E4 BC 98: 优)
 )
 
 
@@ -200,6 +201,9 @@ ALPHABET = (
 @example("１３８\u3000００１３\u3000８０００")
 @example("2 13800138000")
 @example("护照E12345678")
+@example("优138-00138000")
+@example("+86138-00138000")
+@example("220202-19900101-0012")
 def test_pre_filter_never_rejects_what_the_detectors_find(text: str) -> None:
     """Over any text made of the written forms' characters, not only well-formed numbers."""
     if find_personal_data(text, contact_allowed=False) is not None:
@@ -215,6 +219,9 @@ def test_pre_filter_clears_dates_amounts_and_index_numbers() -> None:
         for i in range(2000)
     ]
     assert not may_hold_personal_data("".join(rows).encode("utf-8"))
+    # Nor office phones, the most common long number after dates: 010-…, 0431-…, (0432)….
+    phones = [f"咨询电话：010-6{i:07d}，0431-8{i:07d}；（0432）6{i:07d}\n" for i in range(2000)]
+    assert not may_hold_personal_data("".join(phones).encode("utf-8"))
     # ...while one planted full-width mobile in the same batch is let through.
     rows[1234] = rows[1234].replace("的通知", "的通知（１３８－００１３－８０００）")
     assert may_hold_personal_data("".join(rows).encode("utf-8"))
