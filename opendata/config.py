@@ -97,16 +97,20 @@ def _merge(into: dict[str, Any], other: Mapping[str, Any]) -> None:
 
 
 def _parse_env_value(raw: str, path: tuple[str, ...]) -> Any:
-    # Text settings take the variable as written (OPENDATA_SITE_TITLE=2024 is a title, not a
-    # number); others are JSON when they parse as JSON, so that lists, numbers and booleans come
-    # through the environment, and plain text otherwise, for the schema to judge.
-    setting = env_field_at(path)
-    if isinstance(setting, fields.String):
-        return None if raw == "" and setting.allow_none else raw
+    # Values are JSON when they parse as JSON, so that lists, numbers and booleans come through
+    # the environment, and plain text otherwise, for the schema to judge. A text setting takes
+    # the variable as written (OPENDATA_SITE_TITLE=2024 is a title, not a number) unless it is
+    # a JSON string or null, as scripts that JSON-encode every value write it.
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except ValueError:
-        return raw
+        value = raw
+    setting = env_field_at(path)
+    if not isinstance(setting, fields.String):
+        return value
+    if setting.allow_none and raw in ("", "null"):
+        return None  # unset: the default (an empty OPENDATA_DATABASE_URL is the SQLite file)
+    return value if isinstance(value, str) else raw
 
 
 def _source_names() -> set[str]:

@@ -139,6 +139,9 @@ def test_every_kind_of_setting_is_typed(variable: str, raw: str, expected: str) 
 def test_text_settings_take_the_variable_as_written(tmp_path: Path) -> None:
     config = load_config(environ={"OPENDATA_SITE_TITLE": "2024", "OPENDATA_PUBLISHER": ""})
     assert config["SITE_TITLE"] == "2024" and config["PUBLISHER"] is None
+    # Scripts that JSON-encode every value (tests/test_scheduler_kit.py) keep working.
+    config = load_config(environ={"OPENDATA_SCHEDULER__TIMEZONE": '"UTC"'})
+    assert config["SCHEDULER"]["timezone"] == "UTC"
 
 
 def test_a_bad_secret_is_named_without_its_value() -> None:
@@ -268,7 +271,10 @@ def test_the_docs_list_every_setting_as_the_schema_has_it() -> None:
 
 
 def test_masking_keeps_what_identifies_and_hides_what_authorises() -> None:
-    assert mask_url("postgresql+psycopg://u:p%40ss@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
+    assert (
+        mask_url("postgresql+psycopg://u:p%40ss@h:5432/db")
+        == "postgresql+psycopg://u:***@h:5432/db"
+    )
     assert mask_url("https://h/x?access_token=abc&page=2") == "https://h/x?access_token=***&page=2"
     assert mask_url("https://h/robot/send?x=1", whole_path=True) == "https://h/***"
     assert mask_url("https://u@h/") == "https://u@h/"  # a user without a password stays
@@ -307,10 +313,11 @@ def test_create_app_refuses_a_bad_configuration(
 def test_gunicorn_refuses_to_boot_with_the_message(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
     env.update(OPENDATA_KEEP_VERSIONS="abc", OPENDATA_INSTANCE_PATH=str(tmp_path / "instance"))
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    # Two workers and no control socket, as the README's production command runs it.
+    command = [gunicorn, "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket"]
     done = subprocess.run(
-        [str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket"]
-        + ["--chdir", str(ROOT), "wsgi:app"],
+        [*command, "--chdir", str(ROOT), "wsgi:app"],
         env=env,
         capture_output=True,
         text=True,
