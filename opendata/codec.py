@@ -15,7 +15,8 @@ or values into text uses them:
   ISO text for dates and times, the text itself otherwise, ``None`` for a missing value.
 * ``store_text(value)`` — a datastore value written back as the field's text (filtered exports,
   CKAN ``records_format=csv``, the filtered dump).
-* ``json_value(value)`` — a datastore value as the row API, ``.json`` and change feeds show it.
+* ``json_of(type)(value)`` — a datastore value as the row API, ``.json`` and change feeds show it
+  (``to_json(text)`` from a published cell): exact integers, arrays and objects as JSON.
 
 The store-side half (:func:`store_converter`) runs in the preloader's child process, which must
 start in milliseconds: it needs only the resolved options of :func:`field_options` (plain data)
@@ -266,7 +267,7 @@ def value_writer(options: Mapping[str, Any]) -> Callable[[Any], str]:
         if value is True or value is False:
             return true_text if value else false_text
         if isinstance(value, int):
-            return str(value)
+            return f"{value:04d}" if kind == "year" else str(value)
         if isinstance(value, float | Decimal):
             if kind == "integer" and value == value and value % 1 == 0:
                 return str(int(value))
@@ -302,6 +303,32 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):  # PostgreSQL NUMERIC
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _json_document(value: Any) -> Any:
+    if isinstance(value, str):
+        import json
+
+        return json.loads(value)
+    return value
+
+
+def _year(value: Any) -> Any:
+    return int(value) if isinstance(value, str) else value
+
+
+#: Types whose datastore text is shown as another JSON value: arrays and objects as themselves,
+#: a year as a number (as frictionless reads them).
+_JSON_OF: dict[str, Callable[[Any], Any]] = {
+    "array": _json_document,
+    "object": _json_document,
+    "year": _year,
+}
+
+
+def json_of(kind: str) -> Callable[[Any], Any]:
+    """A datastore value of a field of type ``kind`` → the value the row API shows."""
+    return _JSON_OF.get(kind, json_value)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -347,7 +374,7 @@ class FieldCodec:
 
     def to_json(self, text: str) -> Any:
         """A published cell as the row API shows it."""
-        return json_value(self.to_store(text))
+        return json_of(self.type)(self.to_store(text))
 
 
 def codec_for(desc: Mapping[str, Any], schema_missing: Sequence[Any] | None = None) -> FieldCodec:

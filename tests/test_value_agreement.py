@@ -17,12 +17,13 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import frictionless
+import isodate
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -59,6 +60,12 @@ EVERY_OPTION: dict[str, Any] = {
         {"name": "clock", "title": "时刻", "type": "time", "format": "%H时%M分"},
         {"name": "iso_day", "title": "标准日期", "type": "date"},
         {"name": "note", "title": "备注", "type": "string", "missingValues": ["-"]},
+        {"name": "fiscal_year", "title": "年度", "type": "year"},
+        {"name": "period", "title": "月份", "type": "yearmonth"},
+        {"name": "tags", "title": "标签", "type": "array"},
+        {"name": "extra", "title": "附加信息", "type": "object"},
+        {"name": "place", "title": "位置", "type": "geopoint"},
+        {"name": "span", "title": "期限", "type": "duration"},
     ],
     "primaryKey": ["id"],
 }
@@ -98,6 +105,12 @@ class EveryOption(Source):
                 "clock": time(i % 24, (i * 7) % 60),
                 "iso_day": date(2020, 2, 29) if i % 7 else None,
                 "note": [None, "", "备注", "NA"][i % 4],  # "-" is its only missing value
+                "fiscal_year": 2000 + i % 25,
+                "period": (2020 + i % 5, 1 + i % 12),
+                "tags": ["档案", i] if i % 6 else None,
+                "extra": {"科室": f"第{i}科", "n": i},
+                "place": (Decimal("116.4") + i, Decimal("39.9")),
+                "span": timedelta(days=i),
             }
 
 
@@ -192,6 +205,15 @@ def norm(kind: str, value: Any) -> Any:
         return value if isinstance(value, datetime) else datetime.fromisoformat(value)
     if kind == "time":
         return value if isinstance(value, time) else time.fromisoformat(value)
+    if kind in ("array", "object"):
+        return json.loads(value) if isinstance(value, str) else value
+    if kind == "yearmonth":
+        return tuple(int(p) for p in value.split("-")) if isinstance(value, str) else tuple(value)
+    if kind == "geopoint":
+        parts = value.split(",") if isinstance(value, str) else value
+        return tuple(float(p) for p in parts)
+    if kind == "duration":
+        return isodate.parse_duration(value) if isinstance(value, str) else value
     return value
 
 

@@ -193,6 +193,8 @@ def write_xlsx(
 def _xlsx_value(value: Any, is_date: bool) -> Any:
     if type(value) is int and not -(2**53) <= value <= 2**53:
         return str(value)  # Excel keeps 15 digits of a number: a long integer stays exact as text
+    if isinstance(value, list | dict):  # array and object fields: their JSON text
+        return ILLEGAL_CHARACTERS_RE.sub("", codec.value_writer({"type": "object"})(value))
     if isinstance(value, str):
         if is_date:
             try:

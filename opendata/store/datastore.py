@@ -62,7 +62,35 @@ class ExactInteger(TypeDecorator[int]):
         return codec.json_value(value)
 
 
-_SQL_TYPES: dict[str, Any] = {"integer": ExactInteger, "number": Float, "boolean": Boolean}
+class ValueText(TypeDecorator[Any]):
+    """A text column whose values the API shows as JSON values: arrays and objects as
+    themselves, years as numbers (:func:`opendata.codec.json_of`); stored as published."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._json = codec.json_of(kind)
+        self._text = codec.value_writer({"type": kind})
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        # A filter or keyset value may come as the JSON value: compare it as published text.
+        return value if value is None or isinstance(value, str) else self._text(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self._json(value)
+
+
+_SQL_TYPES: dict[str, Any] = {
+    "integer": ExactInteger,
+    "number": Float,
+    "boolean": Boolean,
+    "array": lambda: ValueText("array"),
+    "object": lambda: ValueText("object"),
+    "year": lambda: ValueText("year"),
+}
 
 
 def table_name(dataset: str, version: str, resource: str) -> str:
@@ -91,7 +119,8 @@ def build_table(name: str, schema: Mapping[str, Any], dialect: str) -> Table:
     _id_type = BigInteger().with_variant(Integer, "sqlite")
     columns: list[Any] = [Column("_id", _id_type, primary_key=True, autoincrement=False)]
     for field in schema.get("fields", []):
-        columns.append(Column(field["name"], _SQL_TYPES.get(field.get("type", "string"), Text)))
+        sql_type = _SQL_TYPES.get(field.get("type", "string"), Text)
+        columns.append(Column(field["name"], sql_type()))
     if dialect == "postgresql":
         columns.append(Column(FTS_COLUMN, Text))
     return Table(name, MetaData(), *columns)
