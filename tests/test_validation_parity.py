@@ -310,3 +310,15 @@ def test_errors_of_a_referenced_resource(
         (tmp_path / "p.csv").unlink()
     valid, _ = agree(tmp_path)
     assert not valid
+
+
+def test_header_error_of_a_referenced_resource(tmp_path: Path) -> None:
+    fk = [{"fields": ["a"], "reference": {"resource": "p", "fields": ["a"]}}]
+    p = {
+        "name": "p",
+        "encoding": "utf-8",
+        "schema": schema(("a", "integer", {}), ("b", "integer", {}), fieldsMatch="equal"),
+    }
+    c = {"name": "c", "encoding": "utf-8", "schema": schema(("a", "integer", {}), foreignKeys=fk)}
+    write(tmp_path, [(p, b"a,a\n1,2\n"), (c, b"a\nx\n2\n")])
+    assert agree(tmp_path) == (False, {("p", None, None, "error"), ("c", None, None, "error")})

@@ -18,8 +18,9 @@ from .encoding import suggest as suggest_encoding
 from .report import ValidationError, ValidationReport
 
 # Errors of a referenced resource that its referencing resources fail with too (frictionless
-# cannot build the lookup); after any other, the lookup holds the keys read before it.
-INHERITED = frozenset({"encoding-error", "scheme-error"})
+# cannot build the lookup: undecodable, missing, or a header it cannot pair with the fields by
+# name); after any other, the lookup holds the keys read before it.
+INHERITED = frozenset({"encoding-error", "scheme-error", "error", "metadata-error"})
 EMPTY = "the source is empty"  # frictionless's note for a file without a header or a row
 
 
