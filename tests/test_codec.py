@@ -203,3 +203,13 @@ def test_json_values_of_store_values() -> None:
     assert codec.json_value(b"123456789012345678901234567890") == 123456789012345678901234567890
     assert codec.json_value(Decimal("12")) == 12 and type(codec.json_value(Decimal("12"))) is int
     assert codec.json_value(1.5) == 1.5
+
+
+def test_json_values_of_text_kept_types() -> None:
+    """Arrays, objects and years are stored as published text and shown as JSON values."""
+    assert field(type="array").to_json('["档案", 2]') == ["档案", 2]
+    assert field(type="object").to_json('{"a": 1}') == {"a": 1}
+    assert field(type="year").to_json("2024") == 2024
+    assert field(type="year").store_text(999) == "0999"
+    assert field(type="year").read(field(type="year").write(999)) == 999
+    assert field(type="array").to_json("") is None
