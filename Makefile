@@ -17,10 +17,11 @@ $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
 install: $(VENV)/.installed
 
-# The main job on its embedded default: refresh every built-in source from its sample origin
-# into SQLite + datasets/, then serve the API and portal on 127.0.0.1. A failed refresh is
-# reported and the last good versions are served.
+# The main job on its embedded default: create or migrate the catalog schema, refresh every
+# built-in source from its sample origin into SQLite + datasets/, then serve the API and portal
+# on 127.0.0.1. A failed refresh is reported and the last good versions are served.
 run: install
+	$(BIN)/opendata db upgrade
 	$(BIN)/opendata refresh --all || echo "some refreshes failed (see above); serving the last good versions"
 	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
 

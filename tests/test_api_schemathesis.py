@@ -24,6 +24,7 @@ from opendata.pipeline.refresh import refresh
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource, Registry
 from opendata.sources.discovery import load_config as load_source_config
+from opendata.testing import prepare_database
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         },
         environ={},
     )
+    prepare_database(cfg["DATABASE_URL"])
     svc = Services.from_config(cfg)
     registry = Registry()
     registry.sources["example_catalog"] = LoadedSource(

@@ -20,7 +20,7 @@ from planting import leaks, origin_text, report_leaks, served_files, services_fo
 from opendata.pipeline.refresh import ErrorKind, RunResult, RunStatus, refresh
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
-from opendata.testing import find_published
+from opendata.testing import find_published, prepare_database
 
 BUILT_IN = [
     "disclosure_catalog",
@@ -42,6 +42,7 @@ def rows(services: Services, dataset: str, resource: str) -> list[dict[str, str]
 
 
 def refresh_all(config: dict[str, Any], options: dict[str, Any] | None = None) -> Services:
+    prepare_database(config["DATABASE_URL"])
     services = Services.from_config(
         {**config, "SOURCES_ENABLED": BUILT_IN, "SOURCES": options or {}}
     )

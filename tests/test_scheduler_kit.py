@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from flask import Flask
 
 from opendata.app import create_app
+from opendata.testing import prepare_database
 
 TESTS = Path(__file__).parent
 OPENDATA = Path(sys.executable).parent / "opendata"
@@ -67,8 +68,11 @@ def scheduler_env(
 
 
 def config_for(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    """The in-process configuration matching :func:`scheduler_env` (for the app, assertions)."""
+    """The in-process configuration matching :func:`scheduler_env` (for the app, assertions);
+    the database's schema is made, as `opendata db upgrade` would."""
     from opendata.config import load_config
+
+    prepare_database(database_url)
 
     return load_config(
         {

@@ -35,6 +35,7 @@ from opendata.scheduler.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.sources.discovery import load_config as load_source_config
 from opendata.store import db
+from opendata.testing import prepare_database
 
 BUILT_IN = [
     "disclosure_catalog",
@@ -415,6 +416,7 @@ def _services(root: Path, name: str, origin: dict[str, Any]) -> Services:
         },
         environ={},
     )
+    prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
     assert not services.registry.refused, services.registry.refused
     return services

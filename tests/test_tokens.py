@@ -50,6 +50,9 @@ def test_cli_shows_a_token_once_and_revokes_it(tmp_path: Path, monkeypatch: Any)
     monkeypatch.delenv("OPENDATA_DATABASE_URL", raising=False)
     monkeypatch.delenv("OPENDATA_CONFIG", raising=False)
     runner = CliRunner()
+    refused = runner.invoke(main, ["token", "create", "harvester"])
+    assert refused.exit_code != 0 and "opendata db upgrade" in refused.output  # no schema yet
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     created = runner.invoke(main, ["token", "create", "harvester"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[0]
