@@ -20,6 +20,7 @@ from opendata.pipeline.refresh import refresh
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource, Registry
 from opendata.sources.discovery import load_config as source_config
+from opendata.testing import prepare_database
 
 
 def main() -> None:
@@ -37,6 +38,7 @@ def main() -> None:
         },
         environ={},
     )
+    prepare_database(url)  # as `opendata db upgrade` would: services never create tables
     services = Services.from_config(config)
     registry = Registry()
     registry.sources["bench_catalog"] = LoadedSource(
