@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from opendata.app import create_app
 from opendata.cli import main
 from opendata.config import NOT_SETTINGS, ConfigError, load_config, load_layers
+from opendata.config_schema import settings_schema
 from opendata.config_show import effective, keys_table
 from opendata.masking import mask_url
 
@@ -112,6 +113,13 @@ def test_a_bad_value_in_the_file_names_the_file_and_the_key_as_written(tmp_path:
 def test_a_bad_override_is_named_as_given(tmp_path: Path) -> None:
     message = refused({}, {"INSTANCE_PATH": str(tmp_path), "SHRINK_FRACTION": 1.5})
     assert "SHRINK_FRACTION = 1.5 (override): expected a number from 0 to 1" in message
+
+
+def test_the_defaults_pass_the_same_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A default edited into something the schema refuses is caught at the next start, too.
+    monkeypatch.setattr(settings_schema().fields["keep_versions"], "load_default", 1)
+    message = refused({})
+    assert "keep_versions = 1 (default): expected an integer of at least 2" in message
 
 
 @pytest.mark.parametrize(
