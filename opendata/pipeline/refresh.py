@@ -26,6 +26,8 @@ from opendata.pipeline.preload import Preloader
 from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
 from opendata.pipeline.shrink import ShrinkPolicy, shrink_error, shrunk
 from opendata.plugin import Source, SourceContext, SourceError, TransientSourceError
+from opendata.redact import redact
+from opendata.run_summary import CRASH_MARK
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource
 from opendata.sources.http import SourceHttpClient, hosts_in
@@ -165,9 +167,12 @@ class _Attempt:
 
     def fail(self, kind: ErrorKind, error: str, report: dict[str, Any] | None = None) -> RunResult:
         shutil.rmtree(self.staging, ignore_errors=True)
-        first_line = error.splitlines()[0] if error else ""
-        log.warning("refresh of %s failed (%s): %s", self.name, kind, first_line)
-        return self._record(RunStatus.FAILED, None, report, error, kind)
+        # The whole text (a crash's traceback too) goes to the server log and the run record,
+        # minus credentials; anonymous readers get only the summary the core derives from the
+        # error kind and report (opendata.run_summary), never this text.
+        detail = redact(error)
+        log.warning("refresh of %s (run %d) failed (%s): %s", self.name, self.run_id, kind, detail)
+        return self._record(RunStatus.FAILED, None, report, detail, kind)
 
     def finish(self, status: RunStatus, version: str, report: dict[str, Any]) -> RunResult:
         return self._record(status, version, report, None, None)
@@ -182,6 +187,8 @@ class _Attempt:
     ) -> RunResult:
         self.timings["total"] = time.perf_counter() - self.started
         rows = self.outcome.get("rows", {})
+        # Plugin warnings are shown publicly: a secret a plugin put in one is not kept.
+        self.warnings[:] = [redact(w) for w in self.warnings]
         withheld = self.outcome.get("withheld", {})
         self.services.catalog.finish_run(
             self.run_id,
@@ -261,7 +268,14 @@ def _run(
         if current is not None:
             lost = shrunk(current["rows"], staged.rows, shrink.fraction)
             if lost and not shrink.allowed:
-                return run.fail(ErrorKind.SHRINK, shrink_error(name, lost, shrink.fraction))
+                # The report keeps the counts, so the public summary can name them.
+                counts = [
+                    {"resource": s.resource, "before": s.before, "after": s.after} for s in lost
+                ]
+                shrink_report = {**report_dict, "shrink": counts}
+                return run.fail(
+                    ErrorKind.SHRINK, shrink_error(name, lost, shrink.fraction), shrink_report
+                )
             # An allowed shrink is published, and the run report keeps what was let through.
             warnings.extend(f"shrink allowed: {s.describe()}" for s in lost)
         t0 = time.perf_counter()
@@ -293,7 +307,7 @@ def _run(
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         tb = traceback.format_exc(limit=-3)
-        return run.fail(ErrorKind.SOURCE, f"source {name!r} crashed: {detail}\n{tb}")
+        return run.fail(ErrorKind.SOURCE, f"source {name!r}{CRASH_MARK}{detail}\n{tb}")
     finally:
         if builder is not None:
             builder.close()

@@ -280,6 +280,23 @@ class Catalog:
         with self.engine.connect() as conn:
             return [_fix_times(dict(row)) for row in conn.execute(query).mappings()]
 
+    def failure_reports(
+        self, run_ids: Sequence[int], kinds: Sequence[str] = ("validation", "policy", "shrink")
+    ) -> dict[int, Any]:
+        """The reports of those of ``run_ids`` that failed with one of ``kinds``, by run id.
+
+        A run list leaves reports out (they can be large); the public summary of a failed run
+        still needs its report to name resources and counts, and only these runs have one.
+        """
+        if not run_ids:
+            return {}
+        r = db.runs
+        query = select(r.c.id, r.c.report).where(
+            r.c.id.in_(list(run_ids)), r.c.status == "failed", r.c.error_kind.in_(list(kinds))
+        )
+        with self.engine.connect() as conn:
+            return {int(row.id): row.report for row in conn.execute(query)}
+
     def last_run(self, dataset: str, *, status: Sequence[str] | None = None) -> dict[str, Any]:
         r = db.runs
         cols = [c for c in r.c if c.name != "report"]
