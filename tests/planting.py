@@ -10,19 +10,23 @@ origin and search every byte a reader could get for what was planted.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from flask.testing import FlaskClient
 from personal_forms import Written
 
 from opendata.config import load_config
 from opendata.services import Services
+from opendata.testing import prepare_database
 
 BUILT_IN = (
     "disclosure_catalog",
@@ -70,7 +74,9 @@ def config_for(root: Path, options: Mapping[str, Any], sources: Iterable[str]) -
 
 
 def services_for(root: Path, options: Mapping[str, Any], sources: Iterable[str]) -> Services:
-    services = Services.from_config(config_for(root, options, sources))
+    config = config_for(root, options, sources)
+    prepare_database(config["DATABASE_URL"])  # as `opendata db upgrade` does; no-op when current
+    services = Services.from_config(config)
     assert not services.registry.refused, {k: str(v) for k, v in services.registry.refused.items()}
     return services
 
@@ -83,13 +89,28 @@ def served_files(root: Path) -> list[Path]:
     )
 
 
-def _patterns(written: Written) -> list[re.Pattern[bytes]]:
-    patterns = [re.compile(re.escape(n.encode("utf-8"))) for n in written.needles()]
+@cache
+def _needles(written: Written) -> tuple[bytes, ...]:
+    return tuple(n.encode("utf-8") for n in written.needles())
+
+
+def _has_digits(data: bytes, digits: bytes) -> bool:
+    """``digits`` in ``data``, not inside a longer run of digits (a date or an amount)."""
+    at = data.find(digits)
+    while at != -1:
+        end = at + len(digits)
+        if not data[at - 1 : at].isdigit() and not data[end : end + 1].isdigit():
+            return True
+        at = data.find(digits, at + 1)
+    return False
+
+
+def _found(data: bytes, written: Written) -> bool:
+    # Plain substring searches (C speed): bodies are tens of MB in all.
+    if any(n in data for n in _needles(written)):
+        return True
     digits = written.digits()
-    if digits:
-        # The digits alone, not inside a longer run of digits (a date or an amount elsewhere).
-        patterns.append(re.compile(rb"(?<![0-9])" + digits.encode() + rb"(?![0-9])"))
-    return patterns
+    return digits is not None and _has_digits(data, digits.encode())
 
 
 def _collapsed(data: bytes) -> str:
@@ -103,8 +124,8 @@ _BETWEEN_DIGITS = re.compile(r"(?<=\d)[ .\-]+(?=\d)")
 
 
 def leaks_in_bytes(data: bytes, values: Iterable[Written]) -> list[str]:
-    values = list(values)
-    found = [w.label for w in values if any(p.search(data) for p in _patterns(w))]
+    values = tuple(values)
+    found = [w.label for w in values if _found(data, w)]
     long_digits = [(w, w.digits()) for w in values if len(w.digits() or "") >= 11]
     if long_digits:
         # IDs, mobiles and cards in any spelling; 11+ specific digits do not occur by chance.
@@ -153,3 +174,55 @@ def origin_text(folder: Path) -> str:
         else:
             parts.append(data.decode("utf-8", errors="replace"))
     return "\n".join(parts)
+
+
+def _expanded(url: str, body: bytes) -> Iterator[tuple[str, bytes]]:
+    """A response body; each member of it when it is a zip (XLSX, the package); and JSON
+    written again without \\u escapes, so that escaped text is searched too."""
+    yield url, body
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for member in archive.namelist():
+                yield from _expanded(f"{url}!{member}", archive.read(member))
+    elif body[:1] in (b"{", b"["):
+        try:
+            value = json.loads(body)
+        except ValueError:
+            return
+        yield f"{url} (JSON)", json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def served_responses(client: FlaskClient, services: Services) -> Iterator[tuple[str, bytes]]:
+    """Every body a reader can get for the current versions: CSV (with and without BOM), JSON,
+    XLSX, the zipped package, every page of ``/rows``, CKAN ``datastore_search`` and both dumps,
+    CKAN ``package_show``, the portal's pages, the run reports of the API and the portal."""
+    urls = ["/", "/runs", "/api/v1/runs?_size=200", "/api/v1/datasets"]
+    for dataset in services.catalog.datasets():
+        name = dataset["name"]
+        current = services.catalog.current_version(name)
+        if current is None:
+            continue
+        api = f"/api/v1/datasets/{name}"
+        urls += [f"/datasets/{name}", api, f"{api}/download.zip"]
+        urls.append(f"/api/3/action/package_show?id={name}")
+        for resource in current["descriptor"]["resources"]:
+            res = f"{api}/resources/{resource['name']}"
+            urls += [f"{res}.csv", f"{res}.csv?bom=1", f"{res}.json", f"{res}.xlsx"]
+            rid = f"{name}.{resource['name']}"
+            urls += [f"/datastore/dump/{rid}", f"/datastore/dump/{rid}?format=json"]
+            search = {"resource_id": rid, "limit": 32000}
+            body = client.post("/api/3/action/datastore_search", json=search)
+            assert body.status_code == 200, (rid, body.get_data(as_text=True)[:300])
+            yield from _expanded(f"datastore_search {rid}", body.get_data())
+            page: str | None = f"{res}/rows?_size=1000"
+            while page:
+                response = client.get(page)
+                assert response.status_code == 200, (page, response.status_code)
+                yield from _expanded(page, response.get_data())
+                page = response.get_json().get("next_url")
+    for run in services.catalog.runs(limit=1000):
+        urls.append(f"/api/v1/runs/{run['id']}")
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        yield from _expanded(url, response.get_data())

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 from personal_forms import Written, every_personal_form, every_public_form
-from planting import leaks, origin_text, report_leaks, served_files, services_for
+from planting import (
+    leaks,
+    leaks_in_bytes,
+    origin_text,
+    report_leaks,
+    served_files,
+    served_responses,
+    services_for,
+)
 
 from opendata.pipeline.refresh import ErrorKind, RunResult, RunStatus, refresh
 from opendata.services import Services
@@ -172,6 +180,15 @@ def test_planted_private_data_reaches_no_published_byte(tmp_path: Path) -> None:
     assert not find_published(published, MARKERS)
     assert not leaks(served_files(tmp_path), written)
     assert not report_leaks(services, written)
+    # Every surface a reader gets: downloads, rows, CKAN search and dumps, portal, run reports.
+    from opendata.app import create_app
+
+    client = create_app(config).test_client()
+    served = list(served_responses(client, services))
+    assert len(served) > 100
+    for url, body in served:
+        assert not leaks_in_bytes(body, written), url
+        assert not [m for m in MARKERS if m.encode() in body], url
     # run reports are served too
     for run in services.catalog.runs(limit=100):
         text = json.dumps(services.catalog.run(run["id"]), default=str, ensure_ascii=False)
