@@ -203,10 +203,11 @@ class Detector:
     check: Check
     contact_ok: bool  # a ``publicContact`` field may hold it (offices' phones and mailboxes)
     near: re.Pattern[str] | None = None  # a word that must stand within ``WINDOW`` characters
-    unless_near: re.Pattern[str] | None = None  # a word within ``WINDOW`` that rules it out
+    unless_after: re.Pattern[str] | None = None  # a label just before it that rules it out
 
 
 WINDOW = 16
+LABEL = 6  # how far before a number its label (编号：, 注册号) stands
 
 _PASSPORT_WORDS = re.compile(r"护照|[Pp]assport|PASSPORT|证件号")
 _PERMIT_WORDS = re.compile(r"通行证|回乡证|台胞证|证件号")
@@ -236,7 +237,7 @@ DETECTORS: tuple[Detector, ...] = (
         _p(r"[1-9]\d{14}"),  # written plain: it predates the grouped forms
         _is_first_generation_id,
         contact_ok=False,
-        unless_near=_REGISTRATION_WORDS,
+        unless_after=_REGISTRATION_WORDS,
     ),
     Detector(
         MOBILE,
@@ -252,7 +253,10 @@ DETECTORS: tuple[Detector, ...] = (
         EMAIL,
         # Anchored on one character before the "@": a long run of letters without one costs
         # one step per character, not a backtrack over the run.
-        re.compile(r"[\w.%+\-] ?@ ?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII),
+        re.compile(
+            r"(?:[\w.%+\-]|[^\x00-\x7f]) ?@ ?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+            re.ASCII,
+        ),
         _is_any,
         contact_ok=True,
     ),
@@ -285,7 +289,7 @@ DETECTORS: tuple[Detector, ...] = (
         _p(r"[3-6]\d{3}(?:\d{12,15}|(?:~\d{4}){3}(?:~?\d{1,3})?)"),
         _is_bank_card,
         contact_ok=False,
-        unless_near=_SERIAL_WORDS,
+        unless_after=_SERIAL_WORDS,
     ),
 )
 
@@ -314,7 +318,8 @@ def findings(text: str, *, contact_allowed: bool = False, context: str = "") -> 
             around = norm[max(0, start - WINDOW) : end + WINDOW]
             if detector.near is not None and not detector.near.search(around):
                 continue
-            if detector.unless_near is not None and detector.unless_near.search(around):
+            label = norm[max(0, start - LABEL) : start]
+            if detector.unless_after is not None and detector.unless_after.search(label):
                 continue
             if detector.check(digits_of(match.group()), norm, start, end, context):
                 yield Finding(detector.kind, start, end)

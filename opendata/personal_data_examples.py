@@ -76,6 +76,7 @@ EXAMPLES: dict[str, list[str]] = {
         "ｗａｎｇｍｉｍｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
         "wangmimi @ example.com",
         "WangMiMi@Example.COM",
+        "张三@example.com",
     ],
     PASSPORT: [
         "护照号码E12345678",
@@ -148,6 +149,9 @@ NOT_PERSONAL: list[str] = [
     "1,380,013,800.00",
     "13800138000.00",
     "5033.00",
+    # numbers their label says are no card or ID: a case serial, a business registration number
+    "办件编号：4367420012345673",
+    "营业执照注册号110105491231002",
     # near misses
     "110105194912310021",  # checksum
     "110105194913310020",  # month 13

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opendata.personal_data import (
+    RESIDENT_ID,
     find_personal_data,
     id_number_valid,
     may_hold_personal_data,
@@ -35,6 +36,12 @@ __all__ = [
     "public_schema",
     "scan_descriptor",
 ]
+
+
+_CREDIT_HINT = (
+    " An all-digit 统一社会信用代码 that also reads as an ID number is taken for a code when its "
+    "field's title says 统一社会信用代码."
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,7 @@ class Violation:
             f"holds a {self.kind}; "
             'personal data may not be published. Mark the field "private" in the schema, mark it '
             '"publicContact" if it is an office\'s public phone or mailbox, or remove the data at '
-            "the origin. A 统一社会信用代码 read as an ID number is read as a code when the "
-            "field's title says 统一社会信用代码."
+            "the origin." + (_CREDIT_HINT if self.kind == RESIDENT_ID else "")
         )
 
     def to_error(self) -> ValidationError:
