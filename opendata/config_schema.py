@@ -291,6 +291,7 @@ _KIND = (
     (fields.String, "text"),
     (fields.List, "a list"),
     (fields.Dict, "a table"),
+    (fields.Nested, "a table"),
 )
 
 

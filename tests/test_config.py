@@ -96,12 +96,13 @@ def test_a_bad_value_in_the_environment_is_refused_at_start_not_blamed_on_a_sour
 def test_a_bad_value_in_the_file_names_the_file_and_the_key_as_written(tmp_path: Path) -> None:
     toml = write_toml(
         tmp_path,
-        'keep_versions = "abc"\n[scheduler]\nmisfire_grace_time = 10\n'
+        'keep_versions = "abc"\nhttp = 5\n[scheduler]\nmisfire_grace_time = 10\n'
         '[sources.example_catalog]\ntimeout = "slow"\nrows = 20\n',
     )
     message = refused({"OPENDATA_CONFIG": str(toml)})
     where = f"(TOML file {toml.resolve()})"
     assert f'keep_versions = "abc" {where}: expected an integer of at least 2' in message
+    assert f"http = 5 {where}: expected a table (keys: timeout, allowed_hosts)" in message
     assert f"scheduler.misfire_grace_time = 10 {where}: expected an integer of at least 600" in (
         message
     )
