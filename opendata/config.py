@@ -78,9 +78,8 @@ def default_config(root: Path | None = None) -> dict[str, Any]:
     base = (root or Path.cwd()).resolve()
     config: dict[str, Any] = {}
     for name, setting in settings_schema().fields.items():
-        nested = getattr(setting, "schema", None)
-        if nested is not None:
-            config[name.upper()] = {k: default_of(f) for k, f in nested.fields.items()}
+        if isinstance(setting, fields.Nested):
+            config[name.upper()] = {k: default_of(f) for k, f in setting.schema.fields.items()}
         else:
             config[name.upper()] = default_of(setting)
     config["INSTANCE_PATH"] = str(base / "instance")

@@ -47,9 +47,8 @@ def _walk_paths(schema: Schema, prefix: tuple[str, ...]) -> Iterator[tuple[str, 
     for name, setting in schema.fields.items():
         path = (*prefix, name.upper() if not prefix else name)
         yield path
-        nested = getattr(setting, "schema", None)
-        if isinstance(setting, fields.Nested) and nested is not None:
-            yield from _walk_paths(nested, path)
+        if isinstance(setting, fields.Nested):
+            yield from _walk_paths(setting.schema, path)
 
 
 @cache

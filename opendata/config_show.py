@@ -104,7 +104,7 @@ def keys_table() -> str:
     rows = ["| key | environment | type | default | meaning |", "|---|---|---|---|---|"]
     for path in known_paths():
         setting = env_field_at(path)
-        if setting is None or getattr(setting, "schema", None) is not None:
+        if setting is None or isinstance(setting, fields.Nested):
             continue  # a section ([scheduler]): its keys have rows of their own
         meaning = str(setting.metadata.get("description", ""))
         rows.append(_row(_dotted(path), env_name(path), setting, meaning))
