@@ -61,7 +61,7 @@ def both(
         for e in t.errors
     }
     ours = validate_package_dir(folder)
-    mine = {(e.resource, e.row, e.field, e.type) for e in ours.errors}
+    mine = {(e.resource, e.row, e.field or None, e.type) for e in ours.errors}
     return (ours.valid, mine), (bool(report.valid), theirs)
 
 
