@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import textwrap
 from datetime import datetime
 from typing import Any
 
 import click
 
 from opendata.config import load_config
+from opendata.redact import redact
+from opendata.run_summary import public_summary
 from opendata.services import Services
 from opendata.store.schema import SchemaError
 
@@ -160,7 +163,7 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-def _run_line(run: dict[str, Any]) -> str:
+def _run_line(run: dict[str, Any], report: Any = None, full: bool = False) -> str:
     started, finished = run.get("started"), run.get("finished")
     seconds = f"{(finished - started).total_seconds():7.1f}s" if started and finished else "      -"
     rows = sum((run.get("rows") or {}).values())
@@ -170,8 +173,13 @@ def _run_line(run: dict[str, Any]) -> str:
     )
     if run.get("version"):
         line += f"  {run['version']}"
-    if run.get("error"):
-        line += f"\n       {run.get('error_kind') or ''}: {str(run['error']).splitlines()[0]}"
+    # The summary readers see; --full adds the recorded text (a crash's traceback too), with
+    # credentials redacted as everywhere it is shown.
+    summary = public_summary({**run, "report": report})
+    if summary:
+        line += f"\n       {summary}"
+    if full and run.get("error"):
+        line += "\n" + textwrap.indent(redact(str(run["error"])), " " * 9)
     return line
 
 
@@ -180,7 +188,12 @@ def _run_line(run: dict[str, Any]) -> str:
 @click.option("--status", "-s", help="Only runs with this status (published, failed, …).")
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--failed", is_flag=True, help="Only failed runs (same as --status failed).")
-def runs_command(dataset: str | None, status: str | None, limit: int, failed: bool) -> None:
+@click.option(
+    "--full", is_flag=True, help="Also print each failure's recorded text (secrets redacted)."
+)
+def runs_command(
+    dataset: str | None, status: str | None, limit: int, failed: bool, full: bool
+) -> None:
     """List recent refresh runs, newest first (times in UTC)."""
     svc = _services()
     runs = svc.catalog.runs(dataset=dataset, status="failed" if failed else status, limit=limit)
@@ -191,8 +204,9 @@ def runs_command(dataset: str | None, status: str | None, limit: int, failed: bo
         f"{'id':>6} {'dataset':24} {'trigger':10} {'status':10} try "
         f"{'started (UTC)':19} {'took':>8} {'rows':>14}"
     )
+    reports = svc.catalog.failure_reports([r["id"] for r in runs])
     for run in runs:
-        click.echo(_run_line(run))
+        click.echo(_run_line(run, reports.get(run["id"]), full))
 
 
 def register(group: click.Group) -> None:

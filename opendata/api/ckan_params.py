@@ -12,6 +12,8 @@ from typing import Any
 
 from opendata.api.ckan_errors import ValidationError, invalid
 
+#: The largest uncapped natural number accepted (offsets, limits without a cap).
+NATURAL_MAX = 2**31 - 1
 _TRUE = {"true", "yes", "t", "y", "1", "on"}
 _FALSE = {"false", "no", "f", "n", "0", "off", ""}
 
@@ -32,7 +34,12 @@ def natural(data: Mapping[str, Any], key: str, default: int, *, cap: int | None 
         raise invalid(key, "Invalid integer")
     if value < 0:
         raise invalid(key, "Must be a natural number")
-    return min(value, cap) if cap is not None else value
+    if cap is not None:
+        return min(value, cap)
+    # Offsets go into SQL: beyond 64 bits the driver fails (a 500); no table is that long.
+    if value > NATURAL_MAX:
+        raise invalid(key, f"Must be at most {NATURAL_MAX}")
+    return value
 
 
 def boolean(data: Mapping[str, Any], key: str, default: bool) -> bool:

@@ -14,6 +14,8 @@ from opendata.api.freshness import dataset_freshness
 from opendata.api.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
 from opendata.api.search import make_entry, search
 from opendata.api.snapshot import Snapshot, dataset_row, read, version_info, version_row
+from opendata.run_summary import public_runs
+from opendata.services import Services
 from opendata.store import datastore
 
 blp = ApiBlueprint(
@@ -147,6 +149,15 @@ def resource_info(snapshot: Snapshot, resource: dict[str, Any]) -> dict[str, Any
     }
 
 
+def _last_run(svc: Services, name: str) -> dict[str, Any] | None:
+    """The latest finished run as the public sees it: status, error kind and summary."""
+    last = svc.catalog.last_run(name)
+    if not last:
+        return None
+    shown = public_runs([last], svc.catalog.failure_reports([last["id"]]))[0]
+    return {**shown, "url": f"/api/v1/runs/{last['id']}"}
+
+
 @blp.route("/datasets/<name>")
 @blp.response(200, schemas.DatasetDetail)
 @blp.errors(400, 404)
@@ -163,8 +174,7 @@ def get_dataset(name: str) -> Response:
         [resource_info(snapshot, r) for r in snapshot.descriptor["resources"]] if snapshot else []
     )
     body["versions"] = [version_info(name, v) for v in svc.catalog.versions(name)]
-    last_run = svc.catalog.last_run(name)
-    body["last_run"] = {**last_run, "url": f"/api/v1/runs/{last_run['id']}"} if last_run else None
+    body["last_run"] = _last_run(svc, name)
     body["freshness"] = dataset_freshness(svc, name, row["schedule"], datetime.now(UTC))
     base = dataset_url(name)
     body["links"] = {

@@ -279,7 +279,14 @@ class Run(ma.Schema):
     dropped_fields = fields.Dict()
     warnings = fields.List(fields.String())
     timings = fields.Dict()
-    error = fields.String(allow_none=True)
+    error = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "a failed run's public summary, written by the core from the error "
+            "kind and the report (e.g. 'validation: 3 errors in resource entries'); never the "
+            "exception text"
+        },
+    )
     error_kind = fields.String(
         allow_none=True,
         metadata={
@@ -291,7 +298,21 @@ class Run(ma.Schema):
 
 
 class RunDetail(Run):
-    report = fields.Dict(allow_none=True)
+    report = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the validation report (errors name resource, row, field and type; "
+            "never a personal-data value); a shrink failure adds `shrink`: resource, before, "
+            "after"
+        },
+    )
+    error_detail = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "only with a valid API token: the recorded error text (a crash's "
+            "traceback too), with credentials in URLs and key=value secrets redacted"
+        },
+    )
 
 
 class RunList(ma.Schema):

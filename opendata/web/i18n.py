@@ -78,6 +78,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The last refresh failed ({time}): {error}. "
         "This page shows the last published version.",
     },
+    # A dataset with no version: there is no "last published version" to point to.
+    "first_run_failed": {
+        "zh": "尚未发布任何版本；最近一次更新失败（{time}）：{error}。",
+        "en": "No version has been published yet; the last refresh failed ({time}): {error}.",
+    },
     "status": {"zh": "状态", "en": "Status"},
     "dataset": {"zh": "数据集", "en": "Dataset"},
     "started": {"zh": "开始时间", "en": "Started"},

@@ -23,6 +23,7 @@ from werkzeug.exceptions import NotFound
 from opendata.api.freshness import dataset_freshness
 from opendata.licenses import LICENSES
 from opendata.plugin import NAME_PATTERN
+from opendata.run_summary import public_runs
 from opendata.services import Services
 from opendata.web import jsonld, search
 from opendata.web.formatting import constraints_text, duration
@@ -40,6 +41,8 @@ bp = Blueprint(
 
 RUN_STATUSES = ("published", "unchanged", "failed", "busy", "running")
 RUNS_PER_PAGE = 50
+#: Run ids are 32-bit serials (as in the API's /api/v1/runs/<id>).
+MAX_RUN_ID = 2**31 - 1
 
 
 def services() -> Services:
@@ -157,7 +160,7 @@ def dataset(name: str) -> str:
     version, previews = _previews(name, svc.catalog.current_version(name))
     descriptor = (version or {}).get("descriptor") or {}
     licence = next(iter(descriptor.get("licenses") or []), None) or LICENSES.get(row["license"])
-    last_run = svc.catalog.last_run(name)
+    last_run = _public_runs(svc, [svc.catalog.last_run(name)])[0]
     return render_template(
         "dataset.html",
         ds=row,
@@ -174,6 +177,15 @@ def dataset(name: str) -> str:
     )
 
 
+def _public_runs(svc: Services, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs as every reader may see them: ``error`` is the core's summary, never the exception
+    text (which may hold origin paths, hosts and credentials); an empty row stays empty."""
+    found = [r for r in rows if r]
+    reports = svc.catalog.failure_reports([r["id"] for r in found])
+    shown = iter(public_runs(found, reports))
+    return [next(shown) if r else {} for r in rows]
+
+
 @bp.get("/runs")
 def runs() -> str:
     svc = services()
@@ -184,6 +196,8 @@ def runs() -> str:
     if status not in RUN_STATUSES:
         status = ""
     before = request.args.get("before", type=int)
+    if before is not None and not 1 <= before <= MAX_RUN_ID:
+        abort(404)  # no page of runs before an id that cannot exist (and SQL cannot hold)
     rows = svc.catalog.runs(
         dataset=dataset_name or None,
         status=status or None,
@@ -193,7 +207,7 @@ def runs() -> str:
     titles = {d["name"]: d["title"] for d in svc.catalog.datasets()}
     return render_template(
         "runs.html",
-        runs=rows,
+        runs=_public_runs(svc, rows),
         titles=titles,
         dataset_name=dataset_name,
         status=status,
