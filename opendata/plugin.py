@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from typing import Any, ClassVar, Protocol
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 __all__ = [
     "DISCLOSURE_PUBLIC",
@@ -58,6 +58,18 @@ Row = dict[str, Any]
 DISCLOSURE_PUBLIC = "主动公开"
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: The smallest address space a refresh process can start in (the interpreter, numpy and the
+#: database driver already take about 200 MiB of it).
+MIN_MEMORY_LIMIT_MIB = 256
+
+
+def _memory_limit(mib: int) -> None:
+    # A small number is most likely meant as GiB: refuse it rather than fail every run later.
+    if mib != 0 and mib < MIN_MEMORY_LIMIT_MIB:
+        raise ValidationError(
+            f"memory_limit is in MiB: 0 (no limit) or at least {MIN_MEMORY_LIMIT_MIB}, not {mib}"
+        )
 
 
 class SourceError(Exception):
@@ -161,8 +173,15 @@ class Source:
     class Config(Schema):
         """Options of the source; subclasses add fields. Unknown keys are refused."""
 
-        #: Seconds a refresh may take before it is stopped and recorded as failed.
-        timeout = fields.Float(load_default=600.0, validate=validate.Range(min=1))
+        #: Seconds the source may take to yield its rows before it is stopped and recorded as
+        #: failed (``timeout``).
+        timeout = fields.Float(load_default=600.0, validate=validate.Range(min=0.1))
+        #: Seconds the refresh process may run past ``timeout`` (validating, loading, publishing
+        #: after the last row) before it and everything it started are killed.
+        kill_after = fields.Float(load_default=300.0, validate=validate.Range(min=0.1))
+        #: The refresh process's address-space limit in MiB (0: none); beyond it the run fails
+        #: with ``resources`` instead of taking the host's memory.
+        memory_limit = fields.Integer(load_default=2048, validate=_memory_limit)
         #: Let every refresh publish even when a resource empties or shrinks past the guard.
         allow_shrink = fields.Boolean(load_default=False)
         #: The share of a resource's rows a refresh may lose (None: the global shrink_fraction).

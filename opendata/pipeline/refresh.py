@@ -52,6 +52,7 @@ class ErrorKind(StrEnum):
     VALIDATION = "validation"  # rows failed the Table Schema
     POLICY = "policy"  # personal data in a published field
     SHRINK = "shrink"  # a resource emptied or lost more rows than allowed; nothing published
+    RESOURCES = "resources"  # the refresh process ran out of memory or was killed by a signal
     UNKNOWN = "unknown"  # no such source, or it was refused
 
 
@@ -304,6 +305,11 @@ def _run(
         return run.fail(ErrorKind.TRANSIENT, str(exc))
     except SourceError as exc:
         return run.fail(ErrorKind.SOURCE, str(exc))
+    except MemoryError:
+        # The address-space limit of the refresh process (the source's memory_limit) was hit;
+        # the stack is unwound by now, so recording the failure has memory again.
+        limit = loaded.config.get("memory_limit")
+        return run.fail(ErrorKind.RESOURCES, f"the refresh ran out of memory (limit {limit} MiB)")
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         tb = traceback.format_exc(limit=-3)
