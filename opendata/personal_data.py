@@ -313,16 +313,33 @@ def findings(text: str, *, contact_allowed: bool = False, context: str = "") -> 
             continue
         if detector.near is not None and not detector.near.search(norm):
             continue  # the word it needs is nowhere in the text
-        for match in detector.pattern.finditer(norm):
-            start, end = match.span()
-            around = norm[max(0, start - WINDOW) : end + WINDOW]
-            if detector.near is not None and not detector.near.search(around):
-                continue
-            label = norm[max(0, start - LABEL) : start]
-            if detector.unless_after is not None and detector.unless_after.search(label):
-                continue
-            if detector.check(digits_of(match.group()), norm, start, end, context):
-                yield Finding(detector.kind, start, end)
+        yield from _matches(detector, norm, context)
+
+
+def _matches(detector: Detector, norm: str, context: str) -> Iterator[Finding]:
+    """The detector's findings in ``norm``. A candidate that fails its check may hide another
+    that starts inside it (3001 6222 0212 3456 7890 128 is no card from its first group, but is
+    one from its second), so the search goes on from the next character, not past the match."""
+    at = 0
+    while (match := detector.pattern.search(norm, at)) is not None:
+        start, end = match.span()
+        if _stands(detector, norm, start, end) and detector.check(
+            digits_of(match.group()), norm, start, end, context
+        ):
+            yield Finding(detector.kind, start, end)
+            at = end
+        else:
+            at = start + 1
+
+
+def _stands(detector: Detector, norm: str, start: int, end: int) -> bool:
+    """The words around the match allow the detector's reading."""
+    near = detector.near
+    if near is not None and not near.search(norm, max(0, start - WINDOW), end + WINDOW):
+        return False
+    if detector.unless_after is not None:
+        return not detector.unless_after.search(norm, max(0, start - LABEL), start)
+    return True
 
 
 def find_personal_data(text: str, *, contact_allowed: bool, context: str = "") -> str | None:

@@ -119,6 +119,12 @@ def test_precise_checks() -> None:
     assert resident_id_valid("11010519491231002X") and not resident_id_valid("110105194912310020")
 
 
+def test_a_candidate_that_fails_its_check_does_not_hide_one_inside_it() -> None:
+    # "3001 6222 0212 3456" is no card (Luhn); the card starts at its second group.
+    assert find_personal_data("3001 6222 0212 3456 7890 128", contact_allowed=False) == BANK_CARD
+    assert find_personal_data("2 220202199001010012", contact_allowed=False) == RESIDENT_ID
+
+
 # -- the pre-filter --------------------------------------------------------------------------------
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
