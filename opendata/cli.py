@@ -14,7 +14,8 @@ import orjson
 
 from opendata.config import load_config
 from opendata.config_show import ConfigAwareGroup, config_group
-from opendata.pipeline.refresh import RunResult, RunStatus, refresh
+from opendata.pipeline.isolated import refresh_in_process
+from opendata.pipeline.refresh import RunResult, RunStatus
 from opendata.pipeline.validate import validate_path
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
@@ -114,7 +115,11 @@ def refresh_command(names: tuple[str, ...], all_: bool, allow_shrink: bool) -> N
     progress = _Progress()
     results = []
     for name in names:
-        result = refresh(svc, name, trigger="cli", progress=progress, allow_shrink=allow_shrink)
+        # Each in a process of its own, under the source's time and memory limits: a source
+        # that hangs or runs out of memory fails alone and the next one still runs.
+        result = refresh_in_process(
+            svc, name, trigger="cli", progress=progress, allow_shrink=allow_shrink
+        )
         progress.done()
         click.echo(_summary(result))
         results.append(result)

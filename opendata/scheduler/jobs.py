@@ -21,6 +21,7 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.schedulers.base import BaseScheduler
 
+from opendata.pipeline.isolated import warm_up
 from opendata.pipeline.refresh import RunStatus
 from opendata.scheduler import heartbeat, refresh_queue, state
 from opendata.scheduler.runner import Runner
@@ -50,6 +51,9 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.services, self.settings, self.schedule_retry)
+        # Refreshes run in processes forked from a fork server: start it now, while nothing
+        # waits, rather than at the first refresh.
+        warm_up()
 
     def schedule_retry(
         self, name: str, attempt: int, delay: float, trigger: str, **kwargs: bool

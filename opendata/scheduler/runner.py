@@ -11,7 +11,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from opendata.pipeline.refresh import RunResult, RunStatus, refresh
+from opendata.pipeline.isolated import refresh_in_process
+from opendata.pipeline.refresh import RunResult, RunStatus
 from opendata.scheduler import state, webhook
 from opendata.scheduler.settings import SchedulerSettings
 from opendata.services import Services
@@ -42,8 +43,12 @@ class Runner:
     def run_one(
         self, name: str, *, trigger: str, attempt: int = 1, allow_shrink: bool = False
     ) -> RunResult:
-        """Refresh one dataset, record its state, alert on transitions, arrange a retry."""
-        result = refresh(
+        """Refresh one dataset, record its state, alert on transitions, arrange a retry.
+
+        The refresh runs in a process of its own (:mod:`opendata.pipeline.isolated`): a source
+        that hangs or eats memory is killed there and costs this process nothing.
+        """
+        result = refresh_in_process(
             self.services, name, trigger=trigger, attempt=attempt, allow_shrink=allow_shrink
         )
         if result.status is RunStatus.BUSY:
