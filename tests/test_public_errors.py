@@ -10,7 +10,9 @@ each body (and each member of a zip or xlsx) for what was planted.
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import logging
 import re
 import zipfile
@@ -179,6 +181,7 @@ def _report(*errors: tuple[str, str, int | None], limit: bool = False) -> dict[s
         ),
         (_failed("transient", error="connection refused"), None),
         (_failed("unknown"), None),
+        (_failed("resources", error="MemoryError at /srv/x"), None),
         (_failed(None), "failed: the reason is in the server log"),
         ({"id": 1, "status": "published", "error_kind": None}, None),
     ],
@@ -452,19 +455,44 @@ def test_the_server_log_has_the_full_text_redacted(
     assert SECRET not in str(recorded) and "u:pw@" not in str(recorded)
 
 
+def _token(payload: dict[str, Any]) -> str:
+    """A ``_next`` token as the API writes them (URL-safe base64 of JSON, unpadded)."""
+    raw = json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def test_out_of_range_ids_are_404_or_400_in_the_envelope(app: Flask) -> None:
     client = app.test_client()
+    rows = "/api/v1/datasets/example_catalog/resources/entries/rows"
+    versions = client.get("/api/v1/datasets/example_catalog/versions").get_json()["versions"]
+    changes = f"/api/v1/datasets/example_catalog/versions/{versions[0]['id']}/changes"
+    big = int(HUGE)
     for url, status in (
         (f"/api/v1/runs/{HUGE}", 404),
         ("/api/v1/runs/2147483648", 404),
         (f"/api/v1/runs?_next={HUGE}", 400),
         (f"/api/v1/runs?_size={HUGE}", 400),
         (f"/api/v1/datasets/example_catalog/versions/{HUGE}", 404),
+        (f"{rows}?_size={HUGE}", 400),
+        (f"{rows}?_next={_token({'s': None, 'd': False, 'v': None, 'i': big})}", 400),
+        (f"{rows}?_next={_token({'s': None, 'd': False, 'v': None, 'i': -big})}", 400),
+        (f"{rows}?_sort=id&_next={_token({'s': 'id', 'd': False, 'v': big, 'i': 1})}", 200),
+        (f"{rows}?id__gt={HUGE}", 200),
+        (
+            f"{changes}?since={versions[0]['id']}&resource=entries&_next={_token({'k': 'added', 'i': big})}",
+            400,
+        ),
+        (f"{changes}?since={versions[0]['id']}&resource=entries&_size={HUGE}", 400),
     ):
         response = client.get(url)
         assert response.status_code == status, url
-        assert response.get_json()["error"]["code"], url
+        assert status == 200 or response.get_json()["error"]["code"], url
     assert client.get(f"/runs?before={HUGE}").status_code == 404
+    for action in ("datastore_search", "package_search", "package_list", "organization_list"):
+        for key in ("offset", "start", "limit"):
+            response = client.get(f"/api/3/action/{action}?{key}={HUGE}&resource_id=x")
+            assert response.status_code < 500, (action, key)  # refused or served, in CKAN's
+            assert response.get_json()["success"] is (response.status_code == 200)  # envelope
 
 
 def test_banner_of_a_never_published_dataset_says_what_is_true(app: Flask) -> None:
@@ -498,3 +526,18 @@ def test_runs_full_prints_the_redacted_detail(
     assert full.exit_code == 0, full.output
     assert "Traceback" in full.output and SECRET_PATH in full.output
     assert "secret=***" in full.output and SECRET not in full.output
+
+
+def test_a_refused_plugin_reason_keeps_its_secrets(
+    config: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app({**config, "SOURCES_EXTRA": ["leaky_import:Source"], "TESTING": True})
+    try:
+        with caplog.at_level(logging.ERROR):
+            body = app.test_client().get("/api/v1/sources").get_data(as_text=True)
+    finally:
+        services_of(app).close()
+    refused = [s for s in json.loads(body)["sources"] if s["state"] == "refused"]
+    assert refused and "cannot be imported" in refused[0]["reason"]
+    for planted in (SECRET, SECRET_PATH, "u:pw@"):
+        assert planted not in body

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from opendata.redact import redact, strip_paths
 from opendata.scheduler import state
 from opendata.scheduler.settings import SchedulerSettings
 from opendata.scheduler.triggers import ScheduleError, make_trigger
@@ -77,7 +78,8 @@ def source_status(services: Services, settings: SchedulerSettings) -> list[dict[
     for name in sorted(registry.disabled):
         out.append(_inactive(name, "disabled", "not matched by SOURCES_ENABLED"))
     for name, err in sorted(registry.refused.items()):
-        out.append(_inactive(name, "refused", err.reason))
+        # Shown to anyone: an import error's text may hold a plugin's secrets and server paths.
+        out.append(_inactive(name, "refused", strip_paths(redact(err.reason))))
     return out
 
 
