@@ -41,7 +41,7 @@ _SECRET_PAIR = re.compile(
     r"(?P<sep>\s*[=:]\s*)"
     r"(?P<value>(?:bearer|basic|token)\s+[^\s,;&'\"]+"  # Authorization: Bearer xyz
     r"|'[^'\n]*'|\"[^\"\n]*\""  # a quoted value
-    r"|[^\s,;&'\")\]}]+)",  # a bare value up to the next separator
+    r"|[^\s,;&'\"()\[\]{}][^\s,;&'\")\]}]*)",  # a bare value, up to the next separator
     re.IGNORECASE,
 )
 

@@ -82,6 +82,7 @@ def test_redact_removes_credentials_and_secret_values(text: str, kept: str, gone
         "author: 张三",
         "see https://example.gov.cn/a/b?page=2",
         "row 3, field title: 关于预算的通知",
+        "invalid config: {'api_key': ['Missing data for required field.']}",  # no value to hide
     ],
 )
 def test_redact_leaves_ordinary_text_alone(text: str) -> None:
