@@ -415,3 +415,15 @@ def test_validate_reports_a_full_width_id_in_a_package_on_disk(tmp_path: Path) -
         ("personal-data", "", None, "title", MOBILE),
     }
     assert value not in result.output and "13912345678" not in result.output
+
+
+def test_validate_numbers_rows_across_its_batches(tmp_path: Path) -> None:
+    lines = [f"{i},关于2018年度第{i}批事项的公告" for i in range(1, 4501)]
+    lines[3099] = "3100,申请人护照 Ｅ１２３４５６７８"  # CSV row 3101: the header is row 1
+    (tmp_path / "data.csv").write_text("id,title\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "title", "type": "string"}]}
+    descriptor = {"name": "p", "resources": [{"name": "r", "path": "data.csv", "schema": schema}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--json"])
+    errors = [(e["row"], e["field"], e["note"]) for e in json.loads(result.output)["errors"]]
+    assert errors == [(3101, "title", PASSPORT)] and result.exit_code == 1
