@@ -41,6 +41,7 @@ from opendata.personal_data import (
     resident_id_valid,
 )
 from opendata.personal_data_examples import EXAMPLES, NOT_PERSONAL
+from opendata.pipeline.refresh import ErrorKind, RunStatus, refresh
 from opendata.plugin import ResourceSpec, Row, Source, fields
 from opendata.policy import ResourcePolicy, scan_descriptor
 from opendata.testing import run_source
@@ -427,3 +428,16 @@ def test_validate_numbers_rows_across_its_batches(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--json"])
     errors = [(e["row"], e["field"], e["note"]) for e in json.loads(result.output)["errors"]]
     assert errors == [(3101, "title", PASSPORT)] and result.exit_code == 1
+
+
+def test_a_refresh_with_personal_data_in_its_descriptor_fails_as_policy(make_services: Any) -> None:
+    services = make_services(DescribedSource)
+    result = refresh(services, "described_source")
+    assert result.status is RunStatus.FAILED and result.error_kind is ErrorKind.POLICY
+    assert services.catalog.current_version("described_source") is None  # nothing published
+    run = services.catalog.run(result.run_id)
+    stored = json.dumps(run, default=str, ensure_ascii=False)
+    assert "138 0013 8000" not in stored and "13800138000" not in stored
+    assert "E12345678" not in stored
+    fields = {(e["resource"], e["field"]) for e in run["report"]["errors"]}
+    assert fields == {("", "description"), ("entries", "schema.fields[note].description")}
