@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import methodcaller
 from typing import Any
 
 DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
@@ -200,15 +201,18 @@ def store_converter(options: Mapping[str, Any]) -> Callable[[str], Any]:
 # -- the value side -----------------------------------------------------------------------
 
 
-def _decimal_text(value: Decimal | float | int, options: Mapping[str, Any]) -> str:
-    if isinstance(value, float):
-        text = repr(value)
-    elif isinstance(value, Decimal):
-        text = format(value, "f")
-    else:
-        text = str(value)
+def _number_writer(kind: str, options: Mapping[str, Any]) -> Callable[[Any], str]:
+    """float/Decimal → text with the field's ``decimalChar`` (an integral one, for an integer
+    field, as an integer)."""
     decimal_char = str(options.get("decimalChar", "."))
-    return text.replace(".", decimal_char) if decimal_char != "." else text
+
+    def write(value: Any) -> str:
+        if kind == "integer" and value == value and value % 1 == 0:
+            return str(int(value))
+        text = repr(value) if isinstance(value, float) else format(value, "f")
+        return text if decimal_char == "." else text.replace(".", decimal_char)
+
+    return write
 
 
 def _json_text(value: Any) -> str:
@@ -217,12 +221,16 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _temporal_text(value: date | time, kind: str, fmt: str) -> str:
-    if kind == "date" and isinstance(value, datetime):
-        value = value.date()
-    if kind in ("date", "datetime", "time") and fmt not in ("default", "any"):
-        return value.strftime(fmt)
-    return value.isoformat()
+def _temporal_writer(kind: str, fmt: str) -> Callable[[Any], str]:
+    """date/datetime/time → text in the field's ``format`` (ISO by default)."""
+    pattern = kind in ("date", "datetime", "time") and fmt not in ("default", "any")
+
+    def write(value: Any) -> str:
+        if kind == "date" and isinstance(value, datetime):
+            value = value.date()
+        return str(value.strftime(fmt)) if pattern else str(value.isoformat())
+
+    return write
 
 
 def _geopoint_text(value: Any, fmt: str) -> str:
@@ -249,7 +257,11 @@ def _structured_text(value: Any, kind: str, fmt: str) -> str:
 
 
 def value_writer(options: Mapping[str, Any]) -> Callable[[Any], str]:
-    """Python value → the field's published text (what a plugin's value is written as)."""
+    """Python value → the field's published text (what a plugin's value is written as).
+
+    The common Python types are dispatched on their exact type through one dict lookup (build
+    calls this for every cell that is not text); subclasses and the rest take the slow path.
+    """
     kind = options.get("type", "string")
     fmt = _fmt(options)
     empty = null_text(options)
@@ -258,23 +270,46 @@ def value_writer(options: Mapping[str, Any]) -> Callable[[Any], str]:
         false_text = next(iter(options.get("falseValues", DEFAULT_FALSE_VALUES)), "false")
     else:
         true_text, false_text = "true", "false"
+    number = _number_writer(kind, options)
+    temporal = _temporal_writer(kind, fmt)
+    integer: Callable[[Any], str] = (lambda v: f"{v:04d}") if kind == "year" else str
+    by_type: dict[type, Callable[[Any], str]] = {
+        str: str,
+        type(None): lambda _v: empty,
+        bool: lambda v: true_text if v else false_text,
+        int: integer,
+        float: number,
+        Decimal: number,
+        date: temporal,
+        datetime: temporal,
+        time: temporal,
+    }
+    # The plainest cases call the C methods directly (measured: half the cost of a closure).
+    if kind != "integer" and str(options.get("decimalChar", ".")) == ".":
+        by_type[float] = repr
+        by_type[Decimal] = methodcaller("__format__", "f")
+    if fmt in ("default", "any") or kind not in ("date", "datetime", "time"):
+        by_type[time] = time.isoformat
+        by_type[date] = date.isoformat
+        if kind != "date":  # a datetime in a date field is written as its date
+            by_type[datetime] = datetime.isoformat
 
-    def write(value: Any) -> str:
-        if type(value) is str:
-            return value
-        if value is None:
-            return empty
-        if value is True or value is False:
+    def slow(value: Any) -> str:
+        if isinstance(value, bool):
             return true_text if value else false_text
         if isinstance(value, int):
-            return f"{value:04d}" if kind == "year" else str(value)
+            return integer(value)
         if isinstance(value, float | Decimal):
-            if kind == "integer" and value == value and value % 1 == 0:
-                return str(int(value))
-            return _decimal_text(value, options)
+            return number(value)
         if isinstance(value, date | time):
-            return _temporal_text(value, kind, fmt)
+            return temporal(value)
+        if isinstance(value, str):
+            return str(value)
         return _structured_text(value, kind, fmt)
+
+    def write(value: Any) -> str:
+        handler = by_type.get(type(value))
+        return handler(value) if handler is not None else slow(value)
 
     return write
 
