@@ -7,8 +7,11 @@ boundary), then ``end N``. It answers one line on stdout: ``done COUNT`` or ``er
 A closed stdin before ``end`` means the parent gave up or died: the child stops, and the
 pending table is dropped by the next clean-up.
 
-It imports only the standard library, the bigram tokens and the database driver, so it starts
-in milliseconds and a few megabytes.
+It imports only the standard library, the bigram tokens, the store half of the value codec
+(:mod:`opendata.codec`, standard library only: ~5 ms of its ~55 ms import, measured with bytecode
+cached) and the database driver, so it starts in milliseconds and a few megabytes. The job's
+spec carries each field's resolved codec options, so that booleans, numbers, dates and missing
+values are stored as the field's schema says without the validator being imported here.
 """
 
 from __future__ import annotations
