@@ -188,6 +188,12 @@ def store_converter(options: Mapping[str, Any]) -> Callable[[str], Any]:
     elif kind in ("date", "datetime", "time") and _fmt(options) != "default":
         convert = _temporal_iso(kind, _fmt(options))
     else:
+        if missing == {""}:  # the common text field: as cheap as the loader was before
+
+            def plain(text: str) -> Any:
+                return None if text == "" else text
+
+            return plain
 
         def convert(text: str) -> Any:
             return text
