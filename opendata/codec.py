@@ -10,7 +10,8 @@ or values into text uses them:
   cannot disagree. Raises :class:`CodecError` for text that is not of the field's type.
 * ``write(value)`` — what build writes for a Python value a plugin yields: ``True`` as the
   first ``trueValues`` text, a ``Decimal`` with the ``decimalChar``, a date in the field's
-  ``format``, ``None`` as the first missing value.
+  ``format``, ``None`` as the empty text when that means missing, else the first declared
+  missing value.
 * ``to_store(text)`` — the datastore's value of a cell: ``bool``, ``int`` (any size), ``float``,
   ISO text for dates and times, the text itself otherwise, ``None`` for a missing value.
 * ``store_text(value)`` — a datastore value written back as the field's text (filtered exports,
