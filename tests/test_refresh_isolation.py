@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,11 @@ from example_sources import ExampleCatalog
 from runaway_sources import DiesOfSignal, EatsMemory, HangsForever, HangsInStart
 
 from opendata.cli import main
+from opendata.config import load_config
 from opendata.pipeline.isolated import refresh_in_process
 from opendata.pipeline.publish import STAGING_PREFIX
 from opendata.pipeline.refresh import ErrorKind, RunStatus
+from opendata.services import Services
 from opendata.store.leases import current_holder
 from opendata.testing import prepare_database
 
@@ -220,3 +224,51 @@ def test_the_scheduler_stays_flat_over_100_refreshes_of_a_hanging_source(tmp_pat
     assert figures["children_after"] == figures["children_before"]  # the fork server only
     assert figures["rss_after_kib"] - figures["rss_before_kib"] < 16 * 1024
     assert figures["left_alive"] == []  # not one of the 100 sleeping children survived
+
+
+def test_ctrl_c_on_the_cli_kills_the_refresh_and_records_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'instance' / 'opendata.sqlite3'}"
+    (tmp_path / "instance").mkdir()
+    prepare_database(url)
+    pid_file = tmp_path / "left.jsonl"
+    config_file = tmp_path / "opendata.toml"
+    config_file.write_text(
+        f"""
+instance_path = "{tmp_path / "instance"}"
+datasets_path = "{tmp_path / "datasets"}"
+database_url = "{url}"
+sources_enabled = ["hangs_in_start"]
+sources_extra = ["runaway_sources:HangsInStart"]
+[sources.hangs_in_start]
+pid_file = "{pid_file}"
+""",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDATA_")}
+    env.update({"OPENDATA_CONFIG": str(config_file), "PYTHONPATH": str(TESTS)})
+    cli = subprocess.Popen(
+        [str(Path(sys.executable).parent / "opendata"), "refresh", "hangs_in_start"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    services = Services.from_config(load_config({"DATABASE_URL": url}, environ={}))
+    try:
+        deadline = time.monotonic() + 120
+        while not (pid_file.exists() and pid_file.read_text(encoding="utf-8").strip()):
+            assert cli.poll() is None and time.monotonic() < deadline, "the refresh never started"
+            time.sleep(0.1)
+        cli.send_signal(signal.SIGINT)
+        cli.communicate(timeout=60)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    assert cli.returncode != 0
+    (record,) = left_behind(pid_file)
+    assert not alive(record["process"]) and not alive(record["child"])
+    assert group_members(record["pgid"]) == []
+    (run,) = services.catalog.runs(dataset="hangs_in_start")
+    assert run["status"] == "failed" and run["error_kind"] == "resources"
+    assert "interrupted" in run["error"]
+    assert current_holder(services.engine, "hangs_in_start") is None
+    services.close()

@@ -146,19 +146,33 @@ def refresh_in_process(
         log_level=logging.getLogger().getEffectiveLevel(),
         progress=progress is not None,
     )
-    outcome = _run_child(request, limits.seconds, progress)
+    outcome = _Outcome()
+    try:
+        _run_child(request, limits.seconds, progress, outcome)
+    except BaseException:
+        # Interrupted (Ctrl-C on `opendata refresh`): the process is killed by now; its run
+        # must not stay 'running' for ever.
+        if outcome.result is None and outcome.run_id is not None:
+            stopped = "the refresh was interrupted and its process killed"
+            _record_failure(
+                services, request, outcome.run_id, ErrorKind.RESOURCES, stopped, outcome.seconds
+            )
+            _clean_after(services, request.name)
+        raise
     return _settle(services, request, limits, outcome)
 
 
 def _run_child(
-    request: isolated_child.Request, seconds: float, progress: Progress | None
-) -> _Outcome:
+    request: isolated_child.Request,
+    seconds: float,
+    progress: Progress | None,
+    outcome: _Outcome,
+) -> None:
     ctx = _context()
     reader, writer = ctx.Pipe(duplex=False)
     process = ctx.Process(
         target=isolated_child.main, args=(writer, request), name=f"refresh-{request.name}"
     )
-    outcome = _Outcome()
     started = time.monotonic()
     process.start()
     writer.close()  # the child holds the only writing end: EOF once it is gone
@@ -168,7 +182,6 @@ def _run_child(
         _stop(process, outcome)
         reader.close()
         outcome.seconds = time.monotonic() - started
-    return outcome
 
 
 def _listen(
