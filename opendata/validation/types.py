@@ -90,39 +90,40 @@ GEOJSON_FORMATS = ("default", "topojson")
 UNKEYABLE_TYPES = frozenset({"array", "object", "list", "geojson"})
 
 
+def _any_reader(cell: Any) -> Any:
+    return cell
+
+
+# The readers that depend on the format only (or on nothing); the others need the descriptor.
+_BY_FORMAT: dict[str, Callable[[str], ValueReader]] = {
+    "any": lambda fmt: _any_reader,
+    "string": string_reader,
+    "date": date_reader,
+    "datetime": datetime_reader,
+    "time": time_reader,
+    "year": lambda fmt: year_reader,
+    "yearmonth": lambda fmt: yearmonth_reader,
+    "duration": lambda fmt: duration_reader,
+    "geopoint": geopoint_reader,
+    # the items of "arrayItem" are read by the field's cell reader (see compile_field)
+    "array": lambda fmt: json_reader(list),
+    "object": lambda fmt: json_reader(dict),
+}
+
+
 def value_reader(desc: dict[str, Any]) -> ValueReader:
     """The frictionless value reader for a field descriptor (text → typed value, or None)."""
     ftype = desc.get("type", "any")
     fmt = str(desc.get("format", "default")).removeprefix("fmt:")
-    if ftype == "any":
-        return lambda cell: cell
-    if ftype == "string":
-        return string_reader(fmt)
+    by_format = _BY_FORMAT.get(ftype)
+    if by_format is not None:
+        return by_format(fmt)
     if ftype == "integer":
         return integer_reader(bool(desc.get("bareNumber", True)))
     if ftype == "number":
         return number_reader(desc)
     if ftype == "boolean":
         return boolean_reader(desc)[0]
-    if ftype == "date":
-        return date_reader(fmt)
-    if ftype == "datetime":
-        return datetime_reader(fmt)
-    if ftype == "time":
-        return time_reader(fmt)
-    if ftype == "year":
-        return year_reader
-    if ftype == "yearmonth":
-        return yearmonth_reader
-    if ftype == "duration":
-        return duration_reader
-    if ftype == "geopoint":
-        return geopoint_reader(fmt)
-    if ftype == "array":
-        # the items of "arrayItem" are read by the field's cell reader (see compile_field)
-        return json_reader(list)
-    if ftype == "object":
-        return json_reader(dict)
     if ftype == "list":
         item_type = desc.get("itemType", "string")
         if item_type not in LIST_ITEM_TYPES:
