@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from opendata import csvtext
 from opendata.config import load_config
 from opendata.services import Services
 
@@ -20,14 +21,17 @@ EXTENSION = "opendata"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = load_config(test_config)
+    csvtext.allow_large_fields()  # downloads read published CSV with cells of up to 1 MiB+
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=True)
     app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Services.from_config(config)
 
-    from opendata import api, health, web
+    from opendata import api, bounds, health, web
     from opendata.api import ckan, dcat
 
+    # Bounds first: a query string, body or q beyond [limits] is refused before any view runs.
+    bounds.init_app(app)
     health.init_app(app)
     api.init_app(app)
     ckan.init_app(app)

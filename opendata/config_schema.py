@@ -156,6 +156,26 @@ class ApiSchema(Schema):
     )
 
 
+def _limit(default: int, description: str) -> fields.Field:
+    return _described(
+        fields.Integer(strict=True, load_default=default, validate=validate.Range(min=1)),
+        description,
+    )
+
+
+class LimitsSchema(Schema):
+    """Bounds on what a request may ask and a published cell may hold: every search answers in
+    bounded time because its input is bounded (a long repeated-word ``q`` took seconds per KB)."""
+
+    max_query_chars = _limit(8192, "the longest query string (after `?`) any page or API accepts")
+    max_q_chars = _limit(256, "the longest full-text `q` (and `__contains` / CKAN `q` value)")
+    max_q_terms = _limit(8, "the most whitespace-separated terms of a `q`")
+    max_term_chars = _limit(32, "the longest single term of a `q`")
+    max_cell_bytes = _limit(
+        1_048_576, "the largest published cell in bytes (UTF-8); a larger one fails validation"
+    )
+
+
 class CkanSchema(Schema):
     organization_names = _described(
         fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict),
@@ -242,10 +262,10 @@ class SettingsSchema(Schema):
     )
     max_content_length = _described(
         fields.Integer(
-            strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1)
+            strict=True, load_default=1_048_576, allow_none=True, validate=validate.Range(min=1)
         ),
-        "the largest request body in bytes the web app accepts (Flask's own setting; none: "
-        "no limit)",
+        "the largest request body in bytes the web app accepts (Flask's own setting; a larger "
+        "one is refused with 413; none: no limit)",
     )
     dcat_page_size = _described(
         fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1)),
@@ -255,6 +275,7 @@ class SettingsSchema(Schema):
     scheduler = fields.Nested(SchedulerSchema, load_default=dict)
     api = fields.Nested(ApiSchema, load_default=dict)
     ckan = fields.Nested(CkanSchema, load_default=dict)
+    limits = fields.Nested(LimitsSchema, load_default=dict)
 
 
 @cache

@@ -17,6 +17,22 @@ import csv
 import io
 from collections.abc import Sequence
 
+#: Python's csv module refuses a field over 131,072 characters by default: a published file
+#: holding a larger cell (up to ``limits.max_cell_bytes``, 1 MiB by default, or anything a
+#: version published before that bound had) made its .json and .xlsx downloads fail with
+#: ``field larger than field limit``. Our readers only read files we wrote ourselves, whose
+#: cells are bounded at publish, so the reader's own limit is lifted for the whole process.
+FIELD_SIZE_LIMIT = 2**31 - 1
+
+
+def allow_large_fields() -> None:
+    """Lift :mod:`csv`'s per-field limit (process-wide; idempotent)."""
+    if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
+
+
+allow_large_fields()
+
 
 def dumps(rows: Sequence[Sequence[str]], width: int) -> str:
     """``rows`` (each ``width`` text cells) as CSV text, one ``\\n`` after every row."""

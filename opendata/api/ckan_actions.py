@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any
 
 from opendata.api import ckan_params as p
@@ -17,6 +17,7 @@ from opendata.api.ckan_catalog import Published, naive_iso, published_datasets
 from opendata.api.ckan_errors import NotFound
 from opendata.api.ckan_mapping import organization_dict, package_dict
 from opendata.api.ckan_search import package_search as search_packages
+from opendata.limits import Limits
 from opendata.services import Services
 
 #: The CKAN release whose API shapes we reproduce (reported by status_show: some harvesters
@@ -56,8 +57,14 @@ ACTIONS: dict[str, Action] = {}
 
 
 def action(func: Action) -> Action:
-    """Register ``func`` under its own name."""
-    ACTIONS[func.__name__] = func
+    """Register ``func`` under its own name, behind the input bounds (``[limits]``)."""
+
+    @wraps(func)
+    def bounded(ctx: ActionContext, data: dict[str, Any]) -> Any:
+        p.check_bounds(data, Limits.from_config(ctx.config))
+        return func(ctx, data)
+
+    ACTIONS[func.__name__] = bounded
     return func
 
 

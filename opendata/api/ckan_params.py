@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opendata.api.ckan_errors import ValidationError, invalid
+from opendata.limits import LimitError, Limits
 
 #: The largest uncapped natural number accepted (offsets, limits without a cap).
 NATURAL_MAX = 2**31 - 1
@@ -113,3 +114,31 @@ def json_object(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise invalid(key, "Must be a JSON object")
     return value
+
+
+def check_bounds(data: Mapping[str, Any], limits: Limits) -> None:
+    """Refuse a search text beyond the configured bounds with CKAN's Validation Error (409).
+
+    ``q`` / ``full_text`` as text are searched term by term (their count and length bound the
+    time); ``q`` as an object (``{column: text}``, a ``LIKE`` per column) and ``fq`` are bounded
+    in characters. Checked for every action, GET and POST alike, before any work.
+    """
+    try:
+        for key in ("q", "full_text"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip().startswith("{"):
+                limits.check_text(value, key)
+                value = json_object({key: value}, key)
+            if isinstance(value, str):
+                limits.check_q(value, key)
+            elif isinstance(value, dict):
+                for column, needle in value.items():
+                    limits.check_text(str(column), key)
+                    limits.check_text(needle if isinstance(needle, str) else str(needle), key)
+        for key in ("fq", "fq_list"):
+            value = data.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    limits.check_text(item, key)
+    except LimitError as exc:
+        raise invalid(exc.parameter, exc.message) from None

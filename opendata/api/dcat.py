@@ -70,7 +70,8 @@ def parse_since(text: str) -> datetime:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    # isdigit alone lets through digits int() cannot read (² was a 500).
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise invalid("page", f"page must be a whole number from 1, not {raw!r}")
     return int(raw)
 

@@ -27,6 +27,7 @@ from opendata.api.http import (
     accepts_gzip,
     content_disposition,
     gzip_chunks,
+    ignore_unusable_range,
     not_modified,
     strong_etag,
     unchanged,
@@ -105,6 +106,7 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
             raise ApiError(
                 422, "too_many_rows", f"{exc}; download the CSV instead", resource=res
             ) from None
+    ignore_unusable_range()
     response = send_file(
         path,
         mimetype=exports.MIMETYPES[fmt],
@@ -235,6 +237,7 @@ def get_zip(name: str, version: str | None = None) -> Response:
             "validation-report.json",
         ]
         path = _derived(snapshot, "package.zip", exports.zip_file(snapshot.directory, files))
+        ignore_unusable_range()
         response = send_file(
             path,
             mimetype="application/zip",

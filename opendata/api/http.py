@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, request
-from werkzeug.http import is_resource_modified
+from werkzeug.http import is_resource_modified, parse_range_header
 
 from opendata.codec import json_bytes
 
@@ -108,3 +108,16 @@ def finish_json(response: Response) -> Response:
             response.set_etag(f"{etag}-gz")
     response.make_conditional(request)
     return response
+
+
+def ignore_unusable_range() -> None:
+    """Drop a ``Range`` header that is not one well-formed byte range, so the whole file is
+    sent (200). RFC 9110 §14.2 lets a server ignore a Range it cannot or will not serve;
+    werkzeug answered ``bytes=abc``, other units and multiple ranges with 416, which told a
+    client its request could never succeed. A single range beyond the end stays 416."""
+    header = request.headers.get("Range")
+    if header is None:
+        return
+    parsed = parse_range_header(header)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        request.environ.pop("HTTP_RANGE", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from opendata.api import schemas
 from opendata.api.base import ApiBlueprint, absolute, config_int, services
@@ -19,6 +19,7 @@ from opendata.api.datasets import with_version
 from opendata.api.errors import ApiError
 from opendata.api.http import json_response
 from opendata.api.snapshot import Snapshot, read
+from opendata.limits import Limits
 from opendata.store import query as rq
 
 blp = ApiBlueprint(
@@ -74,6 +75,7 @@ def row_query(
         limit=limit,
         after=args.get("next"),
         include_id=include_id,
+        limits=Limits.from_config(current_app.config),
     )
 
 

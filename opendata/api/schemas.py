@@ -8,7 +8,10 @@ that the responses keep to them.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import fields, validate
+
+from opendata.limits import DEFAULT, LimitError, Limits
 
 # Text parameters: bounded, and no NUL (PostgreSQL text cannot hold one).
 _text = [validate.Length(max=1000), validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")]
@@ -19,6 +22,30 @@ def _str(description: str) -> fields.String:
     return fields.String(validate=_text, metadata={"description": description})
 
 
+def _q_bounds(value: str) -> None:
+    """The configured ``[limits]`` on a search text (terms, their length), in the request."""
+    try:
+        Limits.from_config(current_app.config).check_q(value, "q")
+    except LimitError as exc:
+        raise ma.ValidationError(exc.message) from None
+
+
+def _q(description: str) -> fields.String:
+    # maxLength and the words' bounds in the document are the defaults of [limits].
+    return fields.String(
+        validate=[
+            validate.Length(max=DEFAULT.max_q_chars),
+            _text[1],
+            _q_bounds,
+        ],
+        metadata={
+            "description": f"{description}; at most {DEFAULT.max_q_chars} characters, "
+            f"{DEFAULT.max_q_terms} different words of at most {DEFAULT.max_term_chars} "
+            "characters each (the defaults of [limits])"
+        },
+    )
+
+
 class VersionArgs(ma.Schema):
     version = fields.String(
         validate=_version,
@@ -27,7 +54,7 @@ class VersionArgs(ma.Schema):
 
 
 class DatasetSearchArgs(ma.Schema):
-    q = _str(
+    q = _q(
         "words to find (Chinese words of two characters or more, or Latin words) in "
         "titles, descriptions, keywords, resource and field titles; all must match"
     )
@@ -54,7 +81,7 @@ class DatasetSearchArgs(ma.Schema):
 
 
 class _QueryArgs(VersionArgs):
-    q = _str("full-text search (Chinese-aware) over the searchable fields")
+    q = _q("full-text search (Chinese-aware) over the searchable fields")
     sort = fields.String(
         data_key="_sort", validate=_text, metadata={"description": "sort ascending by this field"}
     )

@@ -20,6 +20,8 @@ import orjson
 
 from opendata import codec, csvtext
 from opendata.licenses import LICENSES
+from opendata.limits import DEFAULT as DEFAULT_LIMITS
+from opendata.pipeline.cellsize import oversized_cells
 from opendata.pipeline.validate import StreamValidator
 from opendata.plugin import Row, Source, SourceError
 from opendata.policy import (
@@ -117,8 +119,17 @@ class StagedPackage:
 class PackageBuilder:
     """Writes one source's resources into ``directory`` while validating them."""
 
-    def __init__(self, source_cls: type[Source], directory: Path) -> None:
+    def __init__(
+        self,
+        source_cls: type[Source],
+        directory: Path,
+        *,
+        max_cell_bytes: int = DEFAULT_LIMITS.max_cell_bytes,
+    ) -> None:
         self.source_cls = source_cls
+        self.max_cell_bytes = max_cell_bytes
+        #: Cells over ``max_cell_bytes`` (capped): they fail the run's validation.
+        self.oversized: list[Any] = []
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=False)
         self.resources: dict[str, ResourceBuild] = {}
@@ -187,6 +198,15 @@ class PackageBuilder:
             first = build.rows + 2  # CSV row number of the first row: the header is row 1
             build.rows += len(rows)
             written = build.write(rows)
+            if len(written) > self.max_cell_bytes and len(self.oversized) < MAX_VIOLATIONS:
+                self.oversized += oversized_cells(
+                    resource,
+                    build.policy.published_fields,
+                    rows,
+                    first,
+                    len(written),
+                    self.max_cell_bytes,
+                )
             if self.on_written is not None:
                 build.handle.flush()  # the preloader reads up to this size from the file
                 self.on_written(resource, build.rows, build.path, build.size)
@@ -218,6 +238,7 @@ class PackageBuilder:
         """Close the files, run the package-level checks, write the descriptor."""
         self.close()
         report = self.validator.finish(self.violations)
+        report.errors.extend(self.oversized[:MAX_VIOLATIONS])
         resources = []
         digest = hashlib.sha256()
         rows: dict[str, int] = {}

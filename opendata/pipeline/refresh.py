@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from opendata.limits import Limits
 from opendata.pipeline import extract
 from opendata.pipeline.build import PackageBuilder, PolicyAbort
 from opendata.pipeline.gcpause import fewer_collections
@@ -241,7 +242,8 @@ def _run(
     preloader: Preloader | None = None
     published = False
     try:
-        builder = PackageBuilder(loaded.cls, staging)
+        limits = Limits.from_config(services.config)
+        builder = PackageBuilder(loaded.cls, staging, max_cell_bytes=limits.max_cell_bytes)
         preloader = Preloader(catalog, name, version, builder.schemas)
         builder.on_written = preloader.written
         source = make_source(services, loaded, warnings)

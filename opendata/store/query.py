@@ -38,6 +38,8 @@ import orjson
 from sqlalchemy import Column, ColumnElement, Engine, Table, and_, func, or_, select, text, true
 from sqlalchemy.exc import DBAPIError
 
+from opendata.limits import DEFAULT as DEFAULT_LIMITS
+from opendata.limits import LimitError, Limits
 from opendata.store import datastore
 from opendata.store.fts import postgres_tsquery, sqlite_match
 from opendata.store.query_values import TEXT_TYPES, QueryError, check_text, coerce
@@ -109,6 +111,8 @@ class RowQuery:
     after: str | None = None
     offset: int = 0
     include_id: bool = True
+    #: Bounds on ``q`` and ``__contains`` needles (the caller's configured ones).
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def filtered(self) -> bool:
@@ -149,8 +153,21 @@ def row_table(engine: Engine, ref: TableRef) -> Table:
     return table
 
 
+def _bounded(check: Any, value: str, parameter: str) -> str:
+    """``value`` if ``check`` (a :class:`Limits` method) accepts it, else a QueryError."""
+    try:
+        return str(check(value, parameter))
+    except LimitError as exc:
+        raise QueryError(exc.message, code="too_long", parameter=parameter) from None
+
+
 def _filter(
-    col: Column[Any], spec: Mapping[str, Any], op: str, value: Any, parameter: str
+    col: Column[Any],
+    spec: Mapping[str, Any],
+    op: str,
+    value: Any,
+    parameter: str,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ColumnElement[bool]:
     if op not in OPS:
         raise QueryError(
@@ -178,6 +195,8 @@ def _filter(
                 field=spec["name"],
             )
         needle = check_text(str(value), f"parameter {parameter!r}", parameter)
+        # SQLite refuses LIKE patterns over 50,000 bytes (a 500); bound them well below.
+        _bounded(limits.check_text, needle, parameter)
         return col.icontains(needle, autoescape=True)
     typed = coerce(spec, value, parameter)
     if typed is None:
@@ -192,8 +211,12 @@ def _filter(
     return compare(typed)
 
 
-def _full_text(engine: Engine, ref: TableRef, table: Table, q: str) -> ColumnElement[bool] | None:
+def _full_text(
+    engine: Engine, ref: TableRef, table: Table, q: str, limits: Limits = DEFAULT_LIMITS
+) -> ColumnElement[bool] | None:
     check_text(q, "parameter 'q'", "q")
+    # Each phrase token reads a posting list: the bound on terms and their length bounds the time.
+    _bounded(limits.check_q, q, "q")
     if engine.dialect.name == "sqlite":
         match = sqlite_match(q)
         if match is None:
@@ -216,9 +239,9 @@ def _where(engine: Engine, ref: TableRef, table: Table, query: RowQuery) -> list
     for name, op, value in query.filters:
         parameter = name if op == "eq" else f"{name}__{op}"
         spec = ref.field(name, parameter)
-        where.append(_filter(table.c[name], spec, op, value, parameter))
+        where.append(_filter(table.c[name], spec, op, value, parameter, query.limits))
     if query.q and query.q.strip():
-        clause = _full_text(engine, ref, table, query.q)
+        clause = _full_text(engine, ref, table, query.q, query.limits)
         if clause is not None:
             where.append(clause)
     return where

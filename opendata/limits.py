@@ -1,0 +1,85 @@
+"""Bounds on what a request may ask: the length of a query string and of a search text.
+
+Full-text search and ``LIKE`` cost time in proportion to what they are given: a phrase of N
+bigrams reads N posting lists, so a 26 KB repeated-word ``q`` took 5.8 s on a million rows and
+a 260 KB one killed the worker (SQLite) or hit PostgreSQL's ``stack depth limit``; SQLite
+refuses ``LIKE`` patterns over 50,000 bytes. Bounding the number of terms and their length
+bounds the work (bench/README.md, "Worst-case search"). Configured under ``[limits]``
+(:class:`opendata.config_schema.LimitsSchema`); no Flask here, the store uses it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class LimitError(ValueError):
+    """An input beyond a configured bound; the message names the parameter and the bound."""
+
+    def __init__(self, message: str, parameter: str, limit: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds in effect; the defaults are :class:`LimitsSchema`'s."""
+
+    max_query_chars: int = 8192
+    max_q_chars: int = 256
+    max_q_terms: int = 8
+    max_term_chars: int = 32
+    max_cell_bytes: int = 1_048_576
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        """From a Flask config (``LIMITS``) or the ``[limits]`` table itself."""
+        table = config.get("LIMITS", config)
+        known = cls.__dataclass_fields__
+        return cls(**{k: int(v) for k, v in table.items() if k in known})
+
+    def check_text(self, value: str, parameter: str) -> str:
+        """A ``__contains`` needle or CKAN per-field ``q`` value: characters only (a ``LIKE``
+        scans each row once whatever the needle; its length is what SQLite bounds)."""
+        if len(value) > self.max_q_chars:
+            raise LimitError(
+                f"parameter {parameter!r} is {len(value)} characters long; "
+                f"at most {self.max_q_chars} are accepted",
+                parameter,
+                self.max_q_chars,
+            )
+        return value
+
+    def check_q(self, value: str, parameter: str = "q") -> str:
+        """A full-text query: characters, number of distinct terms, and each term's length."""
+        self.check_text(value, parameter)
+        terms = distinct_terms(value)
+        if len(terms) > self.max_q_terms:
+            raise LimitError(
+                f"parameter {parameter!r} has {len(terms)} different words; "
+                f"at most {self.max_q_terms} are accepted",
+                parameter,
+                self.max_q_terms,
+            )
+        for term in terms:
+            if len(term) > self.max_term_chars:
+                raise LimitError(
+                    f"a word of parameter {parameter!r} is {len(term)} characters long; "
+                    f"at most {self.max_term_chars} are accepted (separate words with spaces)",
+                    parameter,
+                    self.max_term_chars,
+                )
+        return value
+
+
+def distinct_terms(query: str) -> list[str]:
+    """The whitespace-separated terms of ``query``, each once, in order: a term repeated
+    matches nothing more, so repeating it must cost nothing more either."""
+    return list(dict.fromkeys(query.split()))
+
+
+DEFAULT = Limits()
