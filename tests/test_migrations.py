@@ -399,6 +399,10 @@ def _one_start(root: Path, url: str) -> None:
         with engine.connect() as conn:
             stored = set(conn.execute(text(f"SELECT id FROM {JOBS_TABLE}")).scalars())
         assert stored == {"refresh:example_catalog", "refresh:derived_summary"}
+        # The starts, read before anything is stopped: no error of any of the processes.
+        for log in logs:
+            started = log.read_text(encoding="utf-8", errors="replace")
+            assert "Traceback" not in started and "already exists" not in started, started
     finally:
         for proc, sig in zip(procs, (signal.SIGINT, signal.SIGTERM, signal.SIGTERM), strict=True):
             if proc.poll() is None:
@@ -409,8 +413,6 @@ def _one_start(root: Path, url: str) -> None:
         engine.dispose()
     texts = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
     assert codes == [0, 0, 0], [t[-2000:] for t in texts]
-    for log, text_ in zip(logs, texts, strict=True):
-        assert "Traceback" not in text_ and "already exists" not in text_, f"{log}:\n{text_}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
