@@ -9,6 +9,7 @@ docs/operations.md carries (a test keeps the two equal).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ import click
 import orjson
 from marshmallow import fields
 
-from opendata.config import ConfigError, load_layers
+from opendata.config import NOT_SETTINGS, ConfigError, load_layers
 from opendata.config_checks import Origins, env_field_at, env_name, known_paths
 from opendata.config_schema import (
     SOURCE_OPTION_DESCRIPTIONS,
@@ -145,6 +146,11 @@ def config_show(as_json: bool) -> None:
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(render_show(loaded.config, loaded.origins))
+        # Variables that are not settings still change what runs (OPENDATA_FAULT_AFTER makes
+        # every publish exit mid-way): say which are set, so none is forgotten in production.
+        for name, purpose in NOT_SETTINGS.items():
+            if name in os.environ:
+                click.echo(f"# also set: {name} ({purpose})")
 
 
 @config_group.command("keys")

@@ -248,6 +248,7 @@ def test_config_show_gives_each_origin_and_masks_secrets(tmp_path: Path) -> None
         "OPENDATA_CONFIG": str(toml),
         "OPENDATA_DATABASE_URL": "postgresql+psycopg://od:pgsecret@db.internal/od?password=q",
         "OPENDATA_KEEP_VERSIONS": "3",
+        "OPENDATA_FAULT_AFTER": "files",
     }
     result = CliRunner().invoke(main, ["config", "show"], env=env)
     assert result.exit_code == 0, result.output
@@ -261,6 +262,7 @@ def test_config_show_gives_each_origin_and_masks_secrets(tmp_path: Path) -> None
     assert 'database_url = "postgresql+psycopg://od:***@db.internal/od?password=***"' in out
     assert '"https://hooks.example.org/***"' in out
     assert 'sources.archive_room.api_token = "***"' in out
+    assert "# also set: OPENDATA_FAULT_AFTER (test hook" in out  # not a setting, still shown
     shown = json.loads(CliRunner().invoke(main, ["config", "show", "--json"], env=env).output)
     assert shown["keep_versions"] == {"value": 3, "origin": "env OPENDATA_KEEP_VERSIONS"}
     assert shown["sources.archive_room.database_url"]["value"].endswith("arch:***@db/a")
