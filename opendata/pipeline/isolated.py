@@ -231,14 +231,18 @@ def _handle(message: tuple[Any, ...], outcome: _Outcome, progress: Progress | No
 
 def _stop(process: BaseProcess, outcome: _Outcome) -> None:
     """Make sure nothing of the refresh process is left: its group is killed, it is reaped."""
-    if process.is_alive() and outcome.pid is None:
-        process.kill()  # not yet in its own group: nothing of a plugin has run
-    elif outcome.pid is not None and process.is_alive():
-        _kill_group(outcome.pid, signal.SIGTERM)
+    # The process's group has its pid as id once it called setsid; before that no group has
+    # this id (the process is alive, so no other process can lead one), and killpg finds none.
+    pgid = process.pid
+    assert pgid is not None
+    if process.is_alive():
+        _kill_group(pgid, signal.SIGTERM)
+        process.terminate()  # not yet in its own group: nothing of a plugin has run
         process.join(TERM_GRACE)
-    if outcome.pid is not None:
-        # Members that ignored SIGTERM, or that a plugin left when the process died on its own.
-        _kill_group(outcome.pid, signal.SIGKILL)
+    # Members that ignored SIGTERM, or that a plugin left when the process died on its own.
+    _kill_group(pgid, signal.SIGKILL)
+    if process.is_alive():
+        process.kill()
     process.join()
     outcome.exitcode = process.exitcode
     process.close()
