@@ -441,3 +441,27 @@ def test_a_refresh_with_personal_data_in_its_descriptor_fails_as_policy(make_ser
     assert "E12345678" not in stored
     fields = {(e["resource"], e["field"]) for e in run["report"]["errors"]}
     assert fields == {("", "description"), ("entries", "schema.fields[note].description")}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [("utf-8-sig", None), ("utf-8-sig", "utf-8"), ("gb18030", None), ("gb18030", "gb18030")],
+)
+def test_validate_scans_the_first_column_of_files_with_a_bom_or_another_encoding(
+    tmp_path: Path, encoding: str, declared: str | None
+) -> None:
+    # Excel writes a BOM, and offices hand over GB18030; the scan must read what the validator
+    # reads, or the first column (behind the BOM) or the whole file would go unscanned.
+    rows = [f"关于{i}年度事项的公告第{i}号文件的说明" for i in range(1, 40)]
+    rows[7] = "申请人 13912345678"
+    text = "title,id\n" + "".join(f"{row},{i}\n" for i, row in enumerate(rows, 1))
+    (tmp_path / "data.csv").write_bytes(text.encode(encoding))
+    schema = {"fields": [{"name": "title", "type": "string"}, {"name": "id", "type": "integer"}]}
+    resource: dict[str, Any] = {"name": "r", "path": "data.csv", "schema": schema}
+    if declared:
+        resource["encoding"] = declared
+    descriptor = {"name": "p", "resources": [resource]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--json"])
+    errors = {(e["type"], e["row"], e["field"]) for e in json.loads(result.output)["errors"]}
+    assert ("personal-data", 9, "title") in errors, result.output

@@ -22,6 +22,8 @@ from opendata.validation import (
     ValidationReport,
     validate_package_dir,
 )
+from opendata.validation.encoding import detect as detect_encoding
+from opendata.validation.encoding import read_buffer
 from opendata.validation.package import csv_options, safe_path
 
 ERROR_LIMIT = 1000
@@ -93,7 +95,11 @@ def _scan_personal_data(folder: Path) -> list[ValidationError]:
         fmt = str(resource.get("format") or full.suffix.lstrip(".").lower())
         policy = ResourcePolicy.from_schema(resource.get("name", full.name), schema, None)
         try:
-            with full.open(encoding=resource.get("encoding", "utf-8"), newline="") as fh:
+            # The encoding the validator reads with (a BOM, an undeclared GB18030 file): with
+            # a plain "utf-8" the BOM would hide the first column from the scan, and an
+            # undetected GB18030 file would not be scanned at all.
+            encoding = detect_encoding(read_buffer(full), resource.get("encoding") or None)
+            with full.open(encoding=encoding, newline="") as fh:
                 reader = csv.reader(fh, **csv_options(dialect, fmt))
                 fields = policy.published_fields
                 header = next(reader, []) if dialect.get("header", True) else fields
