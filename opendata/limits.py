@@ -10,9 +10,17 @@ bounds the work (bench/README.md, "Worst-case search"). Configured under ``[limi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+#: What separates the words of a ``q``: one explicit set, so that the bound, the search and the
+#: ``pattern`` the OpenAPI document states all read the same words (Python's ``str.split`` and
+#: a JSON Schema ``\s`` disagree on a few control and Unicode spaces). U+3000 is the
+#: full-width space of Chinese input methods.
+SEPARATORS = r" \t\n\r\f\v\u3000"  # as regex escapes: JSON Schema and Python read them alike
+_SEPARATED = re.compile(f"[{SEPARATORS}]+")
 
 
 class LimitError(ValueError):
@@ -55,12 +63,13 @@ class Limits:
         return value
 
     def check_q(self, value: str, parameter: str = "q") -> str:
-        """A full-text query: characters, number of distinct terms, and each term's length."""
+        """A full-text query: characters, number of words (a repeated word counts each time,
+        as the document's ``pattern`` counts it), and each word's length."""
         self.check_text(value, parameter)
-        terms = distinct_terms(value)
+        terms = words(value)
         if len(terms) > self.max_q_terms:
             raise LimitError(
-                f"parameter {parameter!r} has {len(terms)} different words; "
+                f"parameter {parameter!r} has {len(terms)} words; "
                 f"at most {self.max_q_terms} are accepted",
                 parameter,
                 self.max_q_terms,
@@ -75,11 +84,25 @@ class Limits:
                 )
         return value
 
+    def q_pattern(self) -> str:
+        """A regular expression (JSON Schema and Python alike) of the ``q`` that
+        :meth:`check_q` accepts by words: at most ``max_q_terms`` words of at most
+        ``max_term_chars`` characters, none holding a NUL."""
+        # No NUL in a word either: PostgreSQL text cannot hold one (the API refuses it).
+        sep, word = f"[{SEPARATORS}]", f"[^{SEPARATORS}\\x00]"
+        n, most = self.max_q_terms - 1, self.max_term_chars
+        return f"^{sep}*(?:{word}{{1,{most}}}(?:{sep}+{word}{{1,{most}}}){{0,{n}}})?{sep}*$"
+
+
+def words(query: str) -> list[str]:
+    """The words of ``query``, as the search reads them (split at :data:`SEPARATORS`)."""
+    return [word for word in _SEPARATED.split(query) if word]
+
 
 def distinct_terms(query: str) -> list[str]:
-    """The whitespace-separated terms of ``query``, each once, in order: a term repeated
-    matches nothing more, so repeating it must cost nothing more either."""
-    return list(dict.fromkeys(query.split()))
+    """The words of ``query``, each once, in order: a word repeated matches nothing more, so
+    repeating it must cost nothing more either."""
+    return list(dict.fromkeys(words(query)))
 
 
 DEFAULT = Limits()

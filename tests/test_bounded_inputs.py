@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -75,11 +76,14 @@ def test_repeated_words_are_one_phrase() -> None:
 
 
 def test_limits_name_the_bound() -> None:
-    limits = Limits(max_q_chars=10, max_q_terms=2, max_term_chars=4)
-    assert limits.check_q("档案 预算 档案") == "档案 预算 档案"  # repeated words count once
-    for bad, words in (("x" * 11, "characters"), ("a b c", "words"), ("abcde", "at most 4")):
-        with pytest.raises(ValueError, match=words):
+    limits = Limits(max_q_chars=12, max_q_terms=2, max_term_chars=4)
+    pattern = re.compile(limits.q_pattern())
+    assert limits.check_q("档案\u3000预算 ") == "档案\u3000预算 "
+    assert pattern.match("档案\u3000预算 ")
+    for bad, why in (("x" * 13, "characters"), ("a b a", "3 words"), ("abcde", "at most 4")):
+        with pytest.raises(ValueError, match=why):
             limits.check_q(bad)
+        assert why == "characters" or not pattern.match(bad)  # the document says the same
 
 
 @pytest.mark.parametrize("size", [26_000, 130_000, 260_000])
@@ -95,14 +99,14 @@ def test_ckan_datastore_search_long_q_is_refused(client: FlaskClient, size: int)
 def test_ckan_datastore_search_many_words_is_refused(client: FlaskClient) -> None:
     q = " ".join(f"档案{i}" for i in range(20))
     response = client.post(f"{CKAN}/datastore_search", json={"resource_id": RES, "q": q})
-    assert "different words" in _ckan_validation(response, "q")
+    assert "20 words" in _ckan_validation(response, "q")
 
 
 def test_ckan_repeated_word_q_still_searches(client: FlaskClient) -> None:
     # Within the bounds, a repeated word is the word once: the same rows as the word alone.
     once = client.post(f"{CKAN}/datastore_search", json={"resource_id": RES, "q": "档案室"})
     many = client.post(
-        f"{CKAN}/datastore_search", json={"resource_id": RES, "q": " ".join(["档案室"] * 30)}
+        f"{CKAN}/datastore_search", json={"resource_id": RES, "q": " ".join(["档案室"] * 8)}
     )
     assert once.status_code == many.status_code == 200
     assert once.get_json()["result"]["total"] > 0
@@ -348,3 +352,23 @@ def test_worst_search_inputs_on_a_generated_table(
     found = client.post(ds, json={"resource_id": RES, "q": "档案室"}).get_json()["result"]
     assert found["total"] > 0
     assert all("档案室" in r["title"] for r in found["records"])
+
+
+# -- the OpenAPI document states the bounds ----------------------------------------------
+
+
+def test_openapi_states_path_patterns_and_limits(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    path = doc["paths"]["/api/v1/datasets/{name}/resources/{res}/rows"]
+    schemas = {p["name"]: p["schema"] for p in path["parameters"]}
+    assert schemas["name"]["pattern"] == schemas["res"]["pattern"] == "^[a-z][a-z0-9_]*$"
+    assert schemas["name"]["maxLength"] == 64
+    versions = doc["paths"]["/api/v1/datasets/{name}/versions/{v}"]["parameters"]
+    assert {p["name"]: p["schema"].get("pattern") for p in versions}["v"]
+    query = {p["name"]: p["schema"] for p in path["get"]["parameters"] if p["in"] == "query"}
+    assert query["q"]["maxLength"] == Limits().max_q_chars
+    assert re.compile(query["q"]["pattern"]).match("档案 预算")
+    assert not re.compile(query["q"]["pattern"]).match("档" * 33)
+    assert query["_size"]["maximum"] == 1000
+    # A name the pattern refuses is refused by the API too (a 400 naming the rule).
+    _native_400(client.get("/api/v1/datasets/Example%20Catalog"))

@@ -176,12 +176,12 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
 
 
 def _download(name: str, res: str, fmt: str, args: dict[str, Any]) -> Response:
-    if args.get("bom") and fmt != "csv":
-        raise ApiError(
-            400, "invalid_parameter", "bom applies to CSV downloads only", parameter="bom"
-        )
-
     def work(snapshot: Snapshot) -> Response:
+        snapshot.resource(res)  # a missing dataset or resource is a 404 before any 400
+        if args.get("bom") and fmt != "csv":
+            raise ApiError(
+                400, "invalid_parameter", "bom applies to CSV downloads only", parameter="bom"
+            )
         if _filtered(args):
             return _export(snapshot, res, fmt, args)
         return _whole(snapshot, res, fmt, bool(args.get("bom")))

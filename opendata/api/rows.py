@@ -93,10 +93,11 @@ def get_rows(name: str, res: str, **args: Any) -> Response:
     svc = services()
     limit = args.get("size") or config_int("API", "default_page_size", 100)
     limit = min(limit, config_int("API", "max_page_size", 1000))
-    query = row_query(args, limit=limit, reserved=RESERVED)
 
     def work(snapshot: Snapshot) -> Response:
+        # A missing dataset or resource is named first (404), before what the query asks of it.
         table = snapshot.table(res)
+        query = row_query(args, limit=limit, reserved=RESERVED)
         try:
             page = rq.page(svc.engine, table, query)
         except rq.QueryError as exc:

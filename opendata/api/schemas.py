@@ -12,10 +12,16 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from opendata.limits import DEFAULT, LimitError, Limits
+from opendata.plugin import NAME_PATTERN
 
 # Text parameters: bounded, and no NUL (PostgreSQL text cannot hold one).
 _text = [validate.Length(max=1000), validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")]
 _version = validate.Regexp(r"^[0-9A-Za-z]{1,40}$", error="is not a version id")
+#: Dataset and resource names: slugs of at most 64 characters (as the paths state them).
+_name = [
+    validate.Length(min=1, max=64),
+    validate.Regexp(NAME_PATTERN, error="is not a dataset or resource name (a-z, 0-9, _)"),
+]
 
 
 def _str(description: str) -> fields.String:
@@ -35,7 +41,12 @@ def _q(description: str) -> fields.String:
     return fields.String(
         validate=[
             validate.Length(max=DEFAULT.max_q_chars),
-            _text[1],
+            # One regex (apispec documents only the first): words, their length, no NUL.
+            validate.Regexp(
+                DEFAULT.q_pattern(),
+                error=f"must be at most {DEFAULT.max_q_terms} words of at most "
+                f"{DEFAULT.max_term_chars} characters each, without NUL",
+            ),
             _q_bounds,
         ],
         metadata={
@@ -128,7 +139,7 @@ class ChangesArgs(ma.Schema):
         metadata={"description": "the older version to compare with"},
     )
     resource = fields.String(
-        validate=_text,
+        validate=_name,
         metadata={"description": "resource to compare (required when the dataset has several)"},
     )
     size = fields.Integer(
@@ -143,7 +154,7 @@ class ChangesArgs(ma.Schema):
 
 
 class RunsArgs(ma.Schema):
-    dataset = fields.String(validate=_text, metadata={"description": "only this dataset's runs"})
+    dataset = fields.String(validate=_name, metadata={"description": "only this dataset's runs"})
     status = fields.String(
         validate=validate.OneOf(["running", "published", "unchanged", "failed"]),
         metadata={"description": "only runs with this status"},

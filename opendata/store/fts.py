@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from operator import add
 
+from opendata.limits import words
+
 # CJK unified ideographs (+ extension A and compatibility) vs. runs of letters and digits.
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z\u00c0-\u024f]+")
 _CJK_START = 0x3400
@@ -63,7 +65,8 @@ def query_tokens(term: str) -> list[str]:
 
 
 def query_phrases(query: str) -> list[list[str]]:
-    """The phrases a query means: one per whitespace-separated term, each a list of tokens.
+    """The phrases a query means: one per word (:func:`opendata.limits.words`), each a list of
+    tokens.
 
     Every phrase must match (AND); tokens within a phrase must be adjacent and in order. A
     phrase given twice (档案 档案, or ABC and abc) is kept once: the databases read every
@@ -71,7 +74,7 @@ def query_phrases(query: str) -> list[list[str]]:
     repeated-word ``q`` took 5.8 s on a million rows).
     """
     phrases: dict[tuple[str, ...], list[str]] = {}
-    for term in query.split():
+    for term in words(query):
         toks = query_tokens(term)
         if toks:
             phrases.setdefault(tuple(toks), toks)
