@@ -174,6 +174,11 @@ class LimitsSchema(Schema):
     max_cell_bytes = _limit(
         1_048_576, "the largest published cell in bytes (UTF-8); a larger one fails validation"
     )
+    max_search_seconds = _positive_float(
+        1.5,
+        "seconds a page of rows may take to read (a substring search reads every row); a "
+        "longer one is stopped and answered with an error that says how to narrow it",
+    )
 
 
 class CkanSchema(Schema):
@@ -181,6 +186,15 @@ class CkanSchema(Schema):
         fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict),
         "CKAN organization slug per publisher",
         expects="a table of publisher = slug",
+    )
+
+
+class ReportsSchema(Schema):
+    paragraphs_path = _described(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1)),
+        "folder of the office's own paragraphs of the annual report, `<year>/<section>.md`",
+        path=True,
+        expects="a folder path, or nothing (every section is then marked to be filled in)",
     )
 
 
@@ -276,6 +290,7 @@ class SettingsSchema(Schema):
     api = fields.Nested(ApiSchema, load_default=dict)
     ckan = fields.Nested(CkanSchema, load_default=dict)
     limits = fields.Nested(LimitsSchema, load_default=dict)
+    reports = fields.Nested(ReportsSchema, load_default=dict)
 
 
 @cache
