@@ -66,6 +66,7 @@ class Finding:
     line: int | None = None
     sentence: str = ""
     lines: tuple[int, ...] = field(default=())
+    held: bool = False  # a check that passed (listed only on request, e.g. --verbose)
 
     @property
     def severity(self) -> str:
@@ -85,6 +86,7 @@ class Finding:
             "message_en": self.message_en,
             "line": self.line,
             "sentence": self.sentence,
+            "held": self.held,
         }
 
 
@@ -144,8 +146,6 @@ def _balance(
         return
     lv, rv = sides
     a, b = _sum([v for _, v in lv]), _sum([v for _, v in rv])
-    if a == b:
-        return
     lhs = " + ".join(_s(v) for _, v in lv)
     rhs = " + ".join(_s(v) for _, v in rv)
     zh, en = texts
@@ -157,9 +157,14 @@ def _balance(
         tuple((k, _s(v)) for k, v in lv + rv),
         _s(a),
         _s(b),
-        f"{zh}：{lhs} = {a}，而 {rhs} = {b}",
-        f"{en}: {lhs} = {a}, but {rhs} = {b}",
+        f"{zh} 成立：{lhs} = {rhs} = {a}"
+        if a == b
+        else f"{zh} 不成立：{lhs} = {a}，而 {rhs} = {b}",
+        f"{en} holds: {lhs} = {rhs} = {a}"
+        if a == b
+        else f"{en} fails: {lhs} = {a}, but {rhs} = {b}",
         _first_line(report, table, left + right),
+        held=a == b,
     )
 
 
@@ -176,8 +181,8 @@ def rule_r1(report: Report) -> Iterator[Finding]:
             [("1", c), ("2", c)],
             [("3.7", c), ("4", c)],
             (
-                f"表三“{col.label}”列 本年新收 + 上年结转 ≠ 办理总计 + 结转下年度",
-                f"Table 3 column {c}: new + carried in != handled + carried over",
+                f"表三“{col.label}”列 本年新收 + 上年结转 = 办理总计 + 结转下年度",
+                f"Table 3 column {c}: new + carried in = handled + carried over",
             ),
         )
 
@@ -200,8 +205,8 @@ def rule_r2(report: Report) -> Iterator[Finding]:
             [("3.7", c)],
             [(r, c) for r in present],
             (
-                f"表三“{col.label}”列 （七）总计 ≠ 各项办理结果之和",
-                f"Table 3 column {c}: total handled != sum of outcomes",
+                f"表三“{col.label}”列 （七）总计 = 各项办理结果之和",
+                f"Table 3 column {c}: total handled = sum of outcomes",
             ),
         )
 
@@ -219,8 +224,8 @@ def rule_r3(report: Report) -> Iterator[Finding]:
             [(r, "total")],
             [(r, c) for c in APPLICANT_PARTS],
             (
-                f"表三“{row.label}”行 总计 ≠ 各类申请人之和",
-                f"Table 3 row {r}: total != sum of applicant columns",
+                f"表三“{row.label}”行 总计 = 各类申请人之和",
+                f"Table 3 row {r}: total = sum of applicant columns",
             ),
         )
 
@@ -238,8 +243,8 @@ def rule_r4(report: Report) -> Iterator[Finding]:
             [("all", f"{group}.total")],
             parts,
             (
-                f"表四“{label}” 总计 ≠ 维持 + 纠正 + 其他 + 尚未审结",
-                f"Table 4 {en}: total != sum of results",
+                f"表四“{label}” 总计 = 维持 + 纠正 + 其他 + 尚未审结",
+                f"Table 4 {en}: total = sum of results",
             ),
         )
 
@@ -306,8 +311,6 @@ def rule_x3(report: Report) -> Iterator[Finding]:
             continue
         s = _sum([c.value for _, c in present])
         ok = s >= total.value if parts.overlapping else s == total.value
-        if ok:
-            continue
         items = " + ".join(
             f"{c.value}（{spec.row(p).label.removeprefix('其中：')}）" for p, c in present
         )
@@ -323,12 +326,14 @@ def rule_x3(report: Report) -> Iterator[Finding]:
             ),
             _s(total.value),
             _s(s),
-            f"{parts.label}：所述总数 {total.value}，分项 {items} = {s}（应{relation}总数）",
+            f"{parts.label}：所述总数 {total.value}，分项 {items} = {s}"
+            + ("（成立）" if ok else f"（应{relation}总数）"),
             f"{parts.label_en}: stated {total.value}, itemised {s}"
-            f" (should be {relation} the total)",
+            + (" (holds)" if ok else f" (should be {relation} the total)"),
             total.line,
             _sentence_of(report, total.line),
             tuple(sorted({c.line for _, c in present if c.line})),
+            held=ok,
         )
 
 
@@ -371,15 +376,25 @@ RULES: tuple[Callable[[Report], Iterator[Finding]], ...] = (
 )
 
 
-def check(report: Report, previous: Report | None = None) -> list[Finding]:
-    """Every finding on ``report``, errors first, then in document order."""
+def check(
+    report: Report, previous: Report | None = None, *, include_passed: bool = False
+) -> list[Finding]:
+    """Every finding on ``report``, errors first, then in document order.
+
+    ``include_passed`` adds the sums that were checked and held (``held=True``), last.
+    """
     found: list[Finding] = []
     for rule in RULES:
         found.extend(rule(report))
     found.extend(rule_x1(report, previous))
     order = {ERROR: 0, WARNING: 1}
-    return sorted(found, key=lambda f: (order[f.severity], f.line or 0, f.rule))
+    failed = sorted(
+        (f for f in found if not f.held), key=lambda f: (order[f.severity], f.line or 0, f.rule)
+    )
+    if not include_passed:
+        return failed
+    return failed + sorted((f for f in found if f.held), key=lambda f: (f.line or 0, f.rule))
 
 
 def errors(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == ERROR]
+    return [f for f in findings if f.severity == ERROR and not f.held]
