@@ -160,8 +160,10 @@ def serve_command(host: str, port: int) -> None:
 def _register_optional_commands() -> None:
     # Commands that live beside the part they drive (the scheduler, tokens, runs) add themselves.
     from opendata import commands
+    from opendata.report.cli import report_group
 
     commands.register(main)
+    main.add_command(report_group)
 
 
 _register_optional_commands()

@@ -47,6 +47,7 @@ SEVERITY = {
     "X1": WARNING,
     "X2": WARNING,
     "X3": WARNING,
+    "A1": WARNING,  # opendata report check --against-data: the document and the data differ
 }
 
 
