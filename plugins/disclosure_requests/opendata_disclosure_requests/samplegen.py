@@ -3,6 +3,8 @@
 Run ``python -m opendata_disclosure_requests.samplegen`` to rewrite the shipped sample. The
 register imitates the office's export (Excel "CSV UTF-8", with BOM and CRLF):
 
+- 2017: a handful of applications, all answered within 2017 (so that 2018 starts with nothing
+  carried over, as the founding report implies);
 - 2018: the two applications of the founding annual report, both answered in time, no fee;
 - 2019–2025: a synthetic register of a few hundred applications, several received late in
   December and answered in January (so that 结转 is not trivial), a few extended or overdue,
@@ -12,6 +14,10 @@ register imitates the office's export (Excel "CSV UTF-8", with BOM and CRLF):
 
 Due dates here are computed with ``chinese_calendar`` directly, not with the plugin's own
 calendar, so that the plugin's on-time figures are checked against an independent count.
+
+Beside it, ``appeals.csv`` imitates the office's 复议诉讼台账: a few reviews and lawsuits a
+year from 2019 on about refused applications (none in 2018: the founding report has 0 复议,
+0 诉讼), one 2017 review closed in 2017, some still open at a year's end or at the export.
 
 With ``plant=True`` it adds applications carrying the privacy markers in every personal column
 (name, ID number, phone, e-mail, address, request text, remarks), whose request text names
@@ -30,6 +36,19 @@ from pathlib import Path
 import chinese_calendar
 
 REGISTER_FILE = "register.csv"
+APPEALS_FILE = "appeals.csv"
+APPEALS_HEADER = (
+    "案件编号",
+    "案件类别",
+    "是否经复议",
+    "收到日期",
+    "审结日期",
+    "结果",
+    "申请人姓名或名称",
+    "关联申请编号",
+    "复议机关或法院",
+    "备注",
+)
 EXPORTED = dt.date(2025, 12, 31)
 DECREE_711 = dt.date(2019, 5, 15)
 
@@ -233,6 +252,90 @@ def _records(rng: random.Random) -> list[list[str]]:
     return records
 
 
+def _records_2017(rng: random.Random) -> list[list[str]]:
+    """2017: four applications under the 2007 regulation, every one answered in 2017."""
+    records = []
+    for serial, month in enumerate((3, 6, 9, 11), start=1):
+        received = dt.date(2017, month, rng.randint(1, 20))
+        while not chinese_calendar.is_workday(received):
+            received += dt.timedelta(days=1)
+        kind = _weighted(rng, KINDS)
+        replied = _nth_workday(received, rng.randint(3, 15))
+        label, circumstance = _outcome(rng, replied)
+        records.append([
+            f"YSQ-2017-{serial:03d}", received.isoformat(), _channel(rng, 2018), kind,
+            *_applicant(rng, kind), f"申请公开2017年{rng.choice(TOPICS)}", "否",
+            replied.isoformat(), label, circumstance, "0", "",
+        ])  # fmt: skip
+    return records
+
+
+_COURTS = ("吉林市人民政府", "吉林市中级人民法院", "吉林市船营区人民法院")
+_REVIEW_RESULTS = (("维持", 6), ("驳回复议申请", 1), ("撤销", 2), ("责令履行", 1), ("终止", 1))
+_SUIT_RESULTS = (("驳回诉讼请求", 5), ("确认违法", 1), ("撤销", 1), ("撤回", 2))
+
+
+def _case(
+    rng: random.Random, case_id: str, kind: tuple[str, str], filed: dt.date, days: int, app: str
+) -> list[str]:
+    closed = filed + dt.timedelta(days=days)
+    results = _REVIEW_RESULTS if kind[0] == "行政复议" else _SUIT_RESULTS
+    done = closed <= EXPORTED
+    court = _COURTS[0] if kind[0] == "行政复议" else rng.choice(_COURTS[1:])
+    return [
+        case_id, kind[0], kind[1], filed.isoformat(), closed.isoformat() if done else "",
+        _weighted(rng, results) if done else "", "（见申请登记）", app, court, "",
+    ]  # fmt: skip
+
+
+def _appeals(rng: random.Random, records: list[list[str]]) -> list[list[str]]:
+    """Cases about refused applications; a lawsuit after a review follows the review."""
+    refused = [
+        r for r in records
+        if r[12] in ("不予公开", "不同意公开", "无法提供", "信息不存在", "非本机关掌握")
+    ]  # fmt: skip
+    cases: list[list[str]] = []
+    for year in (2017, *range(2019, 2026)):
+        candidates = [r for r in refused if r[11].startswith(str(year))]
+        count = 1 if year == 2017 else min(len(candidates), rng.randint(1, 4))
+        chosen = rng.sample(candidates, count) if year != 2017 else candidates[:1]
+        for serial, record in enumerate(chosen, start=1):
+            replied = dt.date.fromisoformat(record[11])
+            filed = replied + dt.timedelta(days=rng.randint(10, 50))
+            if year == 2017:
+                filed = replied + dt.timedelta(days=10)  # decided within 2017
+            if filed.year != year:
+                filed = dt.date(year, 12, rng.randint(10, 28))  # filed late: open at year end
+            direct = year >= 2020 and rng.random() < 0.3
+            kind = ("行政诉讼", "否") if direct else ("行政复议", "否")
+            days = rng.randint(90, 200) if direct else rng.randint(30, 60)
+            case = _case(rng, f"FY-{year}-{serial:02d}", kind, filed, days, record[0])
+            cases.append(case)
+            if (
+                not direct
+                and case[4]
+                and case[5] in ("维持", "驳回复议申请")
+                and rng.random() < 0.5
+            ):
+                after = dt.date.fromisoformat(case[4]) + dt.timedelta(days=rng.randint(5, 14))
+                suit = _case(
+                    rng, f"SS-{after.year}-{serial:02d}", ("行政诉讼", "是"), after,
+                    rng.randint(90, 200), record[0],
+                )  # fmt: skip
+                if after.year > 2018:  # the founding report: no case pending in 2018
+                    cases.append(suit)
+    last = [r for r in refused if r[11].startswith("2025")][-1]
+    # A review filed in December 2025 and still open at the export: 尚未审结 with no date.
+    cases.append(_case(rng, "FY-2025-99", ("行政复议", "否"), dt.date(2025, 12, 22), 40, last[0]))
+    cases.sort(key=lambda c: (c[3], c[0]))
+    serials: Counter[str] = Counter()
+    for case in cases:  # numbered in the order filed, per prefix and year
+        prefix = f"{'FY' if case[1] == '行政复议' else 'SS'}-{case[3][:4]}"
+        serials[prefix] += 1
+        case[0] = f"{prefix}-{serials[prefix]:02d}"
+    return cases
+
+
 def _planted() -> list[list[str]]:
     contact = [PLANTED_NAME, PLANTED_ID, PLANTED_PHONE, "wangmimi@example.com", "吉林市某小区1号"]
     return [
@@ -262,6 +365,9 @@ def write_origin(
     """
     rng = random.Random(seed)
     records = _records(rng)
+    # Own streams, so that adding 2017 and the ledger left every later application unchanged.
+    records = _records_2017(random.Random(seed + 17)) + records
+    cases = _appeals(random.Random(seed + 4), records)
     used: Counter[str] = Counter()
     for resource, column, text in planted:
         if column not in UNPUBLISHED_PLANTABLE.get(resource, ()):
@@ -276,7 +382,12 @@ def write_origin(
         writer = csv.writer(handle)  # CRLF line ends, as Excel writes them
         writer.writerow(HEADER)
         writer.writerows(records)
-    return {"register_path": str(path)}
+    appeals_path = dest / APPEALS_FILE
+    with appeals_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(APPEALS_HEADER)
+        writer.writerows(cases)
+    return {"register_path": str(path), "appeals_path": str(appeals_path)}
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import chinese_calendar
 import frictionless
 import pytest
-from opendata_disclosure_requests import DisclosureRequests, sample_register
+from opendata_disclosure_requests import DisclosureRequests, sample_appeals, sample_register
 from opendata_disclosure_requests.outcomes import LEGACY, OUTCOME_ROWS, OUTCOMES, map_outcome
 from opendata_disclosure_requests.samplegen import HEADER, write_origin
 
@@ -74,8 +74,12 @@ def test_contract() -> None:
 
 def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
     config = write_origin(tmp_path)
-    assert config == {"register_path": str(tmp_path / "register.csv")}
+    assert config == {
+        "register_path": str(tmp_path / "register.csv"),
+        "appeals_path": str(tmp_path / "appeals.csv"),
+    }
     assert (tmp_path / "register.csv").read_bytes() == sample_register().read_bytes()
+    assert (tmp_path / "appeals.csv").read_bytes() == sample_appeals().read_bytes()
 
 
 def test_outcome_enum_is_the_2021_table() -> None:
@@ -112,7 +116,7 @@ def test_2018_matches_the_annual_report(sample_run: SourceRun) -> None:
     assert table["四"]["total"] == 0
     fees_2018 = [Decimal(r["fee_total"]) for r in sample_run.rows("monthly") if r["year"] == "2018"]
     assert sum(r for r in fees_2018) == 0
-    assert min(summary) == 2018 and max(summary) == 2025
+    assert min(summary) == 2017 and max(summary) == 2025
 
 
 def test_table3_rules_hold_for_every_year(sample_run: SourceRun) -> None:
