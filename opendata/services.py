@@ -80,6 +80,11 @@ class PublishedReader:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    def version(self, dataset: str) -> str | None:
+        """The current version id of ``dataset``: a derived source cites it beside each figure."""
+        current = self.services.catalog.current_version(dataset)
+        return None if current is None else str(current["id"])
+
     def rows(self, dataset: str, resource: str) -> Iterator[Row]:
         current = self.services.catalog.current_version(dataset)
         if current is None:
