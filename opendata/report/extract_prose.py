@@ -4,7 +4,8 @@ cell it states.
 A figure is a number with a counting unit (件, 条, 篇, 次, 个, 项, 人, 万元, 元); years and dates
 ("2018年", "10月25日") and percentages are not figures. Sentences end at 。！？； and clauses at
 ，,：; a clause states one thing, so the first phrase of ``PHRASES`` found in the clause says what
-its figure counts (the channels before 主动公开, 微博微信 before 回应: the more specific first).
+its figure counts (the channels before 主动公开, 微博微信 before 回应: the more specific first);
+an enumeration with 、 ("新闻发布会2次、在线访谈1次") is one clause per part.
 "约" or "余" marks an approximate figure, which is listed but never compared. A clause that says
 nothing happened ("未发生……行政复议、诉讼和投诉举报", "均未收取费用") states zeros.
 """
@@ -101,7 +102,7 @@ def _amount(value: Number, unit: str) -> tuple[Number, str]:
 def _clause_figures(fmt: FormatSpec, clause: str, sentence: str, line: int) -> list[Figure]:
     found = list(_FIGURE.finditer(clause))
     if not found:
-        return _zeros(fmt, clause, sentence, line)
+        return []
     row = _phrase(clause[: found[0].start()] or clause, PHRASES)
     out = []
     for i, m in enumerate(found):
@@ -139,5 +140,10 @@ def prose_figures(fmt: FormatSpec, lines: list[Line]) -> list[Figure]:
         for sentence in _SENTENCE.findall(text):
             sentence = sentence.strip()
             for clause in _CLAUSE.split(sentence):
-                figures.extend(_clause_figures(fmt, clause, sentence, line.number))
+                if not _FIGURE.search(clause):
+                    figures.extend(_zeros(fmt, clause, sentence, line.number))
+                    continue
+                # "新闻发布会2次、在线访谈1次": each enumerated part states its own figure.
+                for part in clause.split("、"):
+                    figures.extend(_clause_figures(fmt, part, sentence, line.number))
     return figures
