@@ -26,6 +26,7 @@ from opendata.plugin import (
     validate,
 )
 from opendata_service_hall.api import PlatformApi, RecordedResponses
+from opendata_service_hall.decisions import read_decisions
 from opendata_service_hall.guide import KeyCheck, item_rows
 from opendata_service_hall.typemap import CURRENT_TYPES
 
@@ -43,6 +44,7 @@ class ServiceHall(Source):
         "申请材料（原件或复印件、份数、纸质或电子、来源）、办理流程各环节、法定与承诺办结时限"
         "（工作日）、收费情况（是否收费、依据、标准）、办理地点与时间、咨询与监督投诉电话、"
         "空白表格、填写说明和示范文本、网上办理地址及跑动次数。数据取自省政务服务平台。"
+        "另按年度发布权力运行系统统计的行政许可、行政处罚、行政强制处理决定数量（只有件数）。"
     )
     publisher = "吉林经济技术开发区管理委员会"
     license = "CC-BY-4.0"
@@ -77,6 +79,12 @@ class ServiceHall(Source):
             "schemas/forms.json",
             description="各事项的空白表格、填写说明和示范文本下载地址。",
         ),
+        ResourceSpec(
+            "decisions",
+            "行政许可、行政处罚、行政强制决定数量",
+            "schemas/decisions.json",
+            description="权力运行系统按年度、决定类别和事项统计的处理决定数量（年度报告表二）。",
+        ),
     )
 
     class Config(Source.Config):
@@ -97,6 +105,9 @@ class ServiceHall(Source):
         #: Keys the platform sends that are deliberately left unread (one warning per key);
         #: any other key the reader does not know fails the run (see guide.KNOWN_KEYS).
         ignored_keys = fields.List(fields.String(), load_default=list)
+        #: The power-operation system's annual decision statistics (CSV); None → shipped sample.
+        decisions_csv = fields.String(load_default=None, allow_none=True)
+        decisions_encoding = fields.String(load_default="utf-8-sig")
 
     def _api(self) -> PlatformApi:
         http: HttpClient
@@ -113,6 +124,18 @@ class ServiceHall(Source):
             recorded = RecordedResponses(root)
             http, base_url = recorded, recorded.base_url
         return PlatformApi(http, base_url, int(self.config.get("page_size", 10)))
+
+    def _decisions(self) -> Iterator[tuple[str, Row]]:
+        """Rows of ``decisions``, read from the statistics export (not from the platform API)."""
+        configured = self.config.get("decisions_csv")
+        path = (
+            pathlib.Path(configured)
+            if configured
+            else pathlib.Path(str(importlib_resources.files(__name__).joinpath("sample")))
+            / ("decisions.csv")
+        )
+        for row in read_decisions(path, self.config["decisions_encoding"]):
+            yield "decisions", row
 
     def extract(self) -> Iterator[tuple[str, Row]]:
         """One pass over the platform feeding all four resources.
@@ -143,6 +166,7 @@ class ServiceHall(Source):
         self.context.warnings.extend(
             f"key '{path}' not read (declared in ignored_keys)" for path in sorted(keys.skipped)
         )
+        yield from self._decisions()
         if withheld:
             self.log.info(
                 "service_hall: materials, steps and forms of %d items not proactively "

@@ -26,6 +26,7 @@ from typing import Any
 
 import chinese_calendar
 
+from opendata_service_hall.decisions_sample import write_decisions
 from opendata_service_hall.sampledata import (
     COMPLAINT_PHONE,
     DEPARTMENTS,
@@ -345,14 +346,19 @@ def write_origin(
             api / "items" / f"page={page}&pageSize={RECORDED_PAGE_SIZE}.json",
             {"code": 200, "msg": "success", "data": {**data, "list": chunk}},
         )
-    return {"recorded_dir": str(api), "page_size": RECORDED_PAGE_SIZE}
+    decisions = write_decisions(dest, seed)
+    return {
+        "recorded_dir": str(api),
+        "page_size": RECORDED_PAGE_SIZE,
+        "decisions_csv": str(decisions),
+    }
 
 
 def main() -> None:
     """Rewrite the shipped sample origin next to this module."""
     dest = pathlib.Path(__file__).resolve().parent / "sample"
     write_origin(dest)
-    print(f"sample origin written to {dest / 'api'}")
+    print(f"sample origin written to {dest / 'api'} and {dest / 'decisions.csv'}")
 
 
 if __name__ == "__main__":
