@@ -37,6 +37,7 @@ class GridCell:
     colspan: int = 1
     rowspan: int = 1
     source: str = ""  # where a figure came from (the HTML shows it on hover)
+    key: str = ""  # "row|column" of a figure: machines (and the checker) find it by code
 
 
 @dataclass
@@ -121,7 +122,7 @@ def prose_blocks(text: str) -> list[Block]:
 
 def _num(report: Report, table: str, row: str, col: str) -> GridCell:
     cell = report.cell(table, row, col)
-    return GridCell(figure_text(cell), "num", source=source_text(cell))
+    return GridCell(figure_text(cell), "num", source=source_text(cell), key=f"{row}|{col}")
 
 
 def _table2(report: Report, spec: TableSpec) -> TableLayout:
@@ -141,7 +142,9 @@ def _table2(report: Report, spec: TableSpec) -> TableLayout:
             previous = (row.group, cols)
         cells = [_num(report, spec.code, row.code, c) for c in cols]
         last = cells[-1]
-        cells[-1] = GridCell(last.text, "num", colspan=width - len(cols), source=last.source)
+        cells[-1] = GridCell(
+            last.text, "num", colspan=width - len(cols), source=last.source, key=last.key
+        )
         out.body.append([GridCell(row.label), *cells])
     return out
 
