@@ -168,9 +168,9 @@ class LimitsSchema(Schema):
     bounded time because its input is bounded (a long repeated-word ``q`` took seconds per KB)."""
 
     max_query_chars = _limit(8192, "the longest query string (after `?`) any page or API accepts")
-    max_q_chars = _limit(256, "the longest full-text `q` (and `__contains` / CKAN `q` value)")
-    max_q_terms = _limit(8, "the most whitespace-separated terms of a `q`")
-    max_term_chars = _limit(32, "the longest single term of a `q`")
+    max_q_chars = _limit(128, "the longest full-text `q` (and `__contains` / CKAN `q` value)")
+    max_q_terms = _limit(6, "the most whitespace-separated terms of a `q`")
+    max_term_chars = _limit(16, "the longest single term of a `q`")
     max_cell_bytes = _limit(
         1_048_576, "the largest published cell in bytes (UTF-8); a larger one fails validation"
     )

@@ -38,17 +38,18 @@ class Limits:
     """The bounds in effect; the defaults are :class:`LimitsSchema`'s."""
 
     max_query_chars: int = 8192
-    max_q_chars: int = 256
-    max_q_terms: int = 8
-    max_term_chars: int = 32
+    max_q_chars: int = 128
+    max_q_terms: int = 6
+    max_term_chars: int = 16
     max_cell_bytes: int = 1_048_576
+    max_search_seconds: float = 1.5
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Limits:
         """From a Flask config (``LIMITS``) or the ``[limits]`` table itself."""
         table = config.get("LIMITS", config)
         known = cls.__dataclass_fields__
-        return cls(**{k: int(v) for k, v in table.items() if k in known})
+        return cls(**{k: v for k, v in table.items() if k in known})
 
     def check_text(self, value: str, parameter: str) -> str:
         """A ``__contains`` needle or CKAN per-field ``q`` value: characters only (a ``LIKE``

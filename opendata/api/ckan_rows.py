@@ -16,6 +16,7 @@ from opendata.api import ckan_params as p
 from opendata.api.ckan_catalog import Published, published_datasets
 from opendata.api.ckan_errors import NotFound, ValidationError, invalid
 from opendata.api.ckan_mapping import resource_id
+from opendata.limits import Limits
 from opendata.services import Services
 from opendata.store import query as rq
 
@@ -178,8 +179,9 @@ def _id_filter(value: Any) -> int:
 
 
 def run_page(services: Services, target: Target, request: Request, count_bound: int) -> rq.Page:
-    """One page, with an ``_id`` keyset turned into the engine's ``after`` token."""
-    query = request.query
+    """One page, with an ``_id`` keyset turned into the engine's ``after`` token, read under
+    the configured ``[limits]`` (q's bounds, the time budget)."""
+    query = replace(request.query, limits=Limits.from_config(services.config))
     if request.id_after is not None:
         query = replace(query, after=rq.after_id_token(request.id_after), offset=0)
     try:

@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from opendata.limits import DEFAULT as DEFAULT_LIMITS
 from opendata.limits import LimitError, Limits
 from opendata.store import datastore
+from opendata.store.budget import ran_out, time_budget
 from opendata.store.fts import postgres_tsquery, sqlite_match
 from opendata.store.query_values import TEXT_TYPES, QueryError, check_text, coerce
 
@@ -368,7 +369,7 @@ def page(
     columns = [table.c[n] for n in wanted]
     rows: list[dict[str, Any]] = []
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, time_budget(conn, query.limits.max_search_seconds):
             for condition, order_by in _segments(table, order, token):
                 need = query.limit + 1 - len(rows)
                 if need <= 0:
@@ -384,12 +385,12 @@ def page(
             elif not more and token is None and not query.offset:
                 total, exact = len(rows), True
             else:
-                key = (table.name, repr((query.filters, query.q)), count_bound)
-                counted = _bounded_count(conn, table, where, count_bound, key)
-                total, exact = min(counted, count_bound), counted <= count_bound
+                total, exact = _total(conn, table, where, query, count_bound, len(rows))
     except DBAPIError as exc:
         if table_gone(exc):
             raise TableGone(ref.table_name) from exc
+        if ran_out(exc):
+            raise _too_slow(query) from None
         raise
     following = None
     if more and rows:
@@ -397,6 +398,33 @@ def page(
         following = _encode(order, last[order.sort] if order.sort else None, last["_id"])
     keep = (["_id"] if query.include_id else []) + names
     return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
+
+
+def _total(
+    conn: Any, table: Table, where: list[Any], query: RowQuery, bound: int, seen: int
+) -> tuple[int, bool]:
+    """The filtered total, counted up to ``bound``; when the time budget runs out during the
+    count, the rows already read are answered with an inexact total of what was seen."""
+    key = (table.name, repr((query.filters, query.q)), bound)
+    try:
+        counted = _bounded_count(conn, table, where, bound, key)
+    except DBAPIError as exc:
+        if not ran_out(exc):
+            raise
+        return query.offset + seen, False
+    return min(counted, bound), counted <= bound
+
+
+def _too_slow(query: RowQuery) -> QueryError:
+    contains = [f"{name}__{op}" for name, op, _ in query.filters if op == "contains"]
+    parameter = "q" if query.q and query.q.strip() else (contains[0] if contains else None)
+    return QueryError(
+        f"the search took longer than {query.limits.max_search_seconds:g} s and was stopped; "
+        "narrow it with a filter on a filterable field, search whole words with q instead of "
+        "a substring, or sort by a filterable field",
+        code="too_slow",
+        parameter=parameter,
+    )
 
 
 #: Filtered counts by (table, condition): row tables never change once published, so a count
