@@ -107,7 +107,7 @@ def _swagger_ui_asset(filename: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Create the Api, register the /api/v1 blueprints and the envelope handlers."""
-    from opendata.api import admin, datasets, downloads, rows, runs, versions
+    from opendata.api import admin, datasets, downloads, reports, rows, runs, versions
 
     app.json = OrjsonProvider(app)
     app.config.setdefault("API_TITLE", "opendata /api/v1")
@@ -132,7 +132,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api = OpendataApi(app)
-    for module in (datasets, rows, downloads, versions, runs, admin):
+    for module in (datasets, rows, downloads, versions, runs, reports, admin):
         api.register_blueprint(module.blp)
     app.after_request(_after)
     app.extensions["opendata_api"] = api

@@ -74,3 +74,14 @@ def check_command(
     else:
         click.echo(render_text(result, verbose=verbose), nl=False)
     sys.exit(1 if result.errors else 0)
+
+
+# The generator's commands live in their own module (engineer M's); registered here.
+def _add_generator_commands() -> None:
+    from opendata.report.commands import annual_command, status_command
+
+    report_group.add_command(annual_command)
+    report_group.add_command(status_command)
+
+
+_add_generator_commands()
