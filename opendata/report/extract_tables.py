@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from opendata.report.formats import TABLE2, TABLE3, TABLE4, FormatSpec, TableSpec
+from opendata.report.formats import SHEET, TABLE2, TABLE3, TABLE4, FormatSpec, TableSpec
 from opendata.report.lines import Line
 from opendata.report.model import Cell, Number, Report, to_number
 
@@ -68,7 +68,7 @@ class TableReader:
 
     def feed(self, row: Row) -> bool:
         """Store the row's cells; False when it matches no row of the format."""
-        return self._table4(row) or self._table3(row) or self._table2(row)
+        return self._table4(row) or self._table3(row) or self._sheet(row) or self._table2(row)
 
     def _put(self, spec: TableSpec, code: str, row: Row) -> None:
         for col, value in zip(spec.columns_of(code), row.numbers, strict=True):
@@ -89,6 +89,17 @@ class TableReader:
             if _has_key(row.label, spec.rows[i].keys):
                 self._put(spec, spec.rows[i].code, row)
                 self.t3_next = i + 1
+                return True
+        return False
+
+    def _sheet(self, row: Row) -> bool:
+        # The statistics sheet (the generator prints it for pre-2019 reports): exact labels.
+        spec = self.fmt.tables.get(SHEET)
+        if spec is None or len(row.numbers) != 1 or not row.label:
+            return False
+        for axis in spec.rows:
+            if row.label == squash(axis.label):
+                self._put(spec, axis.code, row)
                 return True
         return False
 
