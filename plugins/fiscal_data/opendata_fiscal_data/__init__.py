@@ -16,6 +16,8 @@ from pathlib import Path
 from opendata.plugin import ResourceSpec, Row, Source, SourceContext, fields, validate
 
 from .catalogue import BUDGETS, FINAL_ACCOUNTS, HEADER_SYNONYMS
+from .fee_income import read_fee_income
+from .fee_income_sample import FEE_INCOME_FILE
 from .fees import fee_rows
 from .fiscal import FoundTable, amount_rows, note_row, read_workbook, three_public_rows
 
@@ -38,7 +40,8 @@ class FiscalData(Source):
     title = "吉林经济技术开发区管委会财政预决算与收费目录清单"
     description = (
         "吉林经济技术开发区管理委员会部门预算、部门决算（九张决算公开表）、一般公共预算财政拨款"
-        "“三公”经费（预算数与决算数）和行政事业性收费目录清单。金额单位为万元，保留两位小数；"
+        "“三公”经费（预算数与决算数）、行政事业性收费目录清单和各年度收费收入。金额单位为万元，"
+        "预决算保留两位小数；"
         "预决算表按功能分类科目（类、款、项）和经济分类科目逐格发布，空表连同说明一并发布。"
     )
     publisher = "吉林经济技术开发区管理委员会"
@@ -83,6 +86,12 @@ class FiscalData(Source):
             "schemas/fees.json",
             description="收费项目、子项、执收部门、资金管理方式和政策依据。",
         ),
+        ResourceSpec(
+            "fee_income",
+            "行政事业性收费收入",
+            "schemas/fee_income.json",
+            description="非税收入征管系统按年度和收费项目统计的收费金额（元与万元）。",
+        ),
     )
 
     class Config(Source.Config):
@@ -91,6 +100,9 @@ class FiscalData(Source):
         final_accounts_xlsx = fields.String(load_default=None, allow_none=True)
         budget_xlsx = fields.String(load_default=None, allow_none=True)
         fees_xlsx = fields.String(load_default=None, allow_none=True)
+        #: The non-tax revenue system's fee income export (CSV, every year it holds).
+        fee_income_csv = fields.String(load_default=None, allow_none=True)
+        fee_income_encoding = fields.String(load_default="utf-8-sig")
         year = fields.Integer(load_default=2018, validate=validate.Range(min=2000, max=2100))
         #: More header wordings declared harmless, e.g. {"本年支出数": "本年支出合计"}: read as
         #: the declared column with a warning, instead of failing the run (see catalogue.py).
@@ -107,8 +119,12 @@ class FiscalData(Source):
         configured = self.config.get(key)
         if configured:
             return Path(configured)
-        sample = importlib_resources.files(__package__).joinpath("sample", SAMPLE_FILES[key])
-        return Path(str(sample))
+        return self.sample(SAMPLE_FILES[key])
+
+    @staticmethod
+    def sample(name: str) -> Path:
+        """The shipped sample file ``name``."""
+        return Path(str(importlib_resources.files(__package__).joinpath("sample", name)))
 
     @cached_property
     def synonyms(self) -> dict[str, str]:
@@ -162,5 +178,8 @@ class FiscalData(Source):
                 synonyms=self.synonyms,
                 warnings=self.context.warnings,
             )
+        elif resource == "fee_income":
+            path = Path(self.config.get("fee_income_csv") or self.sample(FEE_INCOME_FILE))
+            yield from read_fee_income(path, self.config["fee_income_encoding"])
         else:
             raise KeyError(f"{self.name} has no resource {resource!r}")

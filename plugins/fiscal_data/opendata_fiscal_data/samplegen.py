@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 
+from .fee_income_sample import write_fee_income
 from .fees_sample import write_fees
 from .sample_figures import ORG, Accounts, draw_three_public
 from .sample_tables import budget_tables, final_tables
@@ -184,7 +185,12 @@ def write_origin(
     write_fees(paths["fees_xlsx"], year=year, plant=plant)
     if planted:
         _plant_text(paths, planted)
-    return {**{key: str(p) for key, p in paths.items()}, "year": year}
+    fee_income = write_fee_income(dest, seed)
+    return {
+        **{key: str(p) for key, p in paths.items()},
+        "fee_income_csv": str(fee_income),
+        "year": year,
+    }
 
 
 def main() -> None:
