@@ -8,6 +8,7 @@ cannot pass); the portal tests build the report from the built-in sources' publi
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -363,3 +364,124 @@ def test_html_in_chromium_is_an_a4_report_with_chinese_fonts_and_ruled_tables(
             assert pdf.startswith(b"%PDF-")
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------------------------ portal
+
+BUILT_IN = [
+    "disclosure_catalog",
+    "service_hall",
+    "archive_room",
+    "fiscal_data",
+    "disclosure_requests",
+    "annual_reports",
+]
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The portal over the built-in sources' samples, refreshed by the real pipeline."""
+    from opendata.app import create_app
+    from opendata.config import load_config
+    from opendata.pipeline.refresh import RunStatus, refresh
+    from opendata.services import Services
+    from opendata.sources.discovery import refresh_order
+    from opendata.testing import prepare_database
+
+    root = tmp_path_factory.mktemp("report-portal")
+    config = load_config(
+        {
+            "INSTANCE_PATH": str(root / "instance"),
+            "DATASETS_PATH": str(root / "datasets"),
+            "DATABASE_URL": f"sqlite:///{root / 'instance' / 'opendata.sqlite3'}",
+            "SOURCES_ENABLED": BUILT_IN,
+        },
+        environ={},
+    )
+    prepare_database(config["DATABASE_URL"])
+    services = Services.from_config(config)
+    assert not services.registry.refused, {k: str(v) for k, v in services.registry.refused.items()}
+    for name in refresh_order(services.registry.sources):
+        result = refresh(services, name)
+        assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"
+    app = create_app(config)
+    yield app.test_client(), services
+    services.close()
+
+
+def published_rows(services: Any, dataset: str, resource: str) -> list[dict[str, str]]:
+    current = services.catalog.current_version(dataset)
+    path = services.version_dir(dataset, current["id"]) / f"{resource}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_portal_report_page_shows_the_computed_report_with_downloads(portal: Any) -> None:
+    client, services = portal
+    api = client.get("/api/v1/reports/annual/2018").get_json()
+    page = client.get("/reports/annual/2018")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    # The founding report's year: its provincial sheet, each figure as the API computes it.
+    shown = {k: text for k, (text, _t) in html_cells(html)[SHEET].items()}
+    for cell in api["report"]["tables"]["sheet"]:
+        assert shown[f"{cell['row']}|{cell['column']}"] == str(cell["value"])
+    assert shown["proactive.total|value"] == "2790"
+    # Every computed figure names its source on hover: dataset and version.
+    titles = [t for _text, t in html_cells(html)[SHEET].values() if t]
+    assert titles and all(
+        "disclosure_" in t or "service_hall" in t or "fiscal_data" in t for t in titles
+    )
+    version = services.catalog.current_version("disclosure_catalog")["id"]
+    assert f"disclosure_catalog {version}" in html
+    assert 'href="/reports/annual/2018.docx"' in html and 'href="/reports/annual/2018.pdf"' in html
+    assert 'href="/api/v1/reports/annual/2018"' in html
+    assert "report-print.css" in html and "size: A4" in html
+
+    docx = client.get("/reports/annual/2018.docx")
+    assert docx.status_code == 200
+    assert docx.headers["Content-Disposition"] == 'attachment; filename="annual-report-2018.docx"'
+    document = Document(io.BytesIO(docx.get_data()))
+    sheet = {row.cells[0].text: row.cells[1].text for row in document.tables[-1].rows}
+    assert sheet["主动公开政府信息（条）"] == "2790"
+    assert docx.get_data() == client.get("/reports/annual/2018.docx").get_data()
+
+    pdf = client.get("/reports/annual/2018.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.get_data().startswith(b"%PDF-")
+
+    english = client.get("/reports/annual/2018?lang=en").get_data(as_text=True)
+    assert (
+        "Word (DOCX)" in english and "主动公开政府信息（条）" in english
+    )  # the report stays Chinese
+
+
+def test_portal_report_of_a_year_without_data_is_a_404_page(portal: Any) -> None:
+    client, _services = portal
+    for url in ("/reports/annual/2008", "/reports/annual/2999", "/reports/annual/2008.pdf"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "您访问的页面不存在" in response.get_data(as_text=True)
+
+
+def test_home_page_lists_each_years_report_and_its_due_date(portal: Any) -> None:
+    client, services = portal
+    published = {int(r["year"]) for r in published_rows(services, "annual_reports", "reports")}
+    assert published  # the samples give reports that pass the rules
+    html = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    block = html[html.index('id="annual-reports"') :]
+    rows = re.findall(
+        r'<tr data-year="(\d+)" class="(\w+)">.*?<time datetime="([\d-]+)">.*?<td class="state">([^<]+)</td>',
+        block,
+        re.S,
+    )
+    years = {int(y): (cls, due, state) for y, cls, due, state in rows}
+    assert published <= set(years)
+    for year, (cls, due, state) in years.items():
+        assert due == f"{year + 1}-01-31"  # 31 January of the next year
+        if year in published:
+            assert (cls, state) == ("published", "已发布")
+        else:
+            assert cls in ("overdue", "pending") and state.startswith("未发布")
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Annual disclosure reports" in english and "Due" in english

@@ -11,7 +11,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the portal pages, their templates, stylesheet and filters."""
-    from opendata.web import formatting, views
+    from opendata.web import formatting, reports, views
 
     formatting.register(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(reports.bp)

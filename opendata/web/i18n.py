@@ -121,6 +121,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "maximum": {"zh": "最大值", "en": "maximum"},
     "minLength": {"zh": "最短", "en": "min length"},
     "maxLength": {"zh": "最长", "en": "max length"},
+    # The annual report (政府信息公开工作年度报告) and its deadlines.
+    "report_title": {
+        "zh": "{year}年政府信息公开工作年度报告",
+        "en": "Annual report on government information disclosure, {year}",
+    },
+    "report_lead": {
+        "zh": "按{format}（{document}）由当前发布的数据生成。",
+        "en": "Built from the currently published data in the format {format} ({document}).",
+    },
+    "report_hover": {
+        "zh": "将鼠标停在表格中的数字上，可看到它来自哪个数据集、版本和筛选条件。",
+        "en": "Hover over a figure in a table to see the dataset, version and filter it came from.",
+    },
+    "dl_docx": {"zh": "Word 文档（DOCX）", "en": "Word (DOCX)"},
+    "dl_pdf": {"zh": "PDF", "en": "PDF"},
+    "dl_report_json": {"zh": "JSON（API）", "en": "JSON (API)"},
+    "reports_heading": {"zh": "政府信息公开工作年度报告", "en": "Annual disclosure reports"},
+    "report_year": {"zh": "年度", "en": "Year"},
+    "report_due": {"zh": "应发布日期", "en": "Due"},
+    "report_state": {"zh": "状态", "en": "Status"},
+    "report_published": {"zh": "已发布", "en": "Published"},
+    "report_pending": {"zh": "未发布", "en": "Not published"},
+    "report_overdue": {"zh": "未发布（已逾期）", "en": "Not published (overdue)"},
+    "report_view": {"zh": "查看报告", "en": "View report"},
+    "report_has_errors": {
+        "zh": "按当前数据生成的报告有 {n} 处错误，不予发布：",
+        "en": "The report built from the current data has {n} errors and is not published:",
+    },
     "footer": {
         "zh": "数据以 Frictionless Data Package 格式发布，每个版本发布后不再改动。",
         "en": "Data are published as Frictionless Data Packages; "

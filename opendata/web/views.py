@@ -29,6 +29,7 @@ from opendata.web import jsonld, search
 from opendata.web.formatting import constraints_text, duration
 from opendata.web.i18n import HTML_LANG, LANGS, negotiate, translate
 from opendata.web.preview import PREVIEW_ROWS, Preview, read_preview
+from opendata.web.report_data import deadlines
 
 bp = Blueprint(
     "web",
@@ -117,6 +118,7 @@ def index() -> str:
         publisher=publisher,
         keyword=keyword,
         filtered=bool(q or publisher or keyword),
+        report_years=deadlines(services()),
     )
 
 

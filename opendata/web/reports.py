@@ -1,0 +1,72 @@
+"""The annual report on the portal: the page of a year, its DOCX and PDF, and the deadlines.
+
+``/reports/annual/<year>`` shows the report inside the portal's layout, each figure with its
+source on hover, with links to the Word, PDF and JSON forms; ``…/<year>.docx`` and ``.pdf`` are
+the files an office submits. The report is built from the current published versions through
+``opendata.report`` (no sources, pipeline or plugins are imported: serving reads only what is
+published). A year without published data is a 404 page, never an error text.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from werkzeug.exceptions import NotFound
+
+from opendata.report import render as report_render
+from opendata.report.compute import Built, available_years, build
+from opendata.web import views
+from opendata.web.report_data import published_data, reporting_body, today
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+# The portal's own language choice, headers and template helpers, as on every portal page.
+bp.before_request(views._choose_language)
+bp.after_request(views._language_headers)
+bp.context_processor(views._template_helpers)
+bp.register_error_handler(NotFound, views.not_found)
+
+#: The first year a report can be asked for (the 2007 regulation's first full year).
+FIRST_YEAR = 2008
+
+
+def _built_or_404(year: int) -> Built:
+    """The report of ``year`` from the current versions; 404 for a year no data covers."""
+    svc = views.services()
+    if not FIRST_YEAR <= year <= today(svc).year:
+        abort(404)
+    data = published_data(svc)
+    if year not in available_years(data):
+        abort(404)
+    paragraphs = (svc.config.get("REPORTS") or {}).get("paragraphs_path")
+    return build(data, year, paragraphs_root=paragraphs, body=reporting_body(data))
+
+
+@bp.get("/reports/annual/<int:year>")
+def annual(year: int) -> str:
+    built = _built_or_404(year)
+    report = built.report
+    return render_template(
+        "report_annual.html",
+        report=report,
+        errors=built.errors,
+        year=year,
+        article=report_render.html_fragment(report),
+        report_css=report_render.stylesheet(),
+    )
+
+
+def _download(year: int, fmt: str) -> Response:
+    report = _built_or_404(year).report
+    response = Response(report_render.render(report, fmt), mimetype=report_render.MEDIA_TYPES[fmt])
+    filename = f"annual-report-{year}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/reports/annual/<int:year>.docx")
+def annual_docx(year: int) -> Response:
+    return _download(year, "docx")
+
+
+@bp.get("/reports/annual/<int:year>.pdf")
+def annual_pdf(year: int) -> Response:
+    return _download(year, "pdf")
