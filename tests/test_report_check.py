@@ -520,3 +520,44 @@ def test_generated_layout_reads_back_and_planted_error_found(
         assert rules == {("R2", "3.7", "natural"), ("R3", "3.2", "total")}
     else:
         assert rules == {("X3", "response.total", "value")}
+
+
+# ------------------------------------------------------------------ --against-data
+
+
+def test_against_data_compares_with_the_published_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The founding report agrees with the sample data; a figure changed in it is flagged A1."""
+    from opendata.config import load_config
+    from opendata.pipeline.refresh import RunStatus, refresh
+    from opendata.services import Services
+    from opendata.testing import prepare_database
+
+    db = f"sqlite:///{tmp_path / 'od.sqlite3'}"
+    monkeypatch.setenv("OPENDATA_DATABASE_URL", db)
+    monkeypatch.setenv("OPENDATA_DATASETS_PATH", str(tmp_path / "datasets"))
+    monkeypatch.setenv("OPENDATA_INSTANCE_PATH", str(tmp_path))
+    config = load_config()
+    prepare_database(config["DATABASE_URL"])
+    services = Services.from_config(config)
+    try:
+        for name in ("disclosure_requests", "disclosure_catalog"):
+            result = refresh(services, name)
+            assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"
+    finally:
+        services.close()
+    runner = CliRunner()
+    res = runner.invoke(main, ["report", "check", str(_founding()), "--against-data", "--json"])
+    data = json.loads(res.output)
+    assert "disclosure_requests" in data["against"]
+    assert [f["rule"] for f in data["findings"]] == ["D1", "X3"]
+    changed = tmp_path / "changed.txt"
+    text = _founding().read_text(encoding="utf-8")
+    changed.write_text(text.replace("办结数2个", "办结数3个"), encoding="utf-8")
+    res = runner.invoke(main, ["report", "check", str(changed), "--against-data", "--json"])
+    a1 = [f for f in json.loads(res.output)["findings"] if f["rule"] == "A1"]
+    assert [(f["table"], f["row"], f["expected"], f["actual"], f["line"]) for f in a1] == [
+        (SHEET, "application.completed", "2", "3", 39)
+    ]
+    assert "办结数3个" in a1[0]["sentence"]
