@@ -253,7 +253,8 @@ def test_correct_report_reads_every_cell_and_has_no_finding(
     for (table, row, col), value in spec.cells.items():
         assert report.value(table, row, col) == value, (table, row, col)
     assert check(report) == []
-    assert check_file(path).failed == []
+    result = check_file(path)
+    assert (result.failed, result.notes) == ([], [])
 
 
 def test_full_width_digits_and_units_in_a_text_table(tmp_path: Path) -> None:
@@ -272,6 +273,29 @@ def test_shipped_text_report_reads_and_is_consistent() -> None:
     assert report.value(TABLE3, "3.6.3", "total") == 1
     assert report.value(TABLE4, "all", "review.total") == 1
     assert check(report) == []
+
+
+def test_rows_not_read_are_named_not_guessed(tmp_path: Path) -> None:
+    """A row written with dashes is not read: the checker says so and judges nothing on it."""
+    path = write_text(good_spec(), tmp_path / "r.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = next(n for n, t in enumerate(lines) if t.startswith("（二）部分公开"))
+    lines[i] = "（二）部分公开  —  —  —  —  —  —  —"
+    del lines[lines.index(HEADINGS[TABLE4]) + 1 :]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = check_file(path)
+    assert result.notes == [
+        "三、收到和处理政府信息公开申请情况：未读到行 3.2"
+        " (rows not read: their labels or number of figures differ from the format)",
+        "四、政府信息公开行政复议、行政诉讼情况：未找到该表 (table not found; its rules were not applied)",
+    ]
+    # R2 now sums the outcomes it has (4 + 1 + 2 of 8): the missing 部分公开 shows as a gap.
+    assert {(f.rule, f.row, f.column) for f in result.failed} == {
+        ("R2", "3.7", "natural"),
+        ("R2", "3.7", "total"),
+    }
+    out = CliRunner().invoke(main, ["report", "check", str(path)]).output
+    assert "注意 (note): 三、收到和处理政府信息公开申请情况：未读到行 3.2" in out
 
 
 # ------------------------------------------------------------------ planted errors

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.report.extract import read_report
+from opendata.report.formats import SHEET
 from opendata.report.model import Report
 from opendata.report.rules import ERROR, WARNING, Finding, check
 
@@ -74,6 +75,31 @@ def compare(report: Report, data: Report) -> list[Finding]:
     return found
 
 
+def unread(report: Report) -> list[str]:
+    """Notes on the format's tables the document did not give in full (rules skip such cells)."""
+    notes = []
+    prose = {f.line for f in report.figures}
+    for code, spec in report.format.tables.items():
+        if code == SHEET:
+            continue
+        # A cell filled from a figure in prose is not a table row the document gave.
+        rows = {
+            r: cols
+            for r, cols in report.tables.get(code, {}).items()
+            if any(c.line not in prose for c in cols.values())
+        }
+        if not rows:
+            notes.append(f"{spec.label}：未找到该表 (table not found; its rules were not applied)")
+            continue
+        missing = [r.code for r in spec.rows if r.code not in rows]
+        if missing:
+            notes.append(
+                f"{spec.label}：未读到行 {', '.join(missing)}"
+                " (rows not read: their labels or number of figures differ from the format)"
+            )
+    return notes
+
+
 def _sentence(report: Report, line: int | None) -> str:
     return next((f.sentence for f in report.figures if f.line == line and line), "")
 
@@ -89,7 +115,7 @@ def check_file(
     report = read_report(path, year=year)
     before = read_report(previous) if previous else None
     findings = check(report, before, include_passed=include_passed)
-    result = CheckResult(report, findings)
+    result = CheckResult(report, findings, notes=unread(report))
     if data is not None:
         result.against = ", ".join(f"{k} {v}" for k, v in sorted(data.built_from.items()))
         extra = compare(report, data)
@@ -117,6 +143,7 @@ def render_text(result: CheckResult, *, verbose: bool = False) -> str:
     ]
     if result.against:
         out.append(f"与已发布数据比较 (against the published data): {result.against}")
+    out += [f"注意 (note): {n}" for n in result.notes]
     for f in result.failed:
         line = f"第{f.line}行" if f.line else "全文"
         out.append(f"{line} {f.rule} {_SEVERITY_ZH[f.severity]}{_where(f)} {f.message}")
@@ -140,6 +167,7 @@ def render_json(result: CheckResult) -> dict[str, Any]:
         "format": r.format_id,
         "date": r.date.isoformat() if r.date else None,
         "against": result.against or None,
+        "notes": result.notes,
         "errors": len(result.errors),
         "warnings": len(result.warnings),
         "findings": [f.as_dict() for f in result.findings],
