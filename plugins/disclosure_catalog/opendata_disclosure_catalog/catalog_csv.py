@@ -30,6 +30,9 @@ from .vocab import (
     CHANNELS,
     DISCLOSURE_ALIASES,
     DISCLOSURE_VALUES,
+    DOC_KIND_ALIASES,
+    DOC_KINDS,
+    NORMATIVE_KINDS,
     VALIDITY_VALUES,
     normalise,
     parse_date,
@@ -53,10 +56,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "drafter": ("拟稿人", "NGR"),
     "drafter_phone": ("联系电话", "LXDH"),
     "internal_note": ("内部备注", "NBBZ"),
+    "doc_kind": ("文件类型", "WJLX"),
+    "repealed_on": ("废止日期", "FZRQ"),
 }
 
-#: Columns an export may leave out (internal columns some exports do not carry).
-OPTIONAL_COLUMNS = frozenset({"drafter", "drafter_phone", "internal_note"})
+#: Columns an export may leave out (internal columns some exports do not carry; 文件类型 and
+#: 废止日期, which exports before the annual report's Table 二 was kept did not have).
+OPTIONAL_COLUMNS = frozenset(
+    {"drafter", "drafter_phone", "internal_note", "doc_kind", "repealed_on"}
+)
 
 _CHANNEL_ITEM = re.compile(r"(?P<name>[^()（）]+?)\s*(?:[(（](?P<date>[^()（）]*)[)）])?")
 _CHANNEL_SEPARATORS = re.compile(r"[;；、]")
@@ -90,6 +98,9 @@ class Entry:
     drafter_phone: str
     internal_note: str
     publications: tuple[Publication, ...]
+    #: 文件类型 (规章, 行政规范性文件, 其他); None when the export has no such column.
+    doc_kind: str | None = None
+    repealed_on: dt.date | None = None
 
     def entry_row(self) -> Row:
         """The row of the ``entries`` resource."""
@@ -108,6 +119,8 @@ class Entry:
             "drafter": self.drafter or None,
             "drafter_phone": self.drafter_phone or None,
             "internal_note": self.internal_note or None,
+            "doc_kind": self.doc_kind,
+            "repealed_on": self.repealed_on,
         }
 
     def publication_rows(self) -> Iterator[Row]:
@@ -320,6 +333,7 @@ def read_catalog(
         if raw_validity and validity is None:
             raise cells.fail(f"有效性 {raw_validity!r} is not one of {', '.join(VALIDITY_VALUES)}")
         published = cells.date("published")
+        doc_kind, repealed_on = _kind_and_repeal(cells, validity)
         yield Entry(
             line=line,
             index_no=index_no,
@@ -337,4 +351,26 @@ def read_catalog(
             drafter_phone=cells.text("drafter_phone"),
             internal_note=cells.text("internal_note"),
             publications=cells.channels(published),
+            doc_kind=doc_kind,
+            repealed_on=repealed_on,
         )
+
+
+def _kind_and_repeal(cells: _LineReader, validity: str | None) -> tuple[str | None, dt.date | None]:
+    """文件类型 and 废止日期, checked against 有效性: Table 二 counts repeals by that date."""
+    raw_kind = cells.text("doc_kind")
+    doc_kind = normalise(raw_kind, DOC_KINDS, DOC_KIND_ALIASES) if raw_kind else None
+    if raw_kind and doc_kind is None:
+        raise cells.fail(f"文件类型 {raw_kind!r} is not one of {', '.join(DOC_KINDS)}")
+    repealed_on = cells.date("repealed_on")
+    if repealed_on is not None and validity != "废止":
+        raise cells.fail(f"废止日期 {repealed_on} given but 有效性 is {validity or 'empty'!s}")
+    if repealed_on is None and validity == "废止" and doc_kind in NORMATIVE_KINDS:
+        raise cells.fail(
+            f"有效性 废止 but no 废止日期: the annual report counts a {doc_kind}'s repeal "
+            "in the year of that date"
+        )
+    created = cells.date("created")
+    if repealed_on is not None and created is not None and repealed_on < created:
+        raise cells.fail(f"废止日期 {repealed_on} precedes 生成日期 {created}")
+    return doc_kind, repealed_on

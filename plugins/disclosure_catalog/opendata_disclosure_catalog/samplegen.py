@@ -97,6 +97,8 @@ class _Entry:
     drafter_phone: str = ""
     internal_note: str = ""
     fixed_number: int | None = None
+    doc_kind: str = "其他"
+    repealed_on: dt.date | None = None
 
 
 def org_code_check(body8: str) -> str:
@@ -321,6 +323,97 @@ def _plant(entries: list[_Entry], codes: dict[str, str], seed: int) -> list[_Ent
     return planted
 
 
+#: Genres a 管委会's 行政规范性文件 take in the sample.
+NORMATIVE_GENRES = ("办法", "意见", "通告")
+NORMATIVE_TITLES = (
+    ("办法", "{zone}{topic}管理办法"),
+    ("办法", "{zone}{topic}实施办法"),
+    ("意见", "关于进一步规范{topic}工作的实施意见"),
+    ("通告", "关于{topic}有关事项的通告"),
+)
+#: New 行政规范性文件 per year from April 2019, when the original catalogue export ends.
+NORMATIVE_PER_YEAR = {2019: 4, 2020: 6, 2021: 5, 2022: 7, 2023: 5, 2024: 6, 2025: 4}
+NORMATIVE_BODY = "吉林经济技术开发区管委会"
+#: How many of the 2017–2018 policy documents are marked 行政规范性文件.
+NORMATIVE_MARKED = {2017: 4, 2018: 9}
+
+
+def _normative_documents(
+    rng: random.Random, entries: list[_Entry], codes: dict[str, str]
+) -> list[_Entry]:
+    """Mark the 行政规范性文件 among the entries and add those of April 2019–2025.
+
+    Of the 2017–2018 policy documents in the genres 办法, 意见 and 通告, a few per year are
+    行政规范性文件 (never one already 失效: Table 二 counts repeals, not expiry). A repealed one
+    gets its 废止日期; later documents repeal some earlier ones (规范性文件清理). A 管委会 makes
+    no 规章, so the sample has none.
+    """
+    ordered = sorted(entries, key=lambda e: (e.created, e.index_no))
+    for entry in ordered:
+        if entry.validity == "废止":
+            entry.repealed_on = _repeal_day(rng, entry.created, dt.date(2019, 3, 29))
+    normative: list[_Entry] = []
+    for year, count in NORMATIVE_MARKED.items():
+        candidates = [
+            e
+            for e in ordered
+            if e.created.year == year
+            and e.kind == "formal"
+            and e.disclosure == "主动公开"
+            and e.genre in NORMATIVE_GENRES
+            and e.validity in ("有效", "废止")
+        ]
+        for entry in rng.sample(candidates, min(count, len(candidates))):
+            entry.doc_kind = "行政规范性文件"
+            normative.append(entry)
+    normative.sort(key=lambda e: (e.created, e.index_no))
+    added: list[_Entry] = []
+    for year, count in NORMATIVE_PER_YEAR.items():
+        start = dt.date(2019, 4, 1) if year == 2019 else dt.date(year, 1, 2)
+        days = _workdays(start, dt.date(year, 12, 28))
+        for number, day in enumerate(sorted(rng.sample(days, count)), start=1):
+            entry = _new_normative(rng, day, number, codes)
+            in_force = [e for e in normative if e.repealed_on is None and e.created < day]
+            if in_force and rng.random() < 0.4:
+                old = rng.choice(in_force)  # this one replaces an earlier document
+                old.validity, old.repealed_on = "废止", day
+            normative.append(entry)
+            added.append(entry)
+    return added
+
+
+def _repeal_day(rng: random.Random, made: dt.date, last: dt.date) -> dt.date:
+    return min(made + dt.timedelta(days=rng.randint(90, 400)), last)
+
+
+def _new_normative(rng: random.Random, day: dt.date, number: int, codes: dict[str, str]) -> _Entry:
+    genre, template = rng.choice(NORMATIVE_TITLES)
+    topic, subject = rng.choice(words.TOPICS)
+    values = _values(rng, NORMATIVE_BODY, topic, day)
+    published = day + dt.timedelta(days=rng.randint(1, 5))
+    return _Entry(
+        body=NORMATIVE_BODY,
+        year=day.year,
+        created=day,
+        published=published,
+        kind="normative",
+        genre=genre,
+        title=template.format(**values),
+        summary=words.FORMAL_SUMMARY.format(**values),
+        subject=subject,
+        disclosure="主动公开",
+        validity="有效",
+        channels=[("政务公开网", published), ("门户网站", published)],
+        doc_number=f"吉经开管规〔{day.year}〕{number}号",
+        # Serials from 05001: the office's register keeps normative documents in a range of
+        # their own, so they never meet the serials of the year's other entries.
+        index_no=f"{codes[NORMATIVE_BODY]}/{day.year}-{5000 + number:05d}",
+        drafter=_name(rng),
+        drafter_phone=f"0432-6{rng.randrange(10**6, 10**7)}",
+        doc_kind="行政规范性文件",
+    )
+
+
 def generate_entries(seed: int = 2018, plant: bool = False) -> list[_Entry]:
     """All catalogue entries of the sample, in the export's order (by 发布日期, then 索引号)."""
     rng = random.Random(seed)
@@ -335,6 +428,9 @@ def generate_entries(seed: int = 2018, plant: bool = False) -> list[_Entry]:
     entries += _other_year(rng, days[2017], 330) + _other_year(rng, days[2019], 95)
     entries += _withheld(rng, days[2017] + days[2018], 27)
     _number(entries, rng, codes)
+    # Own stream: the normative documents leave every earlier draw, hence the 2018 figures, as
+    # they were.
+    entries += _normative_documents(random.Random(seed + 5), entries, codes)
     if plant:
         entries += _plant(entries, codes, seed)
     far = dt.date(9999, 1, 1)
@@ -372,6 +468,8 @@ def write_catalog(path: Path, entries: list[_Entry], encoding: str = "gb18030") 
                     e.drafter,
                     e.drafter_phone,
                     e.internal_note,
+                    e.doc_kind,
+                    e.repealed_on.isoformat() if e.repealed_on else "",
                 ]
             )
 

@@ -50,6 +50,16 @@ DISCLOSURE_ALIASES: dict[str, str] = {
 #: 有效性 of a document.
 VALIDITY_VALUES: tuple[str, ...] = ("有效", "失效", "废止")
 
+#: 文件类型: the kinds Table 二 of the annual report counts (Art. 20(一)), and 其他.
+DOC_KINDS: tuple[str, ...] = ("规章", "行政规范性文件", "其他")
+#: Kinds whose repeal Table 二 counts: a 废止 one must say when.
+NORMATIVE_KINDS: tuple[str, ...] = ("规章", "行政规范性文件")
+
+DOC_KIND_ALIASES: dict[str, str] = {
+    "规范性文件": "行政规范性文件",
+    "其他文件": "其他",
+}
+
 #: 回应解读 methods, as in the provincial statistics sheet (and the national format).
 RESPONSE_METHODS: tuple[str, ...] = ("新闻发布会", "在线访谈", "政策解读稿件", "微博微信", "其他")
 
