@@ -487,6 +487,10 @@ def test_cli_exit_zero_on_a_correct_report_and_clear_error_on_unreadable(tmp_pat
     res = runner.invoke(main, ["report", "check", str(bad)])
     assert res.exit_code == 1
     assert "not a readable DOCX document" in res.output and "Traceback" not in res.output
+    old_word = tmp_path / "r.doc"
+    old_word.write_bytes(b"\xd0\xcf\x11\xe0 binary")
+    res = runner.invoke(main, ["report", "check", str(old_word)])
+    assert res.exit_code == 1 and "save the report as DOCX, HTML or text" in res.output
     noyear = tmp_path / "n.txt"
     noyear.write_text("没有年份的文字。\n", encoding="utf-8")
     res = runner.invoke(main, ["report", "check", str(noyear)])

@@ -31,12 +31,18 @@ _PERIOD = re.compile(r"(?:统计期限|统计时限|时间范围)[^0-9]{0,6}(\d{
 _TITLE = re.compile(r"(\d{4})\s*年\s*(?:度)?[^。\n]{0,40}?年度报告")
 _YEAR = re.compile(r"(\d{4})\s*年")
 _DATE = re.compile(r"^\s*(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?\s*$")
+# Binary formats that would decode as garbage text: refused with what to do instead.
+_UNSUPPORTED = {".doc", ".wps", ".pdf", ".xls", ".xlsx", ".odt", ".rtf", ".zip"}
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0"}
 
 
 def read_lines(path: Path) -> list[Line]:
     """The document's lines, by its suffix: .docx, .html/.htm, anything else as text."""
     suffix = path.suffix.lower()
+    if suffix in _UNSUPPORTED:
+        raise ReportReadError(
+            f"{path.name}: {suffix} files cannot be read; save the report as DOCX, HTML or text"
+        )
     try:
         if suffix == ".docx":
             from opendata.report.extract_docx import docx_lines
