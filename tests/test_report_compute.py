@@ -391,3 +391,41 @@ def test_cli_status(env: Env) -> None:
     as_json = CliRunner().invoke(main, ["report", "status", "--json"], env=cli_env(env))
     years_json = {r["year"]: r for r in json.loads(as_json.stdout)["years"]}
     assert years_json[2021]["due_date"] == "2022-01-31" and years_json[2021]["published"]
+
+
+def _values(report_json: dict[str, Any]) -> dict[str, list[tuple[str, str, Any]]]:
+    return {
+        table: [(c["row"], c["column"], c["value"]) for c in cells]
+        for table, cells in report_json["tables"].items()
+    }
+
+
+@pytest.mark.postgres
+def test_the_same_report_and_endpoint_on_postgresql(
+    env: Env, postgres_url: str, tmp_path: Path
+) -> None:
+    needed = ["disclosure_catalog", "disclosure_requests"]
+    config = load_config(
+        {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATASETS_PATH": str(tmp_path / "datasets"),
+            "DATABASE_URL": postgres_url,
+            "SOURCES_ENABLED": needed,
+        },
+        environ={},
+    )
+    services = Services.from_config(config)
+    try:
+        for name in needed:
+            assert refresh(services, name).status is RunStatus.PUBLISHED
+        on_pg = build(CatalogData(services.catalog, services.datasets_root), 2018)
+        assert not on_pg.findings
+        assert _values(on_pg.report.as_json()) == _values(build(env.data(), 2018).report.as_json())
+        app = create_app(config)
+        response = app.test_client().get("/api/v1/reports/annual/2018")
+        assert response.status_code == 200
+        assert response.get_json()["report"]["built_from"] == on_pg.report.built_from
+        assert response.get_json()["status"]["published"] is False  # annual_reports not refreshed
+        services_of(app).close()
+    finally:
+        services.close()
