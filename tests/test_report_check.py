@@ -298,6 +298,31 @@ def test_rows_not_read_are_named_not_guessed(tmp_path: Path) -> None:
     assert "注意 (note): 三、收到和处理政府信息公开申请情况：未读到行 3.2" in out
 
 
+def test_prose_phrases_state_the_right_cells(tmp_path: Path) -> None:
+    """Sentences offices write: each figure bound to what it counts, none to the wrong cell."""
+    path = write_text(good_spec(), tmp_path / "r.txt")
+    extra = [
+        "因政府信息公开申请行政复议2件，行政诉讼1件。",
+        "现有行政事业性收费项目3项，全年收取费用12500元。",
+        "全区30余人参加培训，信息发布类栏目在2个工作日内发布。",
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:2] + extra + lines[2:]) + "\n", encoding="utf-8")
+    report = read_report(path)
+    bound = {(f.value, f.unit): (f.table, f.row, f.column) for f in report.figures if f.line <= 5}
+    assert bound == {
+        (2, "件"): (TABLE4, "all", "review.total"),
+        (1, "件"): (SHEET, "suit.total", "value"),
+        (3, "项"): ("", "", ""),
+        (Decimal("1.25"), "万元"): (TABLE2, "20.8.fees", "amount"),
+        (30, "人（约）"): ("", "", ""),
+        (2, "个"): ("", "", ""),
+    }
+    assert check(report) == []
+    path.write_text(path.read_text(encoding="utf-8").replace("12500元", "12600元"), "utf-8")
+    assert {(f.rule, f.row, f.line) for f in check(read_report(path))} == {("X2", "20.8.fees", 4)}
+
+
 # ------------------------------------------------------------------ planted errors
 
 

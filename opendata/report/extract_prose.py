@@ -43,11 +43,12 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"回应", "response.total"),
         (r"上年结转", "carried_in"),
         (r"结转下年", "carried_over"),
-        (r"办结|办理完毕", "application.completed"),
-        (r"申请", "application.received"),
+        # "因政府信息公开申请行政复议1件" counts reviews, not applications: before 申请.
         (r"行政复议", "review.total"),
         (r"诉讼", "suit.total"),
         (r"投诉|举报", "complaint.total"),
+        (r"办结|办理完毕", "application.completed"),
+        (r"申请", "application.received"),
         (r"收取?费|费用", "fees.amount"),
     )
 )
@@ -109,7 +110,9 @@ def _clause_figures(fmt: FormatSpec, clause: str, sentence: str, line: int) -> l
         value, unit = to_number(m.group(2)), m.group(4)
         approximate = bool(m.group(1) or m.group(3))
         table, r, c = ("", "", "")
-        if i == 0 and row and not approximate and unit != "人":
+        # Only an amount of money states the fees (not "收费项目3项"), and people are not items.
+        money = unit in ("万元", "元")
+        if i == 0 and row and not approximate and unit != "人" and money == (row == "fees.amount"):
             table, r, c = _target(fmt, row)
             if row == "fees.amount":
                 value, unit = _amount(value, unit)
