@@ -53,15 +53,19 @@ class ActionContext:
 
 
 Action = Callable[[ActionContext, dict[str, Any]], Any]
+#: Actions whose ``q`` is a full-text search of a row table (bounded in words too).
+FULL_TEXT_ACTIONS = frozenset({"datastore_search"})
 ACTIONS: dict[str, Action] = {}
 
 
 def action(func: Action) -> Action:
     """Register ``func`` under its own name, behind the input bounds (``[limits]``)."""
 
+    full_text = func.__name__ in FULL_TEXT_ACTIONS
+
     @wraps(func)
     def bounded(ctx: ActionContext, data: dict[str, Any]) -> Any:
-        p.check_bounds(data, Limits.from_config(ctx.config))
+        p.check_bounds(data, Limits.from_config(ctx.config), full_text=full_text)
         return func(ctx, data)
 
     ACTIONS[func.__name__] = bounded

@@ -116,12 +116,14 @@ def json_object(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     return value
 
 
-def check_bounds(data: Mapping[str, Any], limits: Limits) -> None:
+def check_bounds(data: Mapping[str, Any], limits: Limits, *, full_text: bool) -> None:
     """Refuse a search text beyond the configured bounds with CKAN's Validation Error (409).
 
-    ``q`` / ``full_text`` as text are searched term by term (their count and length bound the
-    time); ``q`` as an object (``{column: text}``, a ``LIKE`` per column) and ``fq`` are bounded
-    in characters. Checked for every action, GET and POST alike, before any work.
+    Every ``q``, ``full_text``, ``fq`` and each value of a ``q`` object (``{column: text}``, a
+    ``LIKE`` per column) is bounded in characters. Where ``q`` is a datastore full-text search
+    (``full_text``), its words and their length are bounded too: each costs posting-list reads
+    on the whole table. ``package_search`` matches tens of packages in memory, where a long
+    word costs nothing. Checked for every action, GET and POST alike, before any work.
     """
     try:
         for key in ("q", "full_text"):
@@ -130,7 +132,7 @@ def check_bounds(data: Mapping[str, Any], limits: Limits) -> None:
                 limits.check_text(value, key)
                 value = json_object({key: value}, key)
             if isinstance(value, str):
-                limits.check_q(value, key)
+                (limits.check_q if full_text else limits.check_text)(value, key)
             elif isinstance(value, dict):
                 for column, needle in value.items():
                     limits.check_text(str(column), key)

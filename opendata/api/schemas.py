@@ -36,6 +36,21 @@ def _q_bounds(value: str) -> None:
         raise ma.ValidationError(exc.message) from None
 
 
+def _catalogue_q(description: str) -> fields.String:
+    # The catalogue is tens of datasets matched in memory: a long word costs nothing there.
+    return fields.String(
+        validate=[validate.Length(max=DEFAULT.max_q_chars), _text[1], _q_chars],
+        metadata={"description": f"{description}; at most {DEFAULT.max_q_chars} characters"},
+    )
+
+
+def _q_chars(value: str) -> None:
+    try:
+        Limits.from_config(current_app.config).check_text(value, "q")
+    except LimitError as exc:
+        raise ma.ValidationError(exc.message) from None
+
+
 def _q(description: str) -> fields.String:
     # maxLength and the words' bounds in the document are the defaults of [limits].
     return fields.String(
@@ -65,7 +80,7 @@ class VersionArgs(ma.Schema):
 
 
 class DatasetSearchArgs(ma.Schema):
-    q = _q(
+    q = _catalogue_q(
         "words to find (Chinese words of two characters or more, or Latin words) in "
         "titles, descriptions, keywords, resource and field titles; all must match"
     )
