@@ -485,3 +485,53 @@ def test_home_page_lists_each_years_report_and_its_due_date(portal: Any) -> None
             assert cls in ("overdue", "pending") and state.startswith("未发布")
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "Annual disclosure reports" in english and "Due" in english
+
+
+@pytest.mark.browser
+def test_portal_report_page_in_chromium_prints_as_the_report_alone(portal: Any) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import threading
+
+    from werkzeug.serving import make_server
+
+    client, _services = portal
+    server = make_server("127.0.0.1", 0, client.application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+                outside: list[str] = []
+                page.on(
+                    "request",
+                    lambda r: None if r.url.startswith((base, "data:")) else outside.append(r.url),
+                )
+                page.goto(base + "/")
+                link = page.locator('#annual-reports tr[data-year="2018"] a')
+                link.click()
+                page.wait_for_url("**/reports/annual/2018")
+                assert "2018年政府信息公开工作年度报告" in page.locator(".report h1").inner_text()
+                total = page.locator('td[data-cell="proactive.total|value"]')
+                assert total.inner_text() == "2790"
+                assert "disclosure_catalog" in (total.get_attribute("title") or "")
+                page.screenshot(path=str(ARTEFACTS / "portal-report-2018.png"), full_page=True)
+                page.emulate_media(media="print")
+                assert page.locator("header.site").is_hidden()
+                assert page.locator(".report-actions").first.is_hidden()
+                page.screenshot(
+                    path=str(ARTEFACTS / "portal-report-2018-print.png"), full_page=True
+                )
+                assert outside == []
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -211,7 +211,8 @@ def _table4(report: Report, spec: TableSpec) -> TableLayout:
 
 
 def _sheet(report: Report, spec: TableSpec) -> TableLayout:
-    out = TableLayout(spec.code, "附表：" + spec.label, spec.unit)
+    # Each row names its own unit (条, 次, 件, 万元): none in the title.
+    out = TableLayout(spec.code, "附表：" + spec.label, "")
     out.head = [[GridCell("项目", "head"), *(GridCell(c.label, "head") for c in spec.columns)]]
     for row in spec.rows:
         cols = spec.columns_of(row.code)
