@@ -50,7 +50,7 @@ class AnnualReport(ma.Schema):
     unsourced = ma.fields.List(ma.fields.String())
     paragraph_files = ma.fields.Dict()
     publishable = ma.fields.Boolean()
-    status = ma.fields.Nested(YearStatusSchema)
+    status = ma.fields.Nested(YearStatusSchema, allow_none=True)
 
 
 def _today() -> date:
