@@ -9,6 +9,7 @@ origin and search every byte a reader could get for what was planted.
 
 from __future__ import annotations
 
+import html
 import importlib
 import io
 import json
@@ -163,7 +164,9 @@ def origin_text(folder: Path) -> str:
         data = path.read_bytes()
         if path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as book:
-                parts += [book.read(n).decode("utf-8") for n in book.namelist()]
+                # With lxml installed openpyxl writes non-ASCII text as character references
+                # (&#36213;): unescape, or planted text would not be found where it is.
+                parts += [html.unescape(book.read(n).decode("utf-8")) for n in book.namelist()]
         elif path.suffix == ".csv":
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
