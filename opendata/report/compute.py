@@ -174,25 +174,25 @@ class _Builder:
                 self._missing(F.TABLE3, row.code, spec.columns_of(row.code), "not published")
             return
         codes = {r.code for r in spec.rows}
+        # Published row codes per row of this format: the 2019 format's single 其他处理 row
+        # sums the three published 其他处理 rows, and its filter names all three.
+        sources: dict[str, list[Record]] = {}
         for record in rows:
             if record["year"] != str(self.year):
                 continue
             target: str = T3_ROWS.get(record["row_code"], "")
             if target not in codes:
                 target = "3.6" if target.startswith("3.6.") and "3.6" in codes else ""
-            if not target:
-                continue
-            filt = f"year={self.year} AND row_code={record['row_code']}"
+            if target:
+                sources.setdefault(target, []).append(record)
+        for target, records in sources.items():
+            published = [r["row_code"] for r in records]
+            where = published[0] if len(published) == 1 else f"IN ({', '.join(published)})"
+            eq = "=" if len(published) == 1 else " "
+            ref = self._ref(REQUESTS, "annual_table3", f"year={self.year} AND row_code{eq}{where}")
             for fname, col in T3_COLUMNS.items():
-                self._add(F.TABLE3, target, col, int(record[fname]), REQUESTS, filt)
-
-    def _add(self, table: str, row: str, col: str, value: int, dataset: str, filt: str) -> None:
-        # The 2019 format's single 其他处理 row sums three published rows: its filter says so.
-        old = self.report.cell(table, row, col)
-        if old is not None and old.source is not None:
-            value = int(old.value) + value
-            filt = f"{old.source.filter} OR {filt.split(' AND ', 1)[1]}"
-        self._put(table, row, col, value, self._ref(dataset, "annual_table3", filt))
+                value = sum(int(r[fname]) for r in records)
+                self._put(F.TABLE3, target, col, value, ref)
 
     def table4(self) -> None:
         rows = self._rows(REQUESTS, "annual_table4")
