@@ -445,6 +445,9 @@ def test_portal_report_page_shows_the_computed_report_with_downloads(portal: Any
     sheet = {row.cells[0].text: row.cells[1].text for row in document.tables[-1].rows}
     assert sheet["主动公开政府信息（条）"] == "2790"
     assert docx.get_data() == client.get("/reports/annual/2018.docx").get_data()
+    etag = docx.headers["ETag"]
+    again = client.get("/reports/annual/2018.docx", headers={"If-None-Match": etag})
+    assert again.status_code == 304
 
     pdf = client.get("/reports/annual/2018.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

@@ -9,11 +9,15 @@ published). A year without published data is a 404 page, never an error text.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+import hashlib
+from collections import OrderedDict
+
+from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import NotFound
 
 from opendata.report import render as report_render
-from opendata.report.compute import Built, available_years, build
+from opendata.report.compute import Built, available_years, build, to_json_bytes
+from opendata.report.model import Report
 from opendata.web import views
 from opendata.web.report_data import published_data, reporting_body, today
 
@@ -54,11 +58,30 @@ def annual(year: int) -> str:
     )
 
 
+#: Rendered files by (format, digest of the report's content). A PDF takes seconds to make and
+#: the same versions give the same report, so a worker makes each file once; a handful is kept.
+_FILES: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_FILES_KEPT = 8
+
+
+def _file(report: Report, fmt: str) -> tuple[bytes, str]:
+    digest = hashlib.sha256(to_json_bytes(report.as_json())).hexdigest()
+    key = (fmt, digest)
+    if key not in _FILES:
+        _FILES[key] = report_render.render(report, fmt)
+        while len(_FILES) > _FILES_KEPT:
+            _FILES.popitem(last=False)
+    _FILES.move_to_end(key)
+    return _FILES[key], digest
+
+
 def _download(year: int, fmt: str) -> Response:
-    report = _built_or_404(year).report
-    response = Response(report_render.render(report, fmt), mimetype=report_render.MEDIA_TYPES[fmt])
-    filename = f"annual-report-{year}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    data, digest = _file(_built_or_404(year).report, fmt)
+    response = Response(data, mimetype=report_render.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{year}.{fmt}"'
+    # The ETag is the report's content: a new version of any dataset it reads changes it.
+    response.set_etag(f"{fmt}-{digest[:32]}")
+    response.make_conditional(request)  # 304 when the client holds this very file
     return response
 
 
