@@ -9,9 +9,10 @@ every expectation is recomputed from the published CSV files themselves.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -427,5 +428,54 @@ def test_the_same_report_and_endpoint_on_postgresql(
         assert response.get_json()["report"]["built_from"] == on_pg.report.built_from
         assert response.get_json()["status"]["published"] is False  # annual_reports not refreshed
         services_of(app).close()
+    finally:
+        services.close()
+
+
+def test_a_year_not_yet_ended_breaks_d1_and_is_refused(tmp_path: Path) -> None:
+    """Data for the current year gives a report dated before the year ends: D1, not written."""
+    sample = Path(
+        importlib.import_module("opendata_disclosure_requests").sample_register()  # type: ignore[attr-defined]
+    )
+    register = tmp_path / "register.csv"
+    # An application of this year (UTC, as version ids are), still open.
+    year = datetime.now(UTC).year
+    line = f"YSQ-{year}-901,{year}-01-01,网络,商业企业,某建设公司,,,,,申请公开项目批复,否,,,,,\n"
+    register.write_text(sample.read_text("utf-8-sig") + line, "utf-8-sig")
+    config = load_config(
+        {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATASETS_PATH": str(tmp_path / "datasets"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'opendata.sqlite3'}",
+            "SOURCES_ENABLED": ["disclosure_requests"],
+            "SOURCES": {"disclosure_requests": {"register_path": str(register)}},
+        },
+        environ={},
+    )
+    prepare_database(config["DATABASE_URL"])
+    services = Services.from_config(config)
+    try:
+        result = refresh(services, "disclosure_requests")
+        assert result.status is RunStatus.PUBLISHED, result.error
+        version = services.catalog.current_version("disclosure_requests")["id"]  # type: ignore[index]
+        built = build(CatalogData(services.catalog, services.datasets_root), year)
+        assert [f.rule for f in built.errors] == ["D1"]
+        assert (
+            built.report.date is not None
+            and built.report.date.isoformat().replace("-", "") == version[:8]
+        )
+        env = {
+            "OPENDATA_DATABASE_URL": config["DATABASE_URL"],
+            "OPENDATA_DATASETS_PATH": str(tmp_path / "datasets"),
+            "OPENDATA_INSTANCE_PATH": str(tmp_path / "instance"),
+            "OPENDATA_SOURCES_ENABLED": '["disclosure_requests"]',
+        }
+        out = tmp_path / f"{year}.json"
+        cli = CliRunner().invoke(
+            main, ["report", "annual", "--year", str(year), "-o", str(out)], env=env
+        )
+        assert cli.exit_code == 1
+        assert "error D1" in cli.output and "not written" in cli.output
+        assert not out.exists()
     finally:
         services.close()
