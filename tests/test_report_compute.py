@@ -28,7 +28,7 @@ from opendata.report import formats as F
 from opendata.report.compute import available_years, build, to_json_bytes
 from opendata.report.extract import read_report
 from opendata.report.paragraphs import MISSING, ParagraphError
-from opendata.report.published import CatalogData
+from opendata.report.published import CatalogData, RowCache
 from opendata.report.rules import check
 from opendata.report.status import report_status
 from opendata.services import Services
@@ -479,3 +479,22 @@ def test_a_year_not_yet_ended_breaks_d1_and_is_refused(tmp_path: Path) -> None:
         assert not out.exists()
     finally:
         services.close()
+
+
+def test_row_cache_is_keyed_by_version_and_bounded(env: Env) -> None:
+    cache = RowCache(max_entries=2)
+
+    def data() -> CatalogData:
+        return CatalogData(env.services.catalog, env.services.datasets_root, cache)
+
+    first = data().rows("disclosure_catalog", "responses")
+    assert data().rows("disclosure_catalog", "responses") is first  # read once per version
+    version = env.services.catalog.current_version("disclosure_catalog")["id"]  # type: ignore[index]
+    assert cache.get(("disclosure_catalog", version, "responses")) is first
+    assert cache.get(("disclosure_catalog", "20000101T000000000000Z", "responses")) is None
+    data().rows("disclosure_requests", "annual_table3")
+    data().rows("disclosure_requests", "annual_summary")
+    assert cache.get(("disclosure_catalog", version, "responses")) is None  # the oldest went
+    assert to_json_bytes(build(data(), 2021).as_json()) == to_json_bytes(
+        build(env.data(), 2021).as_json()
+    )

@@ -18,7 +18,7 @@ from opendata.api.base import ApiBlueprint, reject_extra, services
 from opendata.api.errors import ApiError
 from opendata.api.http import CACHE_NONE
 from opendata.report.compute import available_years, build, to_json_bytes
-from opendata.report.published import CatalogData
+from opendata.report.published import CatalogData, RowCache
 from opendata.report.status import report_status
 
 blp = ApiBlueprint(
@@ -60,7 +60,9 @@ def _today() -> date:
 
 def _data() -> CatalogData:
     svc = services()
-    return CatalogData(svc.catalog, svc.datasets_root)
+    # Published files never change: their rows are kept across requests, per version.
+    cache = current_app.extensions.setdefault("opendata_report_rows", RowCache())
+    return CatalogData(svc.catalog, svc.datasets_root, cache)
 
 
 def _json(body: bytes) -> Response:

@@ -9,6 +9,7 @@ only that version's immutable CSV files, so every figure is repeatable on the pu
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,14 +33,40 @@ class Published(Protocol):
         ...
 
 
+class RowCache:
+    """Rows of published files by (dataset, version, resource), the oldest dropped past a bound.
+
+    A published version's files never change, so its rows can be kept across requests; a new
+    version is a new key. Shared by the web app's requests (``app.extensions``), not global.
+    """
+
+    def __init__(self, max_entries: int = 32) -> None:
+        self.max_entries = max_entries
+        self._rows: dict[tuple[str, str, str], list[Record]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> list[Record] | None:
+        with self._lock:
+            return self._rows.get(key)
+
+    def put(self, key: tuple[str, str, str], rows: list[Record]) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            while len(self._rows) > self.max_entries:
+                del self._rows[next(iter(self._rows))]
+
+
 class CatalogData:
     """The current versions as the catalog records them, read from the published CSV files."""
 
-    def __init__(self, catalog: Catalog, datasets_root: Path) -> None:
+    def __init__(
+        self, catalog: Catalog, datasets_root: Path, cache: RowCache | None = None
+    ) -> None:
         self.catalog = catalog
         self.root = Path(datasets_root)
         self._versions: dict[str, str] = {}
         self._rows: dict[tuple[str, str], list[Record]] = {}
+        self._cache = cache
 
     def version(self, dataset: str) -> str:
         if dataset not in self._versions:
@@ -53,12 +80,22 @@ class CatalogData:
     def rows(self, dataset: str, resource: str) -> list[Record]:
         key = (dataset, resource)
         if key not in self._rows:
-            path = self.root / dataset / self.version(dataset) / f"{resource}.csv"
-            if not path.is_file():
-                raise MissingData(f"dataset {dataset!r} has no resource {resource!r}")
-            with path.open(encoding="utf-8", newline="") as fh:
-                self._rows[key] = list(csv.DictReader(fh))
+            version = self.version(dataset)
+            cached = self._cache.get((dataset, version, resource)) if self._cache else None
+            self._rows[key] = (
+                cached if cached is not None else self._read(dataset, version, resource)
+            )
         return self._rows[key]
+
+    def _read(self, dataset: str, version: str, resource: str) -> list[Record]:
+        path = self.root / dataset / version / f"{resource}.csv"
+        if not path.is_file():
+            raise MissingData(f"dataset {dataset!r} has no resource {resource!r}")
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows: list[Record] = list(csv.DictReader(fh))
+        if self._cache is not None:
+            self._cache.put((dataset, version, resource), rows)
+        return rows
 
 
 class ReaderData:
