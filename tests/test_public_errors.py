@@ -329,6 +329,7 @@ def _seeds(app: Flask, client: FlaskClient, svc: Services) -> list[str]:
         "run_id": [str(r) for r in runs],
         "res": ["entries", "channels", "nosuch"],
         "v": [v["id"] for n in names for v in svc.catalog.versions(n)] + ["20000101T000000Z"],
+        "year": ["2018", "2022", "1999"],  # annual reports (API and portal)
     }
     urls: list[str] = []
     for rule in app.url_map.iter_rules():
