@@ -88,7 +88,7 @@ def test_source_options_win_over_the_global_fraction() -> None:
 
 
 def test_bad_fractions_are_refused_with_the_option_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="SHRINK_FRACTION = 1.5 .*a number from 0 to 1"):
+    with pytest.raises(ConfigError, match=r"SHRINK_FRACTION = 1\.5 .*a number from 0 to 1"):
         load_config({"INSTANCE_PATH": str(tmp_path), "SHRINK_FRACTION": 1.5}, environ={})
     with pytest.raises(ConfigError, match="OPENDATA_SHRINK_FRACTION"):
         load_config({"INSTANCE_PATH": str(tmp_path)}, environ={"OPENDATA_SHRINK_FRACTION": "x"})
