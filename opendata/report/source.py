@@ -1,4 +1,4 @@
-"""opendata derived source: the annual report's tables (政府信息公开工作年度报告) in long form.
+"""The core's derived source: the annual report's tables (政府信息公开工作年度报告) in long form.
 
 It reads the current published versions of the datasets the report is made of (through
 ``context.datasets``, declared in ``depends_on``, so the scheduler refreshes it after them) and
@@ -7,9 +7,10 @@ publishes one row per cell: year, table, row code, column code, value and the so
 rules are published: a report with a rule error (R1–R4, D1) fails the run, naming each failed
 rule with its table, row, column and numbers, and the last good version stays current.
 
-This built-in source uses the core's report builder (``opendata.report``), which is no part of
-the plugin API: the report is the core's product, and this source only publishes it as a dataset.
-A third-party plugin imports only ``opendata.plugin`` and ``opendata.testing``.
+It lives in the core, not under plugins/, because it builds the report with the core's own
+builder (``opendata.report``), which is no part of the plugin API (plugins import only
+``opendata.plugin`` and ``opendata.testing``). The core registers it under the same entry-point
+group as the plugins (pyproject.toml), so discovery, the scheduler and the contract treat it alike.
 """
 
 from __future__ import annotations

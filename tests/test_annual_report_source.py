@@ -6,8 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from opendata_annual_report import AnnualReports
-
+from opendata.report.source import AnnualReports
 from opendata.testing import assert_contract, run_source
 
 T3_CODES = [
