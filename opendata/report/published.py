@@ -70,11 +70,14 @@ class CatalogData:
 
     def version(self, dataset: str) -> str:
         if dataset not in self._versions:
-            current = self.catalog.current_version(dataset)
-            if current is None:
+            # Only the pointer is read (the dataset row): the version row is immutable and the
+            # files of the version are all a report needs.
+            meta = self.catalog.dataset(dataset)
+            current = meta.get("current_version") if meta else None
+            if not current:
                 raise MissingData(f"dataset {dataset!r} has no published version")
             # Pinned for the whole build: a report is made from one version of each dataset.
-            self._versions[dataset] = str(current["id"])
+            self._versions[dataset] = str(current)
         return self._versions[dataset]
 
     def rows(self, dataset: str, resource: str) -> list[Record]:
