@@ -67,11 +67,14 @@ class Catalog:
             ).first()
             if existing is None:
                 try:
-                    conn.execute(
-                        insert(db.datasets).values(
-                            name=meta.name, created=now, modified=now, **values
+                    # A savepoint: on PostgreSQL a failed INSERT aborts the whole transaction,
+                    # and the UPDATE below would fail with it.
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(db.datasets).values(
+                                name=meta.name, created=now, modified=now, **values
+                            )
                         )
-                    )
                     return
                 except IntegrityError:
                     pass  # another process created it first; fall through to update
