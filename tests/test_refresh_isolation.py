@@ -115,7 +115,8 @@ def test_a_hanging_source_is_killed_at_its_limit_and_nothing_of_it_survives(
     assert record["pgid"] == record["process"] != os.getpid()  # it led its own process group
     assert not alive(record["process"]) and not alive(record["child"])
     assert group_members(record["pgid"]) == []
-    assert threads() == threads_before
+    # No thread of ours is left (another test's background thread may end meanwhile: <=).
+    assert threads() <= threads_before
     # What the run left is cleared and its lease is free: the dataset can be refreshed again.
     assert staging_folders(services.datasets_root, cls.name) == []
     assert current_holder(services.engine, cls.name) is None
