@@ -27,7 +27,7 @@ from opendata.pipeline.refresh import RunStatus, refresh
 from opendata.report import formats as F
 from opendata.report.compute import available_years, build, to_json_bytes
 from opendata.report.extract import read_report
-from opendata.report.paragraphs import MISSING, ParagraphError
+from opendata.report.paragraphs import MISSING, WITHHELD, ParagraphError, read_paragraph
 from opendata.report.published import CatalogData, RowCache
 from opendata.report.rules import check
 from opendata.report.status import report_status
@@ -272,7 +272,30 @@ def test_office_paragraphs_are_used_and_missing_ones_marked(env: Env, tmp_path: 
     assert built.paragraphs["1"] == "2021/1.md" and built.paragraphs["5"] is None
     (tmp_path / "2021" / "5.md").write_bytes("存在问题".encode("gb18030"))
     with pytest.raises(ParagraphError, match=r"2021/5\.md: not UTF-8"):
-        build(env.data(), 2021, paragraphs_root=tmp_path)
+        read_paragraph(tmp_path, 2021, "5")
+    # A reader of the portal still gets the report, with the section marked as withheld.
+    assert build(env.data(), 2021, paragraphs_root=tmp_path).report.sections["5"] == WITHHELD
+
+
+def test_personal_data_in_an_office_paragraph_is_never_published(env: Env, tmp_path: Path) -> None:
+    (tmp_path / "2021").mkdir()
+    (tmp_path / "2021" / "1.md").write_text(
+        "咨询电话：0431-85001234，邮箱 gk@example.gov.cn。\n"
+        "申请人王某（身份证号 １１０１０５１９４９１２３１００２Ｘ）的申请已办结。\n",
+        "utf-8",
+    )
+    with pytest.raises(ParagraphError, match=r"2021/1\.md, line 2: holds a resident ID") as err:
+        read_paragraph(tmp_path, 2021, "1")
+    assert "１１０１" not in str(err.value) and "110105" not in str(err.value)
+    built = build(env.data(), 2021, paragraphs_root=tmp_path)
+    assert built.report.sections["1"] == WITHHELD
+    assert "110105" not in to_json_bytes(built.as_json()).decode()
+    # The office's own phone and mailbox are public contacts: they may stand there.
+    (tmp_path / "2021" / "1.md").write_text("咨询电话：0431-85001234，邮箱 gk@example.gov.cn。")
+    assert (
+        "gk@example.gov.cn"
+        in build(env.data(), 2021, paragraphs_root=tmp_path).report.sections["1"]
+    )
 
 
 # -- the derived dataset ---------------------------------------------------------------------------

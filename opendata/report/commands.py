@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from opendata.report.compute import Built, available_years, build, to_json_bytes
+from opendata.report.paragraphs import ParagraphError, read_paragraph
 from opendata.report.published import CatalogData
 from opendata.report.rules import Finding
 from opendata.report.status import report_status
@@ -81,6 +82,7 @@ def annual_command(year: int, fmt: str, output: Path | None) -> None:
         raise click.ClickException(f"--format {fmt} is binary: give a file with -o")
     reports = config.get("REPORTS")
     root = reports.get("paragraphs_path") if isinstance(reports, dict) else None
+    _check_paragraphs(root, year)
     meta = data.catalog.dataset("disclosure_requests")
     built = build(data, year, paragraphs_root=root, body=str((meta or {}).get("publisher") or ""))
     for finding in built.findings:
@@ -114,3 +116,15 @@ def status_command(as_json: bool) -> None:
     for s in rows:
         state = "published" if s.published else ("OVERDUE" if s.overdue else "not yet due")
         click.echo(f"{s.year:<6}{s.due.isoformat():<12}{'yes' if s.published else 'no':<11}{state}")
+
+
+def _check_paragraphs(root: str | None, year: int) -> None:
+    """Stop on an office paragraph that cannot be published (not UTF-8, too large, personal
+    data), naming its file and line: the portal would show the section as withheld."""
+    if root is None:
+        return
+    for section in sorted(Path(root, str(year)).glob("*.md")):
+        try:
+            read_paragraph(root, year, section.stem)
+        except ParagraphError as exc:
+            raise click.ClickException(str(exc)) from None

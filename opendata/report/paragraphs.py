@@ -12,8 +12,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from opendata.personal_data import find_personal_data
+
 #: What stands in a section the office has not written yet.
 MISSING = "（本节内容待填写）"
+#: What stands in a section whose file cannot be published as it is (the log says why).
+WITHHELD = "（本节内容未能发布，请管理员查看服务器日志）"
 
 #: Files larger than this are refused: a section is a few paragraphs, not a document dump.
 MAX_BYTES = 256 * 1024
@@ -55,7 +59,20 @@ def read_paragraph(root: str | Path | None, year: int, section: str) -> Paragrap
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         return Paragraph(section, MISSING, False, relative)
+    _refuse_personal_data(relative, text)
     return Paragraph(section, text, True, relative)
+
+
+def _refuse_personal_data(relative: str, text: str) -> None:
+    """The office's text is published as written: personal data in it stops the build. An
+    office's own phone and mailbox are its public contacts and may stand there."""
+    for number, line in enumerate(text.split("\n"), 1):
+        kind = find_personal_data(line, contact_allowed=True)
+        if kind:
+            raise ParagraphError(
+                f"{relative}, line {number}: holds a {kind}; personal data may not be "
+                "published. Remove it and build again"
+            )
 
 
 def read_paragraphs(

@@ -7,12 +7,15 @@ back what every number counts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from opendata.report import formats as F
 from opendata.report.model import Report
-from opendata.report.paragraphs import read_paragraphs
+from opendata.report.paragraphs import WITHHELD, Paragraph, ParagraphError, read_paragraph
+
+log = logging.getLogger(__name__)
 
 
 def _fig(report: Report, table: str, row: str, col: str = F.VALUE) -> str | None:
@@ -102,9 +105,20 @@ def fill_sections(report: Report, paragraphs_root: str | Path | None) -> dict[st
     """Each section's prose: the templates filled with the figures, then the office's own
     paragraph or the mark that it is still to be written; returns the paragraph files read."""
     codes = tuple(s.code for s in report.format.sections)
-    own = read_paragraphs(paragraphs_root, report.year, codes)
+    own = {code: _own(paragraphs_root, report.year, code) for code in codes}
     templates = TEMPLATES[report.format_id]
     for code in codes:
         opening = [text for make in templates.get(code, ()) for text in make(report)]
         report.sections[code] = "\n\n".join([*opening, own[code].text])
     return {code: own[code].file for code in codes}
+
+
+def _own(root: str | Path | None, year: int, code: str) -> Paragraph:
+    """The office's paragraph, or the withheld mark when its file cannot be published as it is
+    (a reader of the portal gets the report; the operator gets the reason in the log, and
+    ``opendata report annual`` stops on it)."""
+    try:
+        return read_paragraph(root, year, code)
+    except ParagraphError as exc:
+        log.error("annual report %s, section %s: %s", year, code, exc)
+        return Paragraph(code, WITHHELD, False, None)
