@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from opendata.plugin import Row, SourceError
+
+from .register import parse_date
 
 COL_CASE = "案件编号"
 COL_TYPE = "案件类别"
@@ -60,7 +61,6 @@ _RESULTS = {
     "不予受理": "其他",
 }
 _YES, _NO = {"是", "Y", "1"}, {"", "否", "N", "0"}
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,10 @@ def _parse(path: Path, line: int, record: dict[str, str | None]) -> Case:
             f"{cell(COL_TYPE)!r} / {COL_REVIEWED} {cell(COL_REVIEWED)!r}: expected 行政复议, or "
             "行政诉讼 with 是否经复议 是 or 否",
         )
-    filed = _date(cell(COL_FILED))
+    filed = parse_date(cell(COL_FILED))
     if filed is None:
         raise fail(COL_FILED, f"not a date: {cell(COL_FILED)!r}")
-    closed = _date(cell(COL_CLOSED)) if cell(COL_CLOSED) else None
+    closed = parse_date(cell(COL_CLOSED)) if cell(COL_CLOSED) else None
     if cell(COL_CLOSED) and closed is None:
         raise fail(COL_CLOSED, f"not a date: {cell(COL_CLOSED)!r}")
     if closed is not None and closed < filed:
@@ -167,16 +167,6 @@ def _kind(case_type: str, reviewed: str) -> str | None:
     if reviewed in _YES:
         return SUIT_AFTER_REVIEW
     return SUIT_DIRECT if reviewed in _NO else None
-
-
-def _date(text: str) -> dt.date | None:
-    match = _DATE.match(text)
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
 
 
 def case_rows(cases: Iterable[Case]) -> Iterator[Row]:

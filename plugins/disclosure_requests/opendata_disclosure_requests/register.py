@@ -195,7 +195,7 @@ def _parse(path: Path, line: int, record: dict[str, str | None]) -> Application:
     number = cell(COL_NUMBER)
     if not number:
         raise fail(COL_NUMBER, "empty")
-    received = _date(cell(COL_RECEIVED))
+    received = parse_date(cell(COL_RECEIVED))
     if received is None:
         raise fail(COL_RECEIVED, f"not a date: {cell(COL_RECEIVED)!r}")
     channel = _CHANNEL_SYNONYMS.get(cell(COL_CHANNEL))
@@ -221,7 +221,7 @@ def _reply(rec: _Record, received: dt.date) -> tuple[dt.date | None, str | None]
     cell, fail = rec.cell, rec.fail
     replied: dt.date | None = None
     if cell(COL_REPLIED):
-        replied = _date(cell(COL_REPLIED))
+        replied = parse_date(cell(COL_REPLIED))
         if replied is None:
             raise fail(COL_REPLIED, f"not a date: {cell(COL_REPLIED)!r}")
         if replied < received:
@@ -249,7 +249,8 @@ def _fee(rec: _Record) -> Decimal:
     return fee
 
 
-def _date(text: str) -> dt.date | None:
+def parse_date(text: str) -> dt.date | None:
+    """A date as the office's ledgers write it (2018-03-05, 2018/3/5, 2018年3月5日), or None."""
     match = _DATE.match(text)
     if not match:
         return None
