@@ -29,9 +29,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
+import sys
+import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import TracebackType
 from typing import Any, ClassVar, Protocol
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -39,6 +47,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 __all__ = [
     "DISCLOSURE_PUBLIC",
     "DatasetReader",
+    "Headers",
     "HttpClient",
     "PluginValidationError",
     "ResourceSpec",
@@ -122,16 +131,62 @@ class ResourceSpec:
     disclosure_field: str | None = None
 
 
+#: Request headers, e.g. ``{"Authorization": f"Bearer {token}"}`` (the token from config or
+#: the environment, never from code).
+Headers = Mapping[str, str]
+
+
 class HttpClient(Protocol):
-    """The HTTP client the core gives a source: time-outs and a host allow-list built in."""
+    """The HTTP client the core gives a source: time-outs, a host allow-list and a size limit.
 
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any: ...
+    ``get_*`` send ``params`` as the query string; ``post_*`` send ``json`` (a JSON body) or
+    ``data`` (a form body), never both. ``headers`` are added to the request. Connection
+    failures, time-outs and HTTP 5xx raise :class:`TransientSourceError`; HTTP 4xx, a host not
+    on the allow-list and a body larger than the limit raise :class:`SourceError`.
+    """
 
-    def get_bytes(self, url: str, params: Mapping[str, Any] | None = None) -> bytes: ...
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Headers | None = None,
+    ) -> Any: ...
+
+    def get_bytes(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Headers | None = None,
+    ) -> bytes: ...
+
+    def post_json(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Headers | None = None,
+    ) -> Any: ...
+
+    def post_bytes(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Headers | None = None,
+    ) -> bytes: ...
 
 
 class DatasetReader(Protocol):
-    """Read access to the current published version of another dataset (derived sources)."""
+    """Read access to the current published version of another dataset (derived sources).
+
+    ``rows`` yields typed values as the published schema declares them (``int``,
+    ``Decimal``, ``date``, ``bool``, ``None`` for a missing value…), read by the core's one
+    value codec, so a derived source computes on values and never re-parses text.
+    """
 
     def rows(self, dataset: str, resource: str) -> Iterator[Row]: ...
 
@@ -167,8 +222,13 @@ class Source:
     resources: ClassVar[tuple[ResourceSpec, ...]] = ()
     #: Names of datasets this source reads; the scheduler refreshes it after them.
     depends_on: ClassVar[tuple[str, ...]] = ()
-    #: Where the data comes from, for the descriptor's ``sources`` (title, path or URL).
-    origin: ClassVar[str] = ""
+    #: Where the data comes from, in words, for the descriptor's ``sources`` (e.g. "档案室管理
+    #: 系统（SQL 数据库）"). Classes written before :meth:`origin` became a method may still set
+    #: ``origin = "…"``: it is read as this title.
+    origin_title: ClassVar[str] = ""
+    #: The shipped sample origin: config key → path of a file or folder inside the plugin's
+    #: package (``{"register_path": "sample/register.csv"}``); :meth:`origin` falls back to it.
+    samples: ClassVar[Mapping[str, str]] = {}
 
     class Config(Schema):
         """Options of the source; subclasses add fields. Unknown keys are refused."""
@@ -189,10 +249,75 @@ class Source:
             load_default=None, allow_none=True, validate=validate.Range(min=0, max=1)
         )
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        legacy = cls.__dict__.get("origin")
+        if isinstance(legacy, str):
+            # The attribute predates the method: keep it as the title, give back the method.
+            cls.origin_title = legacy
+            delattr(cls, "origin")
+
     def __init__(self, context: SourceContext) -> None:
         self.context = context
         self.config: Mapping[str, Any] = context.config
         self.log = context.log
+
+    # -- the origin: configured path or shipped sample ----------------------------------------
+
+    def origin(self, key: str) -> Path:
+        """The path configured under option ``key``, else the shipped sample as a real file.
+
+        The sample is the one :attr:`samples` names for ``key``. A package installed as a zip
+        has no file on disk: the sample is then copied to a temporary file (or folder) that
+        lives until :meth:`close`, so a reader that wants a path (openpyxl, sqlite3, csv) works
+        the same in every install.
+        """
+        configured = self.config.get(key)
+        if configured:
+            return Path(str(configured))
+        if key not in self.samples:
+            raise SourceError(
+                f"{type(self).__name__}: option {key!r} is not set and no shipped sample is "
+                f"declared for it in {type(self).__name__}.samples"
+            )
+        return self.shipped(self.samples[key])
+
+    def shipped(self, relative: str) -> Path:
+        """The file or folder ``relative`` inside the plugin's package, as a real path.
+
+        Kept on disk (when it had to be extracted from a zip) until :meth:`close`.
+        """
+        resource = _package_root(type(self)).joinpath(*relative.split("/"))
+        if not (resource.is_file() or resource.is_dir()):
+            raise SourceError(f"{type(self).__name__}: the package ships no {relative!r}")
+        if isinstance(resource, Path):
+            return resource  # an ordinary install: the file itself, nothing to clean up
+        return _real_copy(resource, self._held())
+
+    def _held(self) -> ExitStack:
+        stack: ExitStack | None = self.__dict__.get("_held_stack")
+        if stack is None:
+            stack = self.__dict__["_held_stack"] = ExitStack()
+            # A core that never calls close() still removes the copies with the source.
+            weakref.finalize(self, stack.close)
+        return stack
+
+    def close(self) -> None:
+        """Remove what :meth:`origin` extracted; the core calls it when the run is over."""
+        stack: ExitStack | None = self.__dict__.pop("_held_stack", None)
+        if stack is not None:
+            stack.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def rows(self, resource: str) -> Iterator[Row]:
         """Yield the rows of one resource, keyed by the schema's field names."""
@@ -208,12 +333,23 @@ class Source:
 
     @classmethod
     def load_schema(cls, spec: ResourceSpec) -> dict[str, Any]:
-        """The Table Schema of ``spec`` as a dict, read from the plugin's package if a path."""
+        """The Table Schema of ``spec`` as a dict; a path is read beside the class's module.
+
+        "Beside" is the package the class is defined in (``opendata_x/schemas/…`` for a class
+        in ``opendata_x/__init__.py`` or ``opendata_x/source.py``), or the folder of the module
+        for a class in a plain module (a test file, a script run as ``__main__``). A schema
+        that is not there raises ``FileNotFoundError`` naming where it was looked for.
+        """
         if isinstance(spec.schema, Mapping):
             return dict(spec.schema)
-        package = cls.__module__.rpartition(".")[0] or cls.__module__
-        text = importlib_resources.files(package).joinpath(spec.schema).read_text("utf-8")
-        loaded: dict[str, Any] = json.loads(text)
+        resource = _package_root(cls).joinpath(*spec.schema.split("/"))
+        if not resource.is_file():
+            raise FileNotFoundError(
+                f"{cls.__name__}: schema {spec.schema!r} of resource {spec.name!r} not found "
+                f"at {resource} (a schema path is relative to the package of the module "
+                f"{cls.__module__!r}; or give the schema as a dict)"
+            )
+        loaded: dict[str, Any] = json.loads(resource.read_text("utf-8"))
         return loaded
 
     @classmethod
@@ -222,3 +358,44 @@ class Source:
             if spec.name == name:
                 return spec
         raise KeyError(f"{cls.__name__} has no resource {name!r}")
+
+
+def _package_root(cls: type) -> Traversable:
+    """Where a class's package data lies: its package, or the folder of a plain module."""
+    module = sys.modules.get(cls.__module__)
+    if module is None:
+        raise FileNotFoundError(f"{cls.__name__}: its module {cls.__module__!r} is not loaded")
+    if hasattr(module, "__path__"):  # defined in a package's __init__
+        return importlib_resources.files(module)
+    # A module on disk (in a package, a test file under --import-mode=importlib, ``__main__``):
+    # its folder, found from the file, so that no parent package needs to be importable.
+    filename = getattr(module, "__file__", None)
+    if filename and Path(filename).is_file():
+        return Path(filename).resolve().parent
+    spec = getattr(module, "__spec__", None)
+    if spec is not None and spec.parent:  # a module inside a zipped package
+        return importlib_resources.files(spec.parent)
+    raise FileNotFoundError(
+        f"{cls.__name__}: module {cls.__module__!r} has no package or file to look beside"
+    )
+
+
+def _real_copy(resource: Traversable, stack: ExitStack) -> Path:
+    """``resource`` (inside a zip) copied to a temporary path that ``stack`` removes."""
+    if resource.is_file():
+        return stack.enter_context(importlib_resources.as_file(resource))
+    folder = Path(tempfile.mkdtemp(prefix="opendata-sample-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / resource.name
+    _copy_tree(resource, target)
+    return target
+
+
+def _copy_tree(resource: Traversable, target: Path) -> None:
+    # importlib.resources.as_file takes folders only from Python 3.12.
+    target.mkdir(parents=True, exist_ok=True)
+    for child in resource.iterdir():
+        if child.is_dir():
+            _copy_tree(child, target / child.name)
+        else:
+            (target / child.name).write_bytes(child.read_bytes())

@@ -324,7 +324,7 @@ def package_descriptor(
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "keywords": list(cls.keywords),
         "licenses": [{"name": lic["name"], "path": lic["path"], "title": lic["title"]}],
-        "sources": [{"title": cls.origin or cls.title}],
+        "sources": [{"title": cls.origin_title or cls.title}],
         "contributors": [{"title": cls.publisher, "roles": ["publisher"]}],
         "resources": resources,
     }

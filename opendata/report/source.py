@@ -65,7 +65,7 @@ class AnnualReports(Source):
     # After the sources it reads (01:45–02:00) have refreshed.
     schedule = "30 3 * * *"
     keywords = ("政府信息公开", "年度报告", "表二", "表三", "表四")
-    origin = (
+    origin_title = (
         "本平台已发布的 disclosure_requests、disclosure_catalog、service_hall、fiscal_data 数据集"
     )
     depends_on = ("disclosure_requests", "disclosure_catalog", "service_hall", "fiscal_data")
