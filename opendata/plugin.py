@@ -44,12 +44,15 @@ from typing import Any, ClassVar, Protocol
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from opendata.recorded import find_recorded, query_text, recorded_name
+
 __all__ = [
     "DISCLOSURE_PUBLIC",
     "DatasetReader",
     "Headers",
     "HttpClient",
     "PluginValidationError",
+    "RecordedResponses",
     "ResourceSpec",
     "Row",
     "Source",
@@ -57,6 +60,7 @@ __all__ = [
     "SourceError",
     "TransientSourceError",
     "fields",
+    "recorded_name",
     "validate",
 ]
 
@@ -178,6 +182,84 @@ class HttpClient(Protocol):
         data: Mapping[str, Any] | None = None,
         headers: Headers | None = None,
     ) -> bytes: ...
+
+
+def describe_request(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """``GET url?query`` as a person would paste it, for error messages."""
+    query = query_text(params)
+    return f"GET {url}{'?' + query if query else ''}"
+
+
+class RecordedResponses:
+    """An :class:`HttpClient` answering GET requests from a folder of recorded responses.
+
+    The folder has the layout of :mod:`opendata.recorded` (``items/page=2&pageSize=10.json``
+    answers ``{base_url}/items?page=2&pageSize=10``), the same the test kit's
+    ``serve_directory`` serves over HTTP: a plugin reads its shipped sample through exactly
+    the parsing path it uses live, by being given this client and :attr:`base_url`.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        #: The URL to hand the plugin's API reader in place of the live one.
+        self.base_url = self.root.resolve().as_uri()
+
+    def path(self, url: str, params: Mapping[str, Any] | None = None) -> Path:
+        """The recorded file answering ``GET url?params``; SourceError naming it if missing."""
+        where = describe_request(url, params)
+        if not url.startswith(self.base_url + "/"):
+            raise SourceError(f"{where}: outside the recorded folder {self.root}")
+        relative = url[len(self.base_url) + 1 :]
+        found = find_recorded(self.root, relative, params)
+        if found is None:
+            expected = self.root / recorded_name(relative, params)
+            raise SourceError(f"{where}: no recorded response (expected the file {expected})")
+        return found
+
+    def get_bytes(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Headers | None = None,
+    ) -> bytes:
+        """The recorded body (headers are not part of the layout: they are ignored)."""
+        return self.path(url, params).read_bytes()
+
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Headers | None = None,
+    ) -> Any:
+        """The recorded body parsed as JSON; a file that is not UTF-8 JSON is a SourceError."""
+        path = self.path(url, params)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = describe_request(url, params)
+            raise SourceError(f"{where}: {path} is not UTF-8 JSON ({exc})") from exc
+
+    def post_json(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Headers | None = None,
+    ) -> Any:
+        raise SourceError(f"POST {url}: recorded responses answer GET requests only")
+
+    def post_bytes(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Headers | None = None,
+    ) -> bytes:
+        raise SourceError(f"POST {url}: recorded responses answer GET requests only")
 
 
 class DatasetReader(Protocol):

@@ -12,20 +12,20 @@ offline.
 
 from __future__ import annotations
 
-import pathlib
-from collections.abc import Iterator
-from importlib import resources as importlib_resources
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from opendata.plugin import (
     DISCLOSURE_PUBLIC,
     HttpClient,
+    RecordedResponses,
     ResourceSpec,
     Row,
     Source,
     fields,
     validate,
 )
-from opendata_service_hall.api import PlatformApi, RecordedResponses
+from opendata_service_hall.api import PlatformApi
 from opendata_service_hall.decisions import read_decisions
 from opendata_service_hall.guide import KeyCheck, item_rows
 from opendata_service_hall.typemap import CURRENT_TYPES
@@ -52,7 +52,11 @@ class ServiceHall(Source):
     # hall opens, so the day's visitors see yesterday's changes (founding report: 3 WD at most).
     schedule = "15 6 * * 1-5"
     keywords = ("政务服务", "服务事项清单", "办事指南", "行政许可", "申请材料", "办理时限", "收费")
-    origin = "吉林省政务服务网 事项与办事指南接口（JSON）"
+    origin_title = "吉林省政务服务网 事项与办事指南接口（JSON）"
+    samples: ClassVar[Mapping[str, str]] = {
+        "recorded_dir": "sample/api",
+        "decisions_csv": "sample/decisions.csv",
+    }
     resources = (
         ResourceSpec(
             "items",
@@ -115,25 +119,13 @@ class ServiceHall(Source):
         if base_url:
             http = self.context.http
         else:
-            folder = self.config.get("recorded_dir")
-            root = (
-                pathlib.Path(folder)
-                if folder
-                else pathlib.Path(str(importlib_resources.files(__name__).joinpath("sample/api")))
-            )
-            recorded = RecordedResponses(root)
+            recorded = RecordedResponses(self.origin("recorded_dir"))
             http, base_url = recorded, recorded.base_url
         return PlatformApi(http, base_url, int(self.config.get("page_size", 10)))
 
     def _decisions(self) -> Iterator[tuple[str, Row]]:
         """Rows of ``decisions``, read from the statistics export (not from the platform API)."""
-        configured = self.config.get("decisions_csv")
-        path = (
-            pathlib.Path(configured)
-            if configured
-            else pathlib.Path(str(importlib_resources.files(__name__).joinpath("sample")))
-            / ("decisions.csv")
-        )
+        path = self.origin("decisions_csv")
         for row in read_decisions(path, self.config["decisions_encoding"]):
             yield "decisions", row
 

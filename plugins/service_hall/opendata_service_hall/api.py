@@ -1,65 +1,24 @@
 """Reading the provincial service platform's JSON API, live or from recorded responses.
 
 Both ways go through the same :class:`PlatformApi`: live, it is given the core's HTTP client
-and the platform's base URL; in the demo, a :class:`RecordedResponses` client over the folder of
-recorded files, which answers exactly as a server replaying that folder would. Nothing else in
-the plugin knows which of the two it is reading.
+and the platform's base URL; in the demo, an :class:`opendata.plugin.RecordedResponses` client
+over the folder of recorded files, which answers exactly as a server replaying that folder
+would. Nothing else in the plugin knows which of the two it is reading.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import pathlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from opendata.plugin import HttpClient, SourceError, TransientSourceError
+from opendata.plugin import HttpClient, SourceError, TransientSourceError, describe_request
 
 
 def describe(url: str, params: Mapping[str, Any] | None = None) -> str:
     """``GET url?query`` as a person would paste it, for error messages."""
-    query = "&".join(f"{key}={value}" for key, value in sorted((params or {}).items()))
-    return f"GET {url}{'?' + query if query else ''}"
-
-
-class RecordedResponses:
-    """An :class:`~opendata.plugin.HttpClient` answering from a folder of recorded responses.
-
-    A request for ``{base_url}/items?page=2&pageSize=10`` is answered from the file
-    ``items/page=2&pageSize=10.json`` (query keys sorted, joined with ``&``) and
-    ``{base_url}/items/X/guide`` from ``items/X/guide.json`` — the naming of
-    ``opendata.testing.serve_directory``, so the same folder can be served over HTTP.
-    """
-
-    def __init__(self, root: pathlib.Path) -> None:
-        self.root = root
-        self.base_url = root.resolve().as_uri()
-
-    def _path(self, url: str, params: Mapping[str, Any] | None) -> pathlib.Path:
-        if not url.startswith(self.base_url + "/"):
-            raise SourceError(f"{describe(url, params)}: outside the recorded folder {self.root}")
-        relative = url[len(self.base_url) + 1 :]
-        query = "&".join(f"{key}={value}" for key, value in sorted((params or {}).items()))
-        path = self.root / relative / f"{query}.json" if query else self.root / f"{relative}.json"
-        if not path.is_file():
-            raise SourceError(
-                f"{describe(url, params)}: no recorded response (expected the file {path})"
-            )
-        return path
-
-    def get_bytes(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
-        """The recorded response body for the request."""
-        return self._path(url, params).read_bytes()
-
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
-        """The recorded response body parsed as JSON; a file that is not JSON is a SourceError."""
-        path = self._path(url, params)
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SourceError(f"{describe(url, params)}: {path} is not UTF-8 JSON ({exc})") from exc
+    return describe_request(url, params)
 
 
 class PlatformApi:

@@ -6,9 +6,11 @@ The platform (吉林省政务服务网, as a development zone sees it) answers t
                                                   "data": {"total", "page", "pageSize", "list"}}
     GET {base_url}/items/{code}/guide         → {"code": 200, "msg": "success", "data": {guide}}
 
-The responses are recorded as files named the way ``opendata.testing.serve_directory`` serves
-them (``items/page=1&pageSize=10.json``, ``items/{code}/guide.json``), so one folder is both
-what the demo reads from disk and what a test HTTP server on 127.0.0.1 answers with.
+The responses are recorded as files in the one layout of :mod:`opendata.recorded`
+(``items/page=1&pageSize=10.json``, ``items/{code}/guide.json``, named by
+``opendata.plugin.recorded_name``), so one folder is both what the demo reads from disk
+(``opendata.plugin.RecordedResponses``) and what a test HTTP server on 127.0.0.1 answers with
+(``opendata.testing.serve_directory``).
 
 ``python -m opendata_service_hall.samplegen`` rewrites the shipped ``sample/``.
 """
@@ -26,6 +28,7 @@ from typing import Any
 
 import chinese_calendar
 
+from opendata.plugin import recorded_name
 from opendata_service_hall.decisions_sample import write_decisions
 from opendata_service_hall.sampledata import (
     COMPLAINT_PHONE,
@@ -333,7 +336,7 @@ def write_origin(
                 if _plant_text(guide, path, text):
                     targets.remove((path, text))
         _write_json(
-            api / "items" / item.code / "guide.json",
+            api / recorded_name(f"items/{item.code}/guide"),
             {"code": 200, "msg": "success", "data": guide},
         )
     if targets:
@@ -343,7 +346,7 @@ def write_origin(
         chunk = summaries[(page - 1) * RECORDED_PAGE_SIZE : page * RECORDED_PAGE_SIZE]
         data = {"total": len(summaries), "page": page, "pageSize": RECORDED_PAGE_SIZE}
         _write_json(
-            api / "items" / f"page={page}&pageSize={RECORDED_PAGE_SIZE}.json",
+            api / recorded_name("items", {"page": page, "pageSize": RECORDED_PAGE_SIZE}),
             {"code": 200, "msg": "success", "data": {**data, "list": chunk}},
         )
     decisions = write_decisions(dest, seed)
