@@ -28,15 +28,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = Services.from_config(config)
 
     from opendata import api, bounds, health, web
-    from opendata.api import ckan, dcat
 
     # Bounds first: a query string, body or q beyond [limits] is refused before any view runs.
     bounds.init_app(app)
     health.init_app(app)
     api.init_app(app)
-    _document_path_patterns(app)
-    ckan.init_app(app)
-    dcat.init_app(app)
     web.init_app(app)
     return app
 
@@ -44,11 +40,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def services_of(app: Flask) -> Services:
     services: Services = app.extensions[EXTENSION]
     return services
-
-
-def _document_path_patterns(app: Flask) -> None:
-    """The OpenAPI document states each path parameter's pattern (see openapi_params)."""
-    from opendata.api.openapi_params import state_path_patterns
-
-    for entry in app.extensions["flask-smorest"]["apis"].values():
-        state_path_patterns(entry["ext_obj"].spec._paths)

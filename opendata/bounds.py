@@ -24,7 +24,7 @@ _JSON = "application/json;charset=utf-8"
 
 
 def _native(status: int, code: str, message: str, parameter: str) -> Response:
-    from opendata.api.errors import envelope
+    from opendata.api.v1.errors import envelope
 
     return envelope(status, code, message, {"parameter": parameter})
 

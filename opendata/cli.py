@@ -19,6 +19,7 @@ from opendata.pipeline.refresh import RunResult, RunStatus
 from opendata.pipeline.validate import validate_path
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.sources.sync import registry_of, sync
 from opendata.store.schema import SchemaError
 
 
@@ -40,11 +41,14 @@ def main() -> None:
     """Publish disclosure catalogues and service guides as versioned data packages."""
 
 
-@main.command("sources")
-def sources_command() -> None:
+@main.group("sources", invoke_without_command=True)
+@click.pass_context
+def sources_command(ctx: click.Context) -> None:
     """List installed sources: enabled or not, schedule, and why any was refused."""
+    if ctx.invoked_subcommand is not None:
+        return
     svc = services(require_schema=False)  # reads plugins only, no catalog table
-    reg = svc.registry
+    reg = registry_of(svc)
     overrides = svc.config.get("SCHEDULER", {}).get("schedules", {})
     for name, loaded in sorted(reg.sources.items()):
         schedule = overrides.get(name) or loaded.cls.schedule
@@ -55,6 +59,22 @@ def sources_command() -> None:
         click.echo(f"{name:24} REFUSED   {err.reason}")
     if not (reg.sources or reg.disabled or reg.refused):
         click.echo("no sources installed (entry-point group opendata.sources)")
+
+
+@sources_command.command("sync")
+def sources_sync_command() -> None:
+    """Write the installed sources to the catalog, where the API and portal read them.
+
+    `opendata db upgrade`, the scheduler at start and `opendata refresh` run it too; run it
+    after installing, removing or reconfiguring a plugin on a node that runs none of those.
+    """
+    svc = services()
+    rows = sync(svc)
+    counts = {
+        state: sum(1 for r in rows if r.state == state)
+        for state in ("enabled", "disabled", "refused")
+    }
+    click.echo("synced sources: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
 
 
 class _Progress:
@@ -104,11 +124,12 @@ def refresh_command(names: tuple[str, ...], all_: bool, allow_shrink: bool) -> N
     --allow-shrink is given.
     """
     svc = services()
+    sync(svc)  # what the API shows of sources follows what this refresh runs
     if all_:
         if names:
             raise click.UsageError("give dataset names or --all, not both")
-        names = tuple(refresh_order(svc.registry.sources))
-        for name, err in sorted(svc.registry.refused.items()):
+        names = tuple(refresh_order(registry_of(svc).sources))
+        for name, err in sorted(registry_of(svc).refused.items()):
             click.echo(f"{name:24} REFUSED    {err.reason}", err=True)
     elif not names:
         raise click.UsageError("name at least one dataset, or use --all")
@@ -128,7 +149,7 @@ def refresh_command(names: tuple[str, ...], all_: bool, allow_shrink: bool) -> N
     click.echo(
         f"{len(results)} dataset(s): " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     )
-    if failed or (all_ and svc.registry.refused):
+    if failed or (all_ and registry_of(svc).refused):
         sys.exit(1)
 
 

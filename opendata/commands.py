@@ -45,7 +45,7 @@ def scheduler_command(log_level: str) -> None:
     while it was down. Stop it with SIGTERM or Ctrl-C; running refreshes finish first.
     """
     from opendata.scheduler.process import run
-    from opendata.scheduler.settings import SchedulerSettings
+    from opendata.schedules.settings import SchedulerSettings
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -93,6 +93,19 @@ def db_upgrade() -> None:
         click.echo(f"catalog schema upgraded from {done.before or 'empty'} to {done.after}")
     else:
         click.echo(f"catalog schema already at {done.after}")
+    _sync_sources()
+
+
+def _sync_sources() -> None:
+    """The catalog's list of sources, which the API and portal show, follows the installed ones."""
+    from opendata.services import Services
+    from opendata.sources.sync import sync
+
+    svc = Services.from_config(load_config())
+    try:
+        sync(svc)
+    finally:
+        svc.close()
 
 
 @db_group.command("current")

@@ -74,7 +74,7 @@ def _schedule(value: str) -> None:
     # a schedule is configured (APScheduler takes a few hundred ms to import).
     from zoneinfo import ZoneInfo
 
-    from opendata.scheduler.triggers import ScheduleError, make_trigger
+    from opendata.schedules.triggers import ScheduleError, make_trigger
 
     try:
         make_trigger(value, ZoneInfo("UTC"))

@@ -15,8 +15,8 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from opendata.scheduler import heartbeat
-from opendata.scheduler.settings import SchedulerSettings
+from opendata.schedules.settings import SchedulerSettings
+from opendata.store import heartbeat
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

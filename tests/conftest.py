@@ -109,7 +109,7 @@ def make_services(config: dict[str, Any]) -> Iterator[Any]:
         cfg = {**config, **overrides}
         prepare_database(cfg["DATABASE_URL"])  # a DATABASE_URL of the test's own, too
         services = Services.from_config(cfg)
-        services._registry = make_registry(*classes, options=options)
+        services.registry = make_registry(*classes, options=options)
         made.append(services)
         return services
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from opendata.config import load_config
 from opendata.scheduler.runner import Runner
-from opendata.scheduler.settings import SchedulerSettings
+from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.testing import prepare_database
 

@@ -27,6 +27,7 @@ from personal_forms import Written
 
 from opendata.config import load_config
 from opendata.services import Services
+from opendata.sources.sync import registry_of
 from opendata.testing import prepare_database
 
 BUILT_IN = (
@@ -78,7 +79,7 @@ def services_for(root: Path, options: Mapping[str, Any], sources: Iterable[str])
     config = config_for(root, options, sources)
     prepare_database(config["DATABASE_URL"])  # as `opendata db upgrade` does; no-op when current
     services = Services.from_config(config)
-    assert not services.registry.refused, {k: str(v) for k, v in services.registry.refused.items()}
+    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
     return services
 
 

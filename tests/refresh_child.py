@@ -24,7 +24,7 @@ def main() -> None:
         {"INSTANCE_PATH": instance, "DATASETS_PATH": datasets, "DATABASE_URL": url}, environ={}
     )
     services = Services.from_config(config)
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog, options={"example_catalog": {"revision": int(revision), "rows": 50}}
     )
     result = refresh(services, "example_catalog")

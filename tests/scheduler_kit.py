@@ -1,4 +1,8 @@
-"""Helpers shared by the scheduler tests (collected by pytest, but holds no tests)."""
+"""Helpers shared by the scheduler, lease, token, migration and shrink tests.
+
+A helper module, not a test module: its name does not start with ``test_``, so pytest does not
+collect it, and test modules import it rather than each other.
+"""
 
 from __future__ import annotations
 

@@ -11,11 +11,11 @@ from example_sources import DerivedSummary, ExampleCatalog
 from flask import Flask
 from flask.testing import FlaskClient
 
-from opendata.api.freshness import freshness
 from opendata.app import create_app, services_of
 from opendata.pipeline.refresh import refresh
-from opendata.scheduler.settings import SchedulerSettings
-from opendata.scheduler.triggers import make_trigger
+from opendata.read.freshness import freshness
+from opendata.schedules.settings import SchedulerSettings
+from opendata.schedules.triggers import make_trigger
 
 BASE = "/api/v1/datasets/example_catalog"
 

@@ -70,11 +70,11 @@ def test_readers_see_one_version_across_publish_and_prune(
         t.start()
     try:
         for revision in range(1, 6):
-            svc._registry = make_services(
+            svc.registry = make_services(
                 ExampleCatalog,
                 DATABASE_URL=database_url,
                 options={"example_catalog": {"revision": revision}},
-            )._registry
+            ).registry
             result = refresh(svc, "example_catalog")
             assert result.ok and result.version
             revisions[result.version] = revision

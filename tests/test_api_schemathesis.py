@@ -43,7 +43,7 @@ def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     registry.sources["example_catalog"] = LoadedSource(
         ExampleCatalog, load_source_config(ExampleCatalog, {}), "tests"
     )
-    svc._registry = registry
+    svc.registry = registry
     assert refresh(svc, "example_catalog").ok
     app = create_app({**cfg, "TESTING": True})
     yield app

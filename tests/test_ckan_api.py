@@ -12,7 +12,7 @@ from example_sources import ExampleCatalog
 from flask import Flask
 from flask.testing import FlaskClient
 
-from opendata.api import ckan_search
+from opendata.api.ckan import search as ckan_search
 from opendata.app import create_app
 from opendata.pipeline.refresh import RunStatus, refresh
 

@@ -148,7 +148,7 @@ def test_every_kind_of_setting_is_typed(variable: str, raw: str, expected: str) 
 def test_text_settings_take_the_variable_as_written(tmp_path: Path) -> None:
     config = load_config(environ={"OPENDATA_SITE_TITLE": "2024", "OPENDATA_PUBLISHER": ""})
     assert config["SITE_TITLE"] == "2024" and config["PUBLISHER"] is None
-    # Scripts that JSON-encode every value (tests/test_scheduler_kit.py) keep working.
+    # Scripts that JSON-encode every value (tests/scheduler_kit.py) keep working.
     config = load_config(environ={"OPENDATA_SCHEDULER__TIMEZONE": '"UTC"'})
     assert config["SCHEDULER"]["timezone"] == "UTC"
 

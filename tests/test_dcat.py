@@ -15,6 +15,7 @@ from rdflib import namespace as ns
 from opendata.app import create_app
 from opendata.pipeline.refresh import RunStatus, refresh
 from opendata.services import Services
+from opendata.sources.sync import registry_of
 
 # rdflib's namespaces are used as ns.X, not imported by name: pytest probes module globals, and
 # a closed namespace warns on every attribute it does not define.
@@ -178,7 +179,7 @@ def test_modified_since(services: Services, client: FlaskClient) -> None:
     before = services.catalog.current_version("permit_catalog")
     assert before is not None
     since = before["created"].isoformat()
-    services.registry.sources["example_catalog"].config["revision"] = 1
+    registry_of(services).sources["example_catalog"].config["revision"] = 1
     assert refresh(services, "example_catalog").status is RunStatus.PUBLISHED
     graph = parse(client, f"/catalog.jsonld?modified_since={since.replace('+', '%2B')}")
     names = sorted(str(d).rsplit("/", 1)[1] for d in check_harvestable(graph))

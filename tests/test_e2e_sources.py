@@ -28,6 +28,7 @@ from planting import (
 from opendata.pipeline.refresh import ErrorKind, RunResult, RunStatus, refresh
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.sources.sync import registry_of
 from opendata.testing import find_published, prepare_database
 
 BUILT_IN = [
@@ -54,8 +55,8 @@ def refresh_all(config: dict[str, Any], options: dict[str, Any] | None = None) -
     services = Services.from_config(
         {**config, "SOURCES_ENABLED": BUILT_IN, "SOURCES": options or {}}
     )
-    assert not services.registry.refused, {k: str(v) for k, v in services.registry.refused.items()}
-    for name in refresh_order(services.registry.sources):
+    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
+    for name in refresh_order(registry_of(services).sources):
         result = refresh(services, name)
         assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"
     return services

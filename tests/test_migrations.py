@@ -28,13 +28,14 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text
-from test_scheduler_kit import scheduler_env
+from scheduler_kit import scheduler_env
 
 from opendata.app import create_app
 from opendata.auth import create_token, verify_token
 from opendata.cli import main
 from opendata.config import load_config
-from opendata.scheduler import jobs, refresh_queue
+from opendata.scheduler import jobs
+from opendata.store import refresh_queue
 from opendata.scheduler.process import JOBS_TABLE
 from opendata.services import Services
 from opendata.store import db, schema
@@ -98,7 +99,7 @@ def test_upgrade_makes_exactly_the_declared_schema_and_then_has_nothing_to_do(
     again = schema.upgrade(engine)
     assert (again.before, again.after, again.changed) == (schema.head(), schema.head(), False)
     # The list every process checks against without importing Alembic is Alembic's own.
-    assert schema.known_revisions() == schema.shipped_revisions() == ["0001", "0002", "0003"]
+    assert schema.known_revisions() == schema.shipped_revisions() == ["0001", "0002", "0003", "0004"]
 
 
 # -- refusing to start ---------------------------------------------------------------------------
@@ -140,10 +141,10 @@ def test_web_worker_and_scheduler_refuse_a_schema_missing_or_behind_and_create_n
     assert tables(engine) == set()  # none of them made a table
 
     _upgrade_to(engine, "0002")  # an older release's schema: behind
-    behind = r"revision 0002, this opendata needs 0003: run `opendata db upgrade`"
+    behind = r"revision 0002, this opendata needs 0004: run `opendata db upgrade`"
     with pytest.raises(schema.SchemaError, match=behind):
         Services.from_config(config)
-    assert "revision 0002, this opendata needs 0003" in _scheduler_refuses(tmp_path, empty_url)
+    assert "revision 0002, this opendata needs 0004" in _scheduler_refuses(tmp_path, empty_url)
     assert JOBS_TABLE not in tables(engine)
     current = cli(empty_url, tmp_path, "db", "current")
     assert current.exit_code == 1 and current.output.startswith("0002 (")
@@ -191,12 +192,12 @@ def test_concurrent_upgrades_of_a_fresh_database_all_succeed_and_one_does_the_wo
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     assert sorted(o.strip() for o in outputs) == [
-        "catalog schema already at 0003",
-        "catalog schema already at 0003",
-        "catalog schema upgraded from empty to 0003",
+        "catalog schema already at 0004",
+        "catalog schema already at 0004",
+        "catalog schema upgraded from empty to 0004",
     ]
     with engine.connect() as conn:
-        assert schema.current(conn) == "0003"
+        assert schema.current(conn) == "0004"
         assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
 
 
@@ -289,7 +290,7 @@ def test_upgrade_from_the_schema_before_migrations_keeps_catalog_versions_and_to
 
     done = cli(empty_url, tmp_path, "db", "upgrade")
     assert done.exit_code == 0, done.output
-    assert done.output.strip() == f"catalog schema upgraded from {found} to 0003"
+    assert done.output.strip() == f"catalog schema upgraded from {found} to 0004"
 
     services = Services.from_config(
         load_config(

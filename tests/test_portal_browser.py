@@ -164,7 +164,7 @@ def test_language_switch_refresh_log_and_narrow_screen(
     with_crash = published
     from conftest import make_registry
 
-    with_crash._registry = make_registry(
+    with_crash.registry = make_registry(
         ExampleCatalog, options={"example_catalog": {"rows": 30, "mode": "crash"}}
     )
     assert refresh(with_crash, "example_catalog").status is RunStatus.FAILED

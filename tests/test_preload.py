@@ -68,7 +68,7 @@ def test_a_failed_run_drops_what_the_loader_made(make_services: Any, database_ur
         ExampleCatalog, DATABASE_URL=database_url, options={"example_catalog": {"rows": 6000}}
     )
     good = refresh(services, "example_catalog")
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog,
         options={"example_catalog": {"rows": 6000, "mode": "fk_broken", "revision": 1}},
     )

@@ -36,7 +36,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from conftest import make_registry
-from opendata.api.ckan_actions import ACTIONS
+from opendata.api.ckan.actions import ACTIONS
 from opendata.app import create_app, services_of
 from opendata.auth import create_token
 from opendata.cli import main
@@ -239,7 +239,7 @@ def planted(make_services: Any, database_url: str) -> Services:
         ("example_catalog", {}, {"rows": 2}, RunStatus.FAILED, ErrorKind.SHRINK),
     ]
     for name, fails, example, status, kind in steps:
-        svc._registry = _registry(fails, **example)
+        svc.registry = _registry(fails, **example)
         result = refresh(svc, name)
         assert (result.status, result.error_kind) == (status, kind), result.error
     return svc
@@ -446,7 +446,7 @@ def test_the_server_log_has_the_full_text_redacted(
     make_services: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     svc: Services = make_services(ExampleCatalog)
-    svc._registry = _registry({"leaky_secrets": "crash"})
+    svc.registry = _registry({"leaky_secrets": "crash"})
     with caplog.at_level(logging.WARNING, logger="opendata.pipeline.refresh"):
         result = refresh(svc, "leaky_secrets")
     assert result.status is RunStatus.FAILED

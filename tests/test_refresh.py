@@ -26,7 +26,7 @@ def published_rows(services: Services, dataset: str, resource: str) -> list[dict
 def with_options(services: Services, **options: Any) -> Services:
     from conftest import make_registry
 
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog, DerivedSummary, options={"example_catalog": options}
     )
     return services

@@ -33,6 +33,7 @@ from opendata.report.rules import check
 from opendata.report.status import report_status
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.sources.sync import registry_of
 from opendata.testing import prepare_database
 
 SOURCES = ["disclosure_catalog", "service_hall", "fiscal_data", "disclosure_requests"]
@@ -76,7 +77,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Env:
     )
     prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
-    order = refresh_order(services.registry.sources)
+    order = refresh_order(registry_of(services).sources)
     assert order.index(DERIVED) == len(order) - 1, "the derived source must come after its inputs"
     for name in order[:-1]:
         result = refresh(services, name)

@@ -28,6 +28,7 @@ from opendata.report.formats import SHEET, TABLE2, TABLE3, TABLE4
 from opendata.report.layout import MISSING
 from opendata.report.model import Cell, Report, SourceRef
 from opendata.report.render import render, render_html
+from opendata.sources.sync import registry_of
 
 REPO = Path(__file__).resolve().parent.parent
 #: Screenshots are kept here (git-ignored ``build/``), or where OPENDATA_TEST_ARTEFACTS says.
@@ -400,8 +401,8 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
-    assert not services.registry.refused, {k: str(v) for k, v in services.registry.refused.items()}
-    for name in refresh_order(services.registry.sources):
+    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
+    for name in refresh_order(registry_of(services).sources):
         result = refresh(services, name)
         assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"
     app = create_app(config)

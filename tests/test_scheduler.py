@@ -10,15 +10,16 @@ import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from example_sources import DerivedSummary, ExampleCatalog
-from test_scheduler_kit import Webhook
+from scheduler_kit import Webhook
 
 from conftest import make_registry
 from opendata.pipeline.refresh import RunStatus
-from opendata.scheduler import jobs, refresh_queue, state
+from opendata.scheduler import jobs, state
+from opendata.store import refresh_queue
 from opendata.scheduler.runner import Runner
-from opendata.scheduler.settings import SchedulerSettings
-from opendata.scheduler.status import overdue
-from opendata.scheduler.triggers import ScheduleError, make_trigger
+from opendata.read.freshness import overdue
+from opendata.schedules.settings import SchedulerSettings
+from opendata.schedules.triggers import ScheduleError, make_trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -133,7 +134,7 @@ def test_sync_keeps_a_missed_next_run_and_reschedules_a_changed_one(
     assert (moved.next_run_time.astimezone(SHANGHAI).hour, moved.next_run_time.minute) == (5, 0)
 
     # A source no longer enabled loses its job.
-    services._registry = make_registry(ExampleCatalog)
+    services.registry = make_registry(ExampleCatalog)
     report, store = _sync(services, changed, url)
     assert report.removed == ["refresh:derived_summary"]
     assert store.lookup_job("refresh:derived_summary") is None
@@ -177,7 +178,7 @@ def test_batch_runs_dependencies_first_and_dependants_after_a_new_version(
     ]
 
     # Only the dependency requested: its new version brings the dependant along, after it.
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog, DerivedSummary, options={"example_catalog": {"rows": 30}}
     )
     results = runner.run_batch(["example_catalog"], trigger="schedule")
@@ -237,7 +238,7 @@ def test_webhook_hears_when_a_source_starts_failing_and_when_it_recovers(
         assert hook.events() == ["failing"]
         runner.run_one("example_catalog", trigger="schedule", attempt=1)  # still failing
         assert hook.events() == ["failing"]  # said once, not on every run
-        services._registry = make_registry(ExampleCatalog)
+        services.registry = make_registry(ExampleCatalog)
         assert runner.run_one("example_catalog", trigger="api").ok
         assert hook.events() == ["failing", "recovered"]
         failing, recovered = hook.received

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from test_scheduler_kit import (
+from scheduler_kit import (
     Webhook,
     config_for,
     make_app,
@@ -20,9 +20,10 @@ from test_scheduler_kit import (
 )
 
 from opendata.auth import create_token
-from opendata.scheduler import heartbeat, refresh_queue, state
 from opendata.scheduler.process import JOBS_TABLE
 from opendata.services import Services
+from opendata.scheduler import state
+from opendata.store import heartbeat, refresh_queue
 
 FAST = {"jitter": 0, "poll_seconds": 0.3, "heartbeat_seconds": 0.5}
 RARE = {"example_catalog": "0 0 1 1 *", "derived_summary": "0 0 1 1 *"}

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from example_sources import ExampleCatalog
 
-from opendata.api.schemaorg_dataset import DatasetNotFound, schema_org_dataset
 from opendata.app import create_app
 from opendata.pipeline.refresh import RunStatus, refresh
+from opendata.read.schemaorg import DatasetNotFound, schema_org_dataset
 from opendata.services import Services
 
 BASE = "https://data.example.gov.cn"

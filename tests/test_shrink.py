@@ -29,11 +29,14 @@ from opendata.config import ConfigError, load_config
 from opendata.pipeline.refresh import ErrorKind, RunStatus, refresh
 from opendata.pipeline.shrink import ShrinkPolicy, shrunk
 from opendata.plugin import PluginValidationError
-from opendata.scheduler import jobs, refresh_queue
+from opendata.read.published import PublishedReader
+from opendata.scheduler import jobs
+from opendata.store import refresh_queue
 from opendata.scheduler.runner import Runner
-from opendata.scheduler.settings import SchedulerSettings
+from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.sources.discovery import load_config as load_source_config
+from opendata.sources.sync import registry_of
 from opendata.store import db
 from opendata.testing import prepare_database
 
@@ -208,7 +211,7 @@ def test_cli_allow_shrink(config: dict[str, Any], monkeypatch: pytest.MonkeyPatc
 
 
 def _app(tmp_path: Path) -> Any:
-    from test_scheduler_kit import config_for, make_app
+    from scheduler_kit import config_for, make_app
 
     return make_app(config_for(tmp_path, f"sqlite:///{tmp_path / 'instance' / 'opendata.sqlite3'}"))
 
@@ -418,7 +421,7 @@ def _services(root: Path, name: str, origin: dict[str, Any]) -> Services:
     )
     prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
-    assert not services.registry.refused, services.registry.refused
+    assert not registry_of(services).refused, registry_of(services).refused
     return services
 
 
@@ -445,7 +448,7 @@ def test_header_only_origin_of_each_built_in_source(name: str, tmp_path: Path) -
         assert published_count(services, name, resource) == count, resource
         table = services.catalog.datastore_table(first.version, resource)
         assert table is not None and table["row_count"] == count, resource
-        assert sum(1 for _ in services.reader.rows(name, resource)) == count, resource
+        assert sum(1 for _ in PublishedReader(services).rows(name, resource)) == count, resource
 
     allowed = refresh(services, name, allow_shrink=True)
     assert allowed.status is RunStatus.PUBLISHED, allowed.error

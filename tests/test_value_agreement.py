@@ -37,6 +37,7 @@ from opendata.config import load_config
 from opendata.pipeline import preload, publish
 from opendata.plugin import ResourceSpec, Row, Source, fields
 from opendata.services import Services
+from opendata.sources.sync import registry_of
 from opendata.testing import prepare_database
 
 EVERY_OPTION: dict[str, Any] = {
@@ -145,7 +146,7 @@ def deployment(
     from opendata.sources.discovery import LoadedSource
     from opendata.sources.discovery import load_config as load_source_config
 
-    services.registry.sources["every_option"] = LoadedSource(
+    registry_of(services).sources["every_option"] = LoadedSource(
         EveryOption, load_source_config(EveryOption, {}), "tests"
     )
     # Its table is filled by the preloader's child process, whose codec sees only plain options.
@@ -329,7 +330,7 @@ def test_every_surface_agrees_with_frictionless(deployment: tuple[Services, Flas
         checked += 1
     # Every resource the sources declare was compared (none skipped by a published descriptor
     # that left one out).
-    declared = sum(len(services.registry.get(d).cls.resources) for d in [*BUILT_IN, "every_option"])
+    declared = sum(len(registry_of(services).get(d).cls.resources) for d in [*BUILT_IN, "every_option"])
     assert checked == declared and declared > len(BUILT_IN)
 
 
@@ -389,7 +390,7 @@ def test_change_feed_shows_values_as_the_rows_api(
 
     services = make_services(EveryOption, DATABASE_URL=database_url)
     old = refresh(services, "every_option")
-    services._registry = make_registry(EveryOption, options={"every_option": {"revision": 1}})
+    services.registry = make_registry(EveryOption, options={"every_option": {"revision": 1}})
     new = refresh(services, "every_option")
     assert old.status is new.status is RunStatus.PUBLISHED, (old.error, new.error)
     client = create_app({**config, "DATABASE_URL": database_url, "TESTING": True}).test_client()

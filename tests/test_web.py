@@ -106,7 +106,7 @@ def page(client: FlaskClient, url: str, status: int = 200, **kwargs: Any) -> tup
 def with_options(services: Services, **options: Any) -> None:
     from conftest import make_registry
 
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog, DerivedSummary, options={"example_catalog": options}
     )
 

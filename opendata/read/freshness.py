@@ -3,9 +3,9 @@
 After a successful run at *t*, the schedule promises the next one at ``next_fire(t)``; the data is
 *overdue* when that moment plus an allowance (the scheduler's misfire grace, which also covers its
 retries, and its jitter) has passed without another success. The trigger is the scheduler's own
-(:func:`~opendata.scheduler.triggers.make_trigger`: crontab weekdays, six fields, ``@every``)
-and the allowance that of :func:`~opendata.scheduler.status.overdue`, so the API, the portal and
-the scheduler cannot disagree.
+(:func:`~opendata.schedules.triggers.make_trigger`: crontab weekdays, six fields, ``@every``)
+and the allowance that of :func:`overdue`, so the API, the portal and the scheduler cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -13,10 +13,33 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from opendata.scheduler.settings import SchedulerSettings
-from opendata.scheduler.status import SUCCESS
-from opendata.scheduler.triggers import ScheduleError, make_trigger
+from opendata.schedules.settings import SchedulerSettings
+from opendata.schedules.triggers import ScheduleError, make_trigger
 from opendata.services import Services
+
+SUCCESS = ("published", "unchanged")
+
+
+def overdue(
+    schedule: str, settings: SchedulerSettings, since: datetime | None, now: datetime
+) -> bool:
+    """True when a scheduled run after ``since`` should have succeeded by ``now`` and did not.
+
+    ``since`` is the last success (or, for a source that never succeeded, when it was first
+    seen). The allowance covers the misfire grace and the jitter: a run may legitimately start
+    that late.
+    """
+    if since is None:
+        return False
+    try:
+        trigger = make_trigger(schedule, settings.timezone)  # no jitter: the nominal times
+    except ScheduleError:
+        return False
+    due = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
+    if due is None:
+        return False
+    allowance = timedelta(seconds=settings.misfire_grace_time + settings.jitter)
+    return bool(now > due + allowance)
 
 
 def freshness(

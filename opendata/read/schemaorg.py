@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from opendata.api.ckan_catalog import published_dataset
-from opendata.api.ckan_mapping import download_url, package_zip_url
-from opendata.api.dcat_graph import DOWNLOADS, ZIP_MEDIA_TYPE, landing_page
 from opendata.licenses import LICENSES
+from opendata.read.catalogue import published_dataset
+from opendata.read.links import (
+    DOWNLOADS,
+    ZIP_MEDIA_TYPE,
+    download_url,
+    landing_page,
+    package_zip_url,
+)
 from opendata.services import Services
 
 

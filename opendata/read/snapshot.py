@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from opendata.api.errors import ApiError
+from opendata.read.errors import ReadError
 from opendata.services import Services
 from opendata.store.query import TableGone, TableRef
 
@@ -32,7 +32,7 @@ class VersionGone(RuntimeError):
 
 def check_name(value: str, what: str) -> str:
     if not NAME.match(value):
-        raise ApiError(
+        raise ReadError(
             400,
             f"invalid_{what}_name",
             f"{what} name {value!r} is not valid: names are lower-case letters, digits and "
@@ -44,7 +44,7 @@ def check_name(value: str, what: str) -> str:
 
 def check_version(value: str, parameter: str = "version") -> str:
     if not VERSION.match(value):
-        raise ApiError(
+        raise ReadError(
             400,
             "invalid_version",
             f"{parameter} {value!r} is not a version id",
@@ -58,7 +58,7 @@ def dataset_row(services: Services, name: str) -> dict[str, Any]:
     check_name(name, "dataset")
     row = services.catalog.dataset(name)
     if row is None:
-        raise ApiError(404, "unknown_dataset", f"no dataset named {name!r}", dataset=name)
+        raise ReadError(404, "unknown_dataset", f"no dataset named {name!r}", dataset=name)
     return row
 
 
@@ -99,7 +99,7 @@ class Snapshot:
             if resource["name"] == res:
                 return dict(resource)
         names = [r["name"] for r in self.descriptor.get("resources", [])]
-        raise ApiError(
+        raise ReadError(
             404,
             "unknown_resource",
             f"dataset {self.name!r} has no resource {res!r}; resources: " + ", ".join(names),
@@ -164,7 +164,7 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
         row = version_row(services, name, version)
         if row is None:
             kept = [v["id"] for v in services.catalog.versions(name)]
-            raise ApiError(
+            raise ReadError(
                 404,
                 "unknown_version",
                 f"dataset {name!r} has no version {version!r} (kept: "
@@ -177,7 +177,7 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
     current = dataset.get("current_version")
     row = version_row(services, name, current) if current else None
     if row is None:
-        raise ApiError(
+        raise ReadError(
             404,
             "not_published",
             f"dataset {name!r} has no published version yet; see its runs at "
@@ -204,14 +204,14 @@ def read(
             return work(snapshot)
         except (VersionGone, TableGone, FileNotFoundError):
             if version is not None:
-                raise ApiError(
+                raise ReadError(
                     404,
                     "unknown_version",
                     f"version {version!r} of dataset {name!r} is no longer kept",
                     dataset=name,
                     version=version,
                 ) from None
-    raise ApiError(
+    raise ReadError(
         503, "unavailable", f"dataset {name!r} changed {attempts} times during this request; retry"
     )
 

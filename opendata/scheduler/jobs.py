@@ -23,12 +23,13 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from opendata.pipeline.isolated import warm_up
 from opendata.pipeline.refresh import RunStatus
-from opendata.scheduler import heartbeat, refresh_queue, state
 from opendata.scheduler.runner import Runner
-from opendata.scheduler.settings import SchedulerSettings
-from opendata.scheduler.triggers import ScheduleError, make_trigger
+from opendata.schedules.settings import SchedulerSettings
+from opendata.schedules.triggers import ScheduleError, make_trigger
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.sources.sync import registry_of
+from opendata.store import heartbeat, refresh_queue, state
 from opendata.store.catalog import utcnow
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def poll_requests() -> None:
     claimed = refresh_queue.claim(engine)
     if not claimed:
         return
-    enabled = runtime.services.registry.sources
+    enabled = registry_of(runtime.services).sources
     names: set[str] = set()
     shrink_ok: set[str] = set()  # datasets some request allowed to shrink
     for request in claimed:
@@ -189,7 +190,7 @@ def sync_jobs(scheduler: BaseScheduler, store: BaseJobStore, runtime: Runtime) -
     """
     report = SyncReport()
     settings = runtime.settings
-    sources = runtime.services.registry.sources
+    sources = registry_of(runtime.services).sources
     stored: dict[str, Job] = {job.id: job for job in store.get_all_jobs()}
     wanted = {f"{REFRESH_PREFIX}{name}" for name in sources}
     for job_id in stored:

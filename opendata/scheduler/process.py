@@ -20,9 +20,10 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from opendata.scheduler import heartbeat, jobs
-from opendata.scheduler.settings import SchedulerSettings
+from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
+from opendata.sources.sync import registry_of, sync
+from opendata.store import heartbeat, jobs
 from opendata.store.leases import holder_id
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ def build(
         report.rescheduled or "none",
         report.removed or "none",
     )
-    for name, err in sorted(services.registry.refused.items()):
+    sync(services)  # the API and portal show the sources this scheduler runs
+    for name, err in sorted(registry_of(services).refused.items()):
         log.error("source %s refused, not scheduled: %s", name, err.reason)
     scheduler.add_job(
         jobs.poll_requests,

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 from opendata.pipeline.isolated import refresh_in_process
 from opendata.pipeline.refresh import RunResult, RunStatus
 from opendata.scheduler import state, webhook
-from opendata.scheduler.settings import SchedulerSettings
+from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
+from opendata.sources.sync import registry_of
 from opendata.store.catalog import utcnow
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class Runner:
         in ``allow_shrink`` may shrink past the guard (a dependant is never let through on its
         dependency's permission).
         """
-        sources = self.services.registry.sources
+        sources = registry_of(self.services).sources
         order = refresh_order(sources)
         requested = set(names)
         pending = set(requested)

@@ -146,6 +146,22 @@ source_state = Table(
 )
 
 
+# What serving shows about sources, written by `opendata sources sync` (migration 0004): the web
+# app reads this instead of loading plugins. ``state`` is enabled, disabled or refused.
+sources = Table(
+    "od_sources",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("title", Unicode(500), nullable=True),
+    Column("distribution", String(200), nullable=True),
+    Column("schedule", String(200), nullable=True),
+    Column("depends_on", JSON, nullable=False, default=list),
+    Column("reason", Text, nullable=True),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+
 # APScheduler's SQLAlchemyJobStore table, made by migration 0003 and never by the scheduler;
 # declared here so that the schema test can hold the migrations to every table.
 scheduler_jobs = Table(

@@ -1,6 +1,6 @@
 """The schema.org ``Dataset`` JSON-LD embedded in each dataset page (for search engines).
 
-The document comes from the API's builder (:func:`opendata.api.schemaorg_dataset.
+The document comes from the API's builder (:func:`opendata.read.schemaorg.
 schema_org_dataset`), with the same base URL as ``/dataset/<name>.schema.jsonld``, so that the
 embedded block and the served document are the same bytes of meaning and cannot drift apart.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from opendata.api.ckan_mapping import base_url
-from opendata.api.schemaorg_dataset import DatasetNotFound, schema_org_dataset
+from opendata.read.schemaorg import DatasetNotFound, schema_org_dataset
 from opendata.services import Services
+from opendata.site import base_url
 
 
 def dataset_jsonld(services: Services, name: str) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The catalogue page's search: the API's matcher over the catalog, plus what the page shows.
 
-Matching and facet counting are :mod:`opendata.api.search`'s (CJK bigrams as in the datastore's
+Matching and facet counting are :mod:`opendata.read.search`'s (CJK bigrams as in the datastore's
 full-text index), so ``/?q=档案`` on the portal and ``/api/v1/datasets?q=档案`` always list the
 same datasets. This module only gathers each dataset's current version for display.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from opendata.api.search import make_entry, search
-from opendata.api.snapshot import version_row
+from opendata.read.search import make_entry, search
+from opendata.read.snapshot import version_row
 from opendata.services import Services
 
 FACETS = ("publisher", "keyword")

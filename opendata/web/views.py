@@ -20,11 +20,12 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound
 
-from opendata.api.freshness import dataset_freshness
 from opendata.licenses import LICENSES
 from opendata.plugin import NAME_PATTERN
+from opendata.read.freshness import dataset_freshness
 from opendata.run_summary import public_runs
 from opendata.services import Services
+from opendata.site import services
 from opendata.web import jsonld, search
 from opendata.web.formatting import constraints_text, duration
 from opendata.web.i18n import HTML_LANG, LANGS, negotiate, translate
@@ -44,11 +45,6 @@ RUN_STATUSES = ("published", "unchanged", "failed", "busy", "running")
 RUNS_PER_PAGE = 50
 #: Run ids are 32-bit serials (as in the API's /api/v1/runs/<id>).
 MAX_RUN_ID = 2**31 - 1
-
-
-def services() -> Services:
-    found: Services = current_app.extensions["opendata"]
-    return found
 
 
 @bp.before_request

@@ -2,7 +2,7 @@
 
 Each action is a function ``(ctx, data_dict) -> result`` registered under its CKAN name; its
 docstring is what ``help_show`` returns, as in CKAN. ``datastore_search`` registers itself from
-:mod:`opendata.api.ckan_datastore`.
+:mod:`opendata.api.ckan.datastore`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, wraps
 from typing import Any
 
-from opendata.api import ckan_params as p
-from opendata.api.ckan_catalog import Published, naive_iso, published_datasets
-from opendata.api.ckan_errors import NotFound
-from opendata.api.ckan_mapping import organization_dict, package_dict
-from opendata.api.ckan_search import package_search as search_packages
+from opendata.api.ckan import params as p
+from opendata.api.ckan.errors import NotFound
+from opendata.api.ckan.mapping import organization_dict, package_dict
+from opendata.api.ckan.search import package_search as search_packages
 from opendata.limits import Limits
+from opendata.read.catalogue import Published, naive_iso, published_datasets
 from opendata.services import Services
 
 #: The CKAN release whose API shapes we reproduce (reported by status_show: some harvesters

@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from opendata.api import ckan_params as p
-from opendata.api.ckan_actions import ActionContext, action
-from opendata.api.ckan_errors import ValidationError, invalid
-from opendata.api.ckan_rows import (
+from opendata.api.ckan import params as p
+from opendata.api.ckan.actions import ActionContext, action
+from opendata.api.ckan.errors import ValidationError, invalid
+from opendata.api.ckan.rows import (
     ROWS_DEFAULT,
     ROWS_MAX,
     build_query,
@@ -24,7 +24,7 @@ from opendata.api.ckan_rows import (
     resolve,
     run_page,
 )
-from opendata.api.exports import store_writers
+from opendata.read.exports import store_writers
 from opendata.store import query as rq
 
 KNOWN = frozenset(

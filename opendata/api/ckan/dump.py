@@ -21,10 +21,10 @@ from typing import IO, Any
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from opendata.api import ckan_params as p
-from opendata.api.ckan_errors import CkanError, NotFound
-from opendata.api.ckan_rows import Request, Target, build_query, ckan_fields, resolve
-from opendata.api.exports import BOM, csv_chunks, dumps, store_writers
+from opendata.api.ckan import params as p
+from opendata.api.ckan.errors import CkanError, NotFound
+from opendata.api.ckan.rows import Request, Target, build_query, ckan_fields, resolve
+from opendata.read.exports import BOM, csv_chunks, dumps, store_writers
 from opendata.services import Services
 from opendata.store import query as rq
 

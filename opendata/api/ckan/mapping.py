@@ -7,21 +7,16 @@ resource id from ``<dataset>/<resource>``, the organization id from the publishe
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import current_app, request
-
-from opendata.api.ckan_catalog import Published, naive_iso
 from opendata.licenses import LICENSES
+from opendata.read.catalogue import Published, naive_iso
+from opendata.read.links import datapackage_url, download_url, organization_name, package_zip_url
 
 #: The namespace of every uuid5 we hand out; changing it would change every id harvesters hold.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://opendata.invalid/ckan-compat")
-
-_SLUG = re.compile(r"^[a-z0-9_-]{2,100}$")
 
 
 def package_id(name: str) -> str:
@@ -38,39 +33,6 @@ def organization_id(publisher: str) -> str:
 
 def tag_id(tag: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"tag/{tag}"))
-
-
-def organization_name(publisher: str, config: Mapping[str, Any] | None = None) -> str:
-    """A CKAN slug for a publisher: configured, the publisher itself if already a slug, else a
-    stable ``org-<hash>`` (CKAN names allow only ``[a-z0-9_-]``, and publishers are Chinese)."""
-    names = (config or {}).get("CKAN", {}).get("organization_names", {})
-    if publisher in names:
-        return str(names[publisher])
-    lowered = publisher.strip().lower()
-    if _SLUG.match(lowered):
-        return lowered
-    return "org-" + hashlib.sha1(publisher.encode("utf-8")).hexdigest()[:10]
-
-
-def base_url() -> str:
-    """Absolute URLs start at config SITE_URL when set, else at the request's host URL."""
-    site = current_app.config.get("SITE_URL")
-    return str(site).rstrip("/") if site else request.host_url.rstrip("/")
-
-
-# -- download URLs of the native API (see DESIGN "Public API") -------------------------------
-
-
-def download_url(base: str, dataset: str, resource: str, ext: str = "csv") -> str:
-    return f"{base}/api/v1/datasets/{dataset}/resources/{resource}.{ext}"
-
-
-def package_zip_url(base: str, dataset: str) -> str:
-    return f"{base}/api/v1/datasets/{dataset}/download.zip"
-
-
-def datapackage_url(base: str, dataset: str) -> str:
-    return f"{base}/api/v1/datasets/{dataset}/datapackage.json"
 
 
 # -- dicts ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from opendata.api.ckan_errors import ValidationError, invalid
+from opendata.api.ckan.errors import ValidationError, invalid
 from opendata.limits import LimitError, Limits
 
 #: The largest uncapped natural number accepted (offsets, limits without a cap).

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opendata.api.ckan_errors import SearchQueryError
+from opendata.api.ckan.errors import SearchQueryError
 
 _CLAUSE = re.compile(
     r"""\s*(?P<sign>[+-]?)

@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 import orjson
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 
-from opendata.api import ckan_datastore, ckan_dump, exports  # noqa: F401 - registers datastore_search
-from opendata.api.ckan_actions import ACTIONS, ActionContext
-from opendata.api.ckan_errors import BadRequest, CkanError
-from opendata.api.ckan_mapping import base_url
+from opendata.api.ckan.actions import ACTIONS, ActionContext
+from opendata.api.ckan.errors import BadRequest, CkanError
+from opendata.read import exports
+from opendata.site import base_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ckan", __name__)
@@ -143,9 +143,3 @@ def _cors(response: Response) -> Response:
 
 bp.add_url_rule("/api/action/<logic_function>", "action", action_view, methods=["GET", "POST"])
 bp.add_url_rule("/api/3/action/<logic_function>", "action_v3", action_view, methods=["GET", "POST"])
-
-
-def init_app(app: Flask) -> None:
-    """Register the CKAN action API and the datastore dump."""
-    app.register_blueprint(bp)
-    app.register_blueprint(ckan_dump.bp)

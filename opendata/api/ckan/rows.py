@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from opendata.api import ckan_params as p
-from opendata.api.ckan_catalog import Published, published_datasets
-from opendata.api.ckan_errors import NotFound, ValidationError, invalid
-from opendata.api.ckan_mapping import resource_id
+from opendata.api.ckan import params as p
+from opendata.api.ckan.errors import NotFound, ValidationError, invalid
+from opendata.api.ckan.mapping import resource_id
 from opendata.limits import Limits
+from opendata.read.catalogue import Published, published_datasets
 from opendata.services import Services
 from opendata.store import query as rq
 

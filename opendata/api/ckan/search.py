@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from opendata.api import ckan_params as p
-from opendata.api.ckan_errors import SearchQueryError
-from opendata.api.ckan_query import Query, parse, search_doc
+from opendata.api.ckan import params as p
+from opendata.api.ckan.errors import SearchQueryError
+from opendata.api.ckan.query import Query, parse, search_doc
 from opendata.licenses import LICENSES
 
 ROWS_MAX = 1000  # ckan.search.rows_max, and ckanapi's ROWS_PER_QUERY

@@ -18,9 +18,16 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, XSD
 
-from opendata.api.ckan_catalog import Published
-from opendata.api.ckan_mapping import download_url, organization_name, package_zip_url
 from opendata.licenses import LICENSES
+from opendata.read.catalogue import Published
+from opendata.read.links import (
+    DOWNLOADS,
+    ZIP_MEDIA_TYPE,
+    download_url,
+    landing_page,
+    organization_name,
+    package_zip_url,
+)
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -43,34 +50,6 @@ CONTEXT = {
 }
 
 
-@dataclass(frozen=True)
-class Download:
-    """One kind of download of a resource: URL suffix, title suffix, media type, file type."""
-
-    key: str
-    ext: str
-    query: str
-    label: str
-    media_type: str
-    file_type: str
-
-
-DOWNLOADS = (
-    Download("csv", "csv", "", "CSV", "text/csv", "CSV"),
-    Download("csv-excel", "csv", "?bom=1", "CSV，Excel 适用", "text/csv", "CSV"),
-    Download("json", "json", "", "JSON", "application/json", "JSON"),
-    Download(
-        "xlsx",
-        "xlsx",
-        "",
-        "XLSX",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "XLSX",
-    ),
-)
-ZIP_MEDIA_TYPE = "application/zip"
-
-
 def new_graph() -> Graph:
     graph = Graph()
     for prefix, namespace in CONTEXT.items():
@@ -84,11 +63,6 @@ def _dt(value: datetime) -> Literal:
 
 def dataset_uri(base: str, name: str) -> URIRef:
     return URIRef(f"{base}/dataset/{name}")
-
-
-def landing_page(base: str, name: str) -> str:
-    """The portal's page of the dataset (opendata.web serves /datasets/<name>)."""
-    return f"{base}/datasets/{name}"
 
 
 def agent_uri(base: str, publisher: str, config: Mapping[str, Any]) -> URIRef:

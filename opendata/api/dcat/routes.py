@@ -15,27 +15,26 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 
-from opendata.api.base import services
-from opendata.api.ckan_catalog import Published, published_dataset, published_datasets
-from opendata.api.ckan_errors import CkanError, NotFound, invalid
-from opendata.api.ckan_mapping import base_url
-from opendata.api.dcat_graph import (
+from opendata.api.dcat.errors import DcatError, invalid, not_found
+from opendata.api.dcat.graph import (
     SERIALIZATIONS,
     PageLinks,
     catalog_graph,
     dataset_graph,
     serialize,
 )
-from opendata.api.schemaorg_dataset import DatasetNotFound, schema_org_dataset
+from opendata.read.catalogue import Published, published_dataset, published_datasets
+from opendata.read.schemaorg import DatasetNotFound, schema_org_dataset
+from opendata.site import base_url, services
 
 bp = Blueprint("dcat", __name__)
 
 DEFAULT_PAGE_SIZE = 100
 
 
-def _error(exc: CkanError) -> Response:
+def _error(exc: DcatError) -> Response:
     body = {"help": request.base_url, "success": False, "error": exc.error_body()}
     return Response(orjson.dumps(body), exc.status, content_type="application/json;charset=utf-8")
 
@@ -44,7 +43,7 @@ def _guarded(view: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
-        except CkanError as exc:
+        except DcatError as exc:
             return _error(exc)
 
     wrapper.__name__ = view.__name__
@@ -111,7 +110,7 @@ def catalog_view(ext: str) -> Response:
     ]
     last = max(1, math.ceil(len(datasets) / size))
     if page > last:
-        raise NotFound(f"page {page} is beyond the last page, {last}")
+        raise not_found(f"page {page} is beyond the last page, {last}")
     base = base_url()
     links = _links(base, ext, page, last, len(datasets), size)
     chosen = datasets[(page - 1) * size : page * size]
@@ -126,11 +125,11 @@ def dataset_view(name: str, ext: str) -> Response:
         try:
             body = schema_org_dataset(services(), name, base)
         except DatasetNotFound:
-            raise NotFound("Dataset not found") from None
+            raise not_found("Dataset not found") from None
         return Response(orjson.dumps(body), 200, content_type="application/ld+json; charset=utf-8")
     pub = published_dataset(services(), name)
     if pub is None:
-        raise NotFound("Dataset not found")
+        raise not_found("Dataset not found")
     data, content_type = serialize(dataset_graph(pub, base, current_app.config), ext)
     return Response(data, 200, content_type=content_type)
 
@@ -163,8 +162,3 @@ def _register() -> None:
 
 
 _register()
-
-
-def init_app(app: Flask) -> None:
-    """Register the DCAT and schema.org endpoints."""
-    app.register_blueprint(bp)

@@ -21,15 +21,16 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from opendata.api.base import PREFIX
-from opendata.api.errors import (
-    ApiError,
+from opendata.api.v1.base import PREFIX
+from opendata.api.v1.errors import (
     ErrorEnvelopeSchema,
     envelope,
     from_api_error,
     from_http_exception,
 )
-from opendata.api.http import finish_json
+from opendata.api.v1.http import finish_json
+from opendata.api.v1.openapi_params import state_path_patterns
+from opendata.read.errors import ReadError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class OpendataApi(Api):
 
     def _register_error_handlers(self) -> None:
         self._app.register_error_handler(HTTPException, self.handle_http_exception)
-        self._app.register_error_handler(ApiError, _handle_api_error)
+        self._app.register_error_handler(ReadError, _handle_api_error)
         self._app.register_error_handler(Exception, _handle_unexpected)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
@@ -68,7 +69,7 @@ def _ours() -> bool:
     return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
 
-def _handle_api_error(exc: ApiError) -> Response:
+def _handle_api_error(exc: ReadError) -> Response:
     return from_api_error(exc)
 
 
@@ -107,7 +108,7 @@ def _swagger_ui_asset(filename: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Create the Api, register the /api/v1 blueprints and the envelope handlers."""
-    from opendata.api import admin, datasets, downloads, reports, rows, runs, versions
+    from opendata.api.v1 import admin, datasets, downloads, reports, rows, runs, versions
 
     app.json = OrjsonProvider(app)
     app.config.setdefault("API_TITLE", "opendata /api/v1")
@@ -136,3 +137,5 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.blp)
     app.after_request(_after)
     app.extensions["opendata_api"] = api
+    # The OpenAPI document states each path parameter's pattern (see openapi_params).
+    state_path_patterns(api.spec._paths)

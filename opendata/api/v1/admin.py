@@ -13,13 +13,14 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 
-from opendata.api.base import services as app_services
-from opendata.api.errors import ApiError, envelope
+from opendata.api.v1.errors import ApiError, envelope
 from opendata.auth import bearer, verify_token
-from opendata.scheduler import refresh_queue
-from opendata.scheduler.settings import SchedulerSettings
-from opendata.scheduler.status import source_status
+from opendata.read.sources import source_status
+from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
+from opendata.site import services as app_services
+from opendata.store import refresh_queue
+from opendata.store import sources as stored_sources
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Sources and refresh requests")
 
@@ -170,7 +171,7 @@ def refresh_dataset(name: str) -> dict[str, Any]:
     services = app_services()
     who = require_token(services)  # before any lookup: no probing without a token
     options = _options()
-    if name not in services.registry.sources:
+    if not stored_sources.enabled(services.engine, name):
         raise ApiError(
             404,
             "not_found",

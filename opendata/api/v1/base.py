@@ -10,8 +10,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from opendata.api.errors import ApiError
-from opendata.services import Services
+from opendata.api.v1.errors import ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 PREFIX = "/api/v1"
@@ -35,11 +34,6 @@ class ApiBlueprint(Blueprint):
             return func
 
         return decorate
-
-
-def services() -> Services:
-    found: Services = current_app.extensions["opendata"]
-    return found
 
 
 def config_int(section: str, key: str, default: int) -> int:

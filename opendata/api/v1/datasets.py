@@ -8,14 +8,15 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from opendata.api import schemas
-from opendata.api.base import ApiBlueprint, absolute, services
-from opendata.api.freshness import dataset_freshness
-from opendata.api.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
-from opendata.api.search import make_entry, search
-from opendata.api.snapshot import Snapshot, dataset_row, read, version_info, version_row
+from opendata.api.v1 import schemas
+from opendata.api.v1.base import ApiBlueprint, absolute
+from opendata.api.v1.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
+from opendata.read.freshness import dataset_freshness
+from opendata.read.search import make_entry, search
+from opendata.read.snapshot import Snapshot, dataset_row, read, version_info, version_row
 from opendata.run_summary import public_runs
 from opendata.services import Services
+from opendata.site import services
 from opendata.store import datastore
 
 blp = ApiBlueprint(

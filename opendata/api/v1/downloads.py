@@ -2,7 +2,7 @@
 filtered exports streamed from the datastore.
 
 Whole files are sent from disk (sendfile): the published CSV itself, or a file derived from it
-once per version (:mod:`opendata.api.exports`). Their strong ETag and Last-Modified come from the
+once per version (:mod:`opendata.read.exports`). Their strong ETag and Last-Modified come from the
 version, so a revalidation is answered (304) without touching the file. Any filter, ``q``,
 ``_sort`` or ``fields`` makes an export of the matching rows, streamed from one server-side
 cursor with constant memory.
@@ -19,11 +19,11 @@ from typing import Any
 
 from flask import Response, current_app, request, send_file
 
-from opendata.api import exports, schemas
-from opendata.api.base import ApiBlueprint, services
-from opendata.api.datasets import with_version
-from opendata.api.errors import ApiError
-from opendata.api.http import (
+from opendata.api.v1 import schemas
+from opendata.api.v1.base import ApiBlueprint
+from opendata.api.v1.datasets import with_version
+from opendata.api.v1.errors import ApiError
+from opendata.api.v1.http import (
     accepts_gzip,
     content_disposition,
     gzip_chunks,
@@ -32,8 +32,10 @@ from opendata.api.http import (
     strong_etag,
     unchanged,
 )
-from opendata.api.rows import parse_filters, row_query
-from opendata.api.snapshot import Snapshot, read
+from opendata.api.v1.rows import parse_filters, row_query
+from opendata.read import exports
+from opendata.read.snapshot import Snapshot, read
+from opendata.site import services
 from opendata.store import query as rq
 
 blp = ApiBlueprint(

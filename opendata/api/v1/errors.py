@@ -15,6 +15,7 @@ import orjson
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
+from opendata.read.errors import ReadError
 from opendata.store.query import QueryError
 
 CODES = {
@@ -37,15 +38,9 @@ CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error a client can act on: HTTP status, a stable code, a message, details."""
-
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = {k: v for k, v in details.items() if v is not None}
+class ApiError(ReadError):
+    """An error of the native API's own views; the read model's :class:`ReadError` is answered
+    with the same envelope."""
 
     @classmethod
     def from_query(cls, exc: QueryError) -> ApiError:
@@ -67,7 +62,7 @@ def envelope(
     return response
 
 
-def from_api_error(exc: ApiError) -> Response:
+def from_api_error(exc: ReadError) -> Response:
     return envelope(exc.status, exc.code, exc.message, exc.details)
 
 

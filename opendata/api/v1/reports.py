@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import Response, current_app
 
-from opendata.api.base import ApiBlueprint, reject_extra, services
-from opendata.api.errors import ApiError
-from opendata.api.http import CACHE_NONE
+from opendata.api.v1.base import ApiBlueprint, reject_extra
+from opendata.api.v1.errors import ApiError
+from opendata.api.v1.http import CACHE_NONE
 from opendata.report.compute import available_years, build, to_json_bytes
 from opendata.report.published import CatalogData, RowCache
 from opendata.report.status import report_status
+from opendata.site import services
 
 blp = ApiBlueprint(
     "api_reports",

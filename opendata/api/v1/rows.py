@@ -13,13 +13,14 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 
-from opendata.api import schemas
-from opendata.api.base import ApiBlueprint, absolute, config_int, services
-from opendata.api.datasets import with_version
-from opendata.api.errors import ApiError
-from opendata.api.http import json_response
-from opendata.api.snapshot import Snapshot, read
+from opendata.api.v1 import schemas
+from opendata.api.v1.base import ApiBlueprint, absolute, config_int
+from opendata.api.v1.datasets import with_version
+from opendata.api.v1.errors import ApiError
+from opendata.api.v1.http import json_response
 from opendata.limits import Limits
+from opendata.read.snapshot import Snapshot, read
+from opendata.site import services
 from opendata.store import query as rq
 
 blp = ApiBlueprint(

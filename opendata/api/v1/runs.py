@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from opendata.api import schemas
-from opendata.api.admin import require_token
-from opendata.api.base import ApiBlueprint, absolute, reject_extra, services
-from opendata.api.errors import ApiError
-from opendata.api.http import CACHE_IMMUTABLE, CACHE_NONE, json_response
-from opendata.api.snapshot import check_name
+from opendata.api.v1 import schemas
+from opendata.api.v1.admin import require_token
+from opendata.api.v1.base import ApiBlueprint, absolute, reject_extra
+from opendata.api.v1.errors import ApiError
+from opendata.api.v1.http import CACHE_IMMUTABLE, CACHE_NONE, json_response
+from opendata.read.snapshot import check_name
 from opendata.run_summary import detailed_run, public_run, public_runs
+from opendata.site import services
 
 blp = ApiBlueprint(
     "runs", __name__, url_prefix="/api/v1", description="Refresh history with validation reports"

@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from opendata.api import schemas
-from opendata.api.base import ApiBlueprint, absolute, reject_extra, services
-from opendata.api.datasets import with_version
-from opendata.api.errors import ApiError
-from opendata.api.http import CACHE_CURRENT, VERSION_HEADER, json_response
-from opendata.api.snapshot import (
+from opendata.api.v1 import schemas
+from opendata.api.v1.base import ApiBlueprint, absolute, reject_extra
+from opendata.api.v1.datasets import with_version
+from opendata.api.v1.errors import ApiError
+from opendata.api.v1.http import CACHE_CURRENT, VERSION_HEADER, json_response
+from opendata.read.snapshot import (
     Snapshot,
     VersionGone,
     check_version,
@@ -20,6 +20,7 @@ from opendata.api.snapshot import (
     resolve,
     version_info,
 )
+from opendata.site import services
 from opendata.store import changes as ch
 from opendata.store import query as rq
 
