@@ -347,7 +347,7 @@ class Source:
     # -- the origin: configured path or shipped sample ----------------------------------------
 
     def origin(self, key: str) -> Path:
-        """The path configured under option ``key``, else the shipped sample as a real file.
+        """The path configured under option ``key``, else (None) the shipped sample as a file.
 
         The sample is the one :attr:`samples` names for ``key``. A package installed as a zip
         has no file on disk: the sample is then copied to a temporary file (or folder) that
@@ -355,7 +355,10 @@ class Source:
         the same in every install.
         """
         configured = self.config.get(key)
-        if configured:
+        if configured is not None:
+            if not str(configured).strip():
+                # Never fall back to the demo data for a path someone meant to set.
+                raise SourceError(f"{type(self).__name__}: option {key!r} is empty")
             return Path(str(configured))
         if key not in self.samples:
             raise SourceError(

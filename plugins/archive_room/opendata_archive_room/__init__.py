@@ -8,8 +8,9 @@ SQLAlchemy Core; the shipped sample is an SQLite file written by :mod:`.samplege
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources as importlib_resources
+from typing import ClassVar
 
 from sqlalchemy.engine import Engine
 
@@ -25,7 +26,7 @@ DATABASE_URL_ENV = "OPENDATA_ARCHIVE_ROOM_DATABASE_URL"
 
 
 def sample_database_url() -> str:
-    """The SQLAlchemy URL of the shipped sample database."""
+    """The SQLAlchemy URL of the shipped sample database, for tests (the source uses origin())."""
     path = importlib_resources.files(__name__).joinpath("sample", SAMPLE_DATABASE)
     return f"sqlite:///{path}"
 
@@ -47,7 +48,8 @@ class ArchiveRoom(Source):
     # Nightly, after the archive room's working day; the catalogue changes slowly.
     schedule = "30 1 * * *"
     keywords = ("档案", "查阅点", "档案目录", "查阅利用", "政府信息公开")
-    origin = "管委会办公室档案室档案管理系统（SQL 数据库：archive_catalogue、lookup_log）"
+    origin_title = "管委会办公室档案室档案管理系统（SQL 数据库：archive_catalogue、lookup_log）"
+    samples: ClassVar[Mapping[str, str]] = {"database_url": f"sample/{SAMPLE_DATABASE}"}
     resources = (
         ResourceSpec(
             "catalogue",
@@ -82,8 +84,7 @@ class ArchiveRoom(Source):
 
     def rows(self, resource: str) -> Iterator[Row]:
         """Rows of ``catalogue`` or ``lookups_monthly``."""
-        url = self.config.get("database_url") or sample_database_url()
-        engine, name = reader.open_engine(url)
+        engine, name = reader.open_engine(self._database_url())
         try:
             if resource == "catalogue":
                 yield from self._catalogue(engine, name)
@@ -93,6 +94,11 @@ class ArchiveRoom(Source):
                 raise SourceError(f"{self.name} has no resource {resource!r}")
         finally:
             engine.dispose()
+
+    def _database_url(self) -> str:
+        """The configured URL; with none, the shipped sample database (a file even when zipped)."""
+        configured = self.config.get("database_url")
+        return str(configured) if configured else f"sqlite:///{self.origin('database_url')}"
 
     def _catalogue(self, engine: Engine, name: str) -> Iterator[Row]:
         stats = reader.CatalogueStats()

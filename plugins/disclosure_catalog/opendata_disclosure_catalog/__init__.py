@@ -9,11 +9,8 @@ to public concern. The sample origin shipped in ``sample/`` was written by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack
-from importlib import resources as importlib_resources
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from opendata.plugin import ResourceSpec, Row, Source, fields, validate
 
@@ -48,7 +45,11 @@ class DisclosureCatalog(Source):
     license = "CC-BY-4.0"
     schedule = "0 2 * * *"
     keywords = ("政府信息公开", "公开目录", "主动公开", "回应解读", "政策解读", "索引号")
-    origin = "公文管理系统导出的公开目录（CSV，GB18030）与回应解读工作台账（XLSX）"
+    origin_title = "公文管理系统导出的公开目录（CSV，GB18030）与回应解读工作台账（XLSX）"
+    samples: ClassVar[Mapping[str, str]] = {
+        "catalog_csv": f"sample/{SAMPLE_CATALOG}",
+        "responses_xlsx": f"sample/{SAMPLE_RESPONSES}",
+    }
     resources = (
         ResourceSpec(
             "entries",
@@ -107,39 +108,29 @@ class DisclosureCatalog(Source):
         index_field = next(f for f in schema["fields"] if f["name"] == "index_no")
         return re.compile(index_field["constraints"]["pattern"])
 
-    def _origin(self, stack: ExitStack, key: str, sample: str) -> Path:
-        configured: Any = self.config.get(key)
-        if configured is not None:
-            return Path(configured)
-        resource = importlib_resources.files(__name__).joinpath("sample", sample)
-        return stack.enter_context(importlib_resources.as_file(resource))
-
     def extract(self) -> Iterator[tuple[str, Row]]:
         """One pass over the CSV feeds entries and publications; then the ledger is read.
 
         Only the 公开属性 of each 索引号 is kept in memory, to check the ledger's references.
         """
         disclosure_of: dict[str, str | None] = {}
-        with ExitStack() as stack:
-            catalog = self._origin(stack, "catalog_csv", SAMPLE_CATALOG)
-            ignored = frozenset(self.config["ignored_columns"])
-            for entry in read_catalog(
-                catalog,
-                self.config["encoding"],
-                self._index_pattern(),
-                self.context.warnings,
-                ignored,
-            ):
-                disclosure_of[entry.index_no] = entry.disclosure
-                yield "entries", entry.entry_row()
-                for row in entry.publication_rows():
-                    yield "publications", row
-            ledger = self._origin(stack, "responses_xlsx", SAMPLE_RESPONSES)
-            for row in read_responses(
-                ledger,
-                self.config.get("responses_sheet"),
-                disclosure_of,
-                ignored=ignored,
-                warnings=self.context.warnings,
-            ):
-                yield "responses", row
+        ignored = frozenset(self.config["ignored_columns"])
+        for entry in read_catalog(
+            self.origin("catalog_csv"),
+            self.config["encoding"],
+            self._index_pattern(),
+            self.context.warnings,
+            ignored,
+        ):
+            disclosure_of[entry.index_no] = entry.disclosure
+            yield "entries", entry.entry_row()
+            for row in entry.publication_rows():
+                yield "publications", row
+        for row in read_responses(
+            self.origin("responses_xlsx"),
+            self.config.get("responses_sheet"),
+            disclosure_of,
+            ignored=ignored,
+            warnings=self.context.warnings,
+        ):
+            yield "responses", row

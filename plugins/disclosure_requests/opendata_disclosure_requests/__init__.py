@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from opendata.plugin import ResourceSpec, Row, Source, SourceError, fields, validate
 
@@ -28,12 +28,12 @@ SAMPLE_APPEALS = "appeals.csv"
 
 
 def sample_register() -> Path:
-    """The shipped sample register."""
+    """The shipped sample register, for tests (the source itself reads ``origin()``)."""
     return Path(str(importlib_resources.files(__name__).joinpath("sample", SAMPLE_REGISTER)))
 
 
 def sample_appeals() -> Path:
-    """The shipped sample ledger of reviews and lawsuits (复议诉讼台账)."""
+    """The shipped sample ledger of reviews and lawsuits (复议诉讼台账), for tests."""
     return Path(str(importlib_resources.files(__name__).joinpath("sample", SAMPLE_APPEALS)))
 
 
@@ -72,7 +72,11 @@ class DisclosureRequests(Source):
     # Daily at 01:45; the register changes a few times a month.
     schedule = "45 1 * * *"
     keywords = ("依申请公开", "政府信息公开申请", "年度报告", "表三", "工作日")
-    origin = "管委会办公室依申请公开登记台账（CSV 导出）"
+    origin_title = "管委会办公室依申请公开登记台账（CSV 导出）"
+    samples: ClassVar[Mapping[str, str]] = {
+        "register_path": f"sample/{SAMPLE_REGISTER}",
+        "appeals_path": f"sample/{SAMPLE_APPEALS}",
+    }
     resources = (
         ResourceSpec(
             "monthly",
@@ -138,7 +142,7 @@ class DisclosureRequests(Source):
         )
 
     def _handled(self) -> list[aggregate.Handled]:
-        path = Path(self.config.get("register_path") or sample_register())
+        path = self.origin("register_path")
         calendar = WorkdayCalendar(
             overrides=parse_overrides(self.config), warn=self.context.warnings.append
         )
@@ -155,7 +159,7 @@ class DisclosureRequests(Source):
     def extract(self) -> Iterator[tuple[str, Row]]:
         """Read the register once and yield the rows of every resource."""
         handled = self._handled()
-        path = Path(self.config.get("appeals_path") or sample_appeals())
+        path = self.origin("appeals_path")
         cases = appeals.read_appeals(path, self.config["appeals_encoding"])
         self.log.info("appeals ledger %s: %d case(s)", path, len(cases))
         for spec in self.resources:

@@ -8,10 +8,9 @@ the 三公 breakdown and the fee list get resources of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
-from importlib import resources as importlib_resources
-from pathlib import Path
+from typing import ClassVar
 
 from opendata.plugin import ResourceSpec, Row, Source, SourceContext, fields, validate
 
@@ -50,7 +49,11 @@ class FiscalData(Source):
     # catches a new workbook well inside the 20-day publication window.
     schedule = "15 3 * * 1"
     keywords = ("财政", "预算", "决算", "三公经费", "收费目录清单", "政府信息公开")
-    origin = "管委会财政局预决算公开工作簿与收费目录清单（XLSX）"
+    origin_title = "管委会财政局预决算公开工作簿与收费目录清单（XLSX）"
+    samples: ClassVar[Mapping[str, str]] = {
+        **{key: f"sample/{name}" for key, name in SAMPLE_FILES.items()},
+        "fee_income_csv": f"sample/{FEE_INCOME_FILE}",
+    }
     resources = (
         ResourceSpec(
             "table_notes",
@@ -114,18 +117,6 @@ class FiscalData(Source):
         super().__init__(context)
         self.year: int = self.config["year"]  # Config's default and range apply
 
-    def path(self, key: str) -> Path:
-        """The workbook configured under ``key``, or the shipped sample one."""
-        configured = self.config.get(key)
-        if configured:
-            return Path(configured)
-        return self.sample(SAMPLE_FILES[key])
-
-    @staticmethod
-    def sample(name: str) -> Path:
-        """The shipped sample file ``name``."""
-        return Path(str(importlib_resources.files(__package__).joinpath("sample", name)))
-
     @cached_property
     def synonyms(self) -> dict[str, str]:
         """The plugin's declared header synonyms, and the deployment's own."""
@@ -134,7 +125,7 @@ class FiscalData(Source):
     @cached_property
     def final_tables(self) -> list[FoundTable]:
         return read_workbook(
-            self.path("final_accounts_xlsx"),
+            self.origin("final_accounts_xlsx"),
             FINAL_ACCOUNTS,
             year=self.year,
             required=True,
@@ -145,7 +136,7 @@ class FiscalData(Source):
     @cached_property
     def budget_tables(self) -> list[FoundTable]:
         return read_workbook(
-            self.path("budget_xlsx"),
+            self.origin("budget_xlsx"),
             BUDGETS,
             year=self.year,
             required=False,
@@ -173,13 +164,13 @@ class FiscalData(Source):
                     yield from three_public_rows(found, year=year, report=FINAL)
         elif resource == "fees":
             yield from fee_rows(
-                self.path("fees_xlsx"),
+                self.origin("fees_xlsx"),
                 year=year,
                 synonyms=self.synonyms,
                 warnings=self.context.warnings,
             )
         elif resource == "fee_income":
-            path = Path(self.config.get("fee_income_csv") or self.sample(FEE_INCOME_FILE))
+            path = self.origin("fee_income_csv")
             yield from read_fee_income(path, self.config["fee_income_encoding"])
         else:
             raise KeyError(f"{self.name} has no resource {resource!r}")
