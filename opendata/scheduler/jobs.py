@@ -23,13 +23,14 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from opendata.pipeline.isolated import warm_up
 from opendata.pipeline.refresh import RunStatus
+from opendata.scheduler import state
 from opendata.scheduler.runner import Runner
 from opendata.schedules.settings import SchedulerSettings
 from opendata.schedules.triggers import ScheduleError, make_trigger
 from opendata.services import Services
 from opendata.sources.discovery import refresh_order
 from opendata.sources.sync import registry_of
-from opendata.store import heartbeat, refresh_queue, state
+from opendata.store import heartbeat, refresh_queue
 from opendata.store.catalog import utcnow
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,11 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from opendata.scheduler import jobs
 from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.sources.sync import registry_of, sync
-from opendata.store import heartbeat, jobs
+from opendata.store import heartbeat
 from opendata.store.leases import holder_id
 
 log = logging.getLogger(__name__)
