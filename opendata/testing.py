@@ -1,8 +1,9 @@
 """The test kit for plugin authors: run a source offline through the core's own stages.
 
-``run_source`` applies exactly what a refresh applies — the publication policy, the build into a
-Data Package, every validation rule — without a catalog or a publish, so a plugin's tests see
-what the core would publish. ``check_contract`` is the check the core runs at start-up.
+``run_source`` calls the very stage runner a refresh calls (:func:`opendata.pipeline.stages.
+run_stages`: the publication policy, the build into a Data Package, every validation rule) and
+leaves out only the catalog and the publish, so a plugin's tests see what the core would publish
+and fail as the core would fail. ``check_contract`` is the check the core runs at start-up.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from opendata.pipeline import extract
-from opendata.pipeline.build import PackageBuilder, PolicyAbort
+from opendata.pipeline.build import PackageBuilder
+from opendata.pipeline.stages import ErrorKind, StageFailure, StageOutcome, run_stages
 from opendata.plugin import Row, Source, SourceContext, SourceError
 from opendata.sources.contract import check_contract
 from opendata.sources.discovery import load_config
@@ -53,6 +54,8 @@ class SourceRun:
     dropped_fields: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    #: The failure as a refresh would record it: its error kind, message and report.
+    failure: StageFailure | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,29 +112,43 @@ def run_source(
     directory = Path(workdir) / source_cls.name
     builder = PackageBuilder(source_cls, directory)
     try:
-        for batch in extract.stream(source_cls(context), float(loaded.get("timeout", 600))):
-            builder.add(batch)
-        staged, report = builder.finish(version="test", created=datetime.now(UTC))
-    except PolicyAbort as exc:
-        builder.close()
-        report = builder.validator.finish(exc.violations)
-        return SourceRun("invalid", directory, report, str(exc), exc, warnings=warnings)
-    except Exception as exc:
-        builder.close()
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        return SourceRun(
-            "error", directory, ValidationReport([], {}), detail, exc, warnings=warnings
+        # The very runner a refresh calls; only publishing is left out.
+        outcome = run_stages(
+            lambda: source_cls(context), builder, loaded, version="test", created=datetime.now(UTC)
         )
+    finally:
+        builder.close()
+    return _source_run(outcome, directory, warnings)
+
+
+def _source_run(outcome: StageOutcome, directory: Path, warnings: list[str]) -> SourceRun:
+    failure, staged = outcome.failure, outcome.staged
+    if failure is None:
+        status, error = "valid", None
+    elif failure.kind in (ErrorKind.POLICY, ErrorKind.VALIDATION):
+        status = "invalid"
+        # An invalid package is summed up by its report; an early stop by its reason.
+        error = failure.message if staged is None else outcome.report.summary()
+    else:
+        status = "error"
+        exc = failure.exception
+        error = failure.message if exc is None else _exception_text(exc)
     return SourceRun(
-        "valid" if report.valid else "invalid",
+        status,
         directory,
-        report,
-        None if report.valid else report.summary(),
-        withheld=staged.withheld,
-        dropped_fields=staged.dropped_fields,
+        outcome.report,
+        error,
+        None if failure is None else failure.exception,
+        withheld=staged.withheld if staged else {},
+        dropped_fields=staged.dropped_fields if staged else {},
         warnings=warnings,
-        row_counts=staged.rows,
+        row_counts=staged.rows if staged else {},
+        failure=failure,
     )
+
+
+def _exception_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()
 
 
 def prepare_database(url: str) -> None:

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from test_scheduler_kit import TESTS, wait_for
+from scheduler_kit import TESTS, wait_for
 
 from opendata.store.db import init_db, make_engine
 from opendata.store.leases import current_holder, try_acquire
@@ -98,9 +98,11 @@ def test_a_dead_holders_lease_expires_and_is_taken_over(tmp_path: Path, database
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
         assert not try_acquire(engine, "shared", "me", 30)
-        # Alive, it keeps renewing: still held after longer than the lease itself.
+        first = current_holder(engine, "shared")
+        assert first is not None
+        # Alive, it keeps renewing: the expiry moves past this run's first one.
         wait_for(
-            lambda: (current_holder(engine, "shared") or ("", 0.0))[1] > _first_expiry(engine),
+            lambda: (current_holder(engine, "shared") or ("", 0.0))[1] > first[1],
             timeout=10,
             what="the holder to renew its lease",
         )
@@ -122,14 +124,6 @@ def test_a_dead_holders_lease_expires_and_is_taken_over(tmp_path: Path, database
         engine.dispose()
 
 
-_expiries: dict[str, float] = {}
-
-
-def _first_expiry(engine: Any) -> float:
-    found = current_holder(engine, "shared")
-    return _expiries.setdefault("first", found[1] if found else 0.0)
-
-
 REFRESHER = """
     import json, os, sys, time
     from conftest import make_registry
@@ -141,7 +135,7 @@ REFRESHER = """
     config = load_config({"INSTANCE_PATH": root + "/instance", "DATASETS_PATH": root + "/datasets",
                           "DATABASE_URL": url}, environ={})
     services = Services.from_config(config)
-    services._registry = make_registry(
+    services.registry = make_registry(
         ExampleCatalog, options={"example_catalog": {"mode": "hang", "sleep": 1.0}})
     while not os.path.exists(go):
         time.sleep(0.01)

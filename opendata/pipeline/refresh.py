@@ -1,4 +1,6 @@
-"""Refresh: the one place that runs extract → build → validate → publish, in that order.
+"""Refresh: the one place that publishes. It runs the stages (extract → policy → build →
+validate, :mod:`opendata.pipeline.stages`, shared with the plugin test kit), then compares the
+package with the current version, guards against shrinking, and publishes.
 
 A run either publishes a complete new version or changes nothing readers see; every run is
 recorded with its status, timings, row counts, what was withheld, and the exception or the full
@@ -10,9 +12,8 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,21 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from opendata.limits import Limits
-from opendata.pipeline import extract
-from opendata.pipeline.build import PackageBuilder, PolicyAbort
+from opendata.pipeline.build import PackageBuilder, StagedPackage
 from opendata.pipeline.gcpause import fewer_collections
 from opendata.pipeline.preload import Preloader
 from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
 from opendata.pipeline.shrink import ShrinkPolicy, shrink_error, shrunk
-from opendata.plugin import Source, SourceContext, SourceError, TransientSourceError
+from opendata.pipeline.stages import ErrorKind, StageFailure, classify, run_stages
+from opendata.plugin import Source, SourceContext
+from opendata.read.published import PublishedReader
 from opendata.redact import redact
-from opendata.run_summary import CRASH_MARK
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource
 from opendata.sources.http import SourceHttpClient, hosts_in
+from opendata.sources.sync import registry_of
 from opendata.store.catalog import DatasetMeta
 from opendata.store.leases import LeaseHeld, lease
-from opendata.validation import ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,6 @@ class RunStatus(StrEnum):
     UNCHANGED = "unchanged"
     FAILED = "failed"
     BUSY = "busy"  # another process holds the dataset's lease; nothing was attempted
-
-
-class ErrorKind(StrEnum):
-    SOURCE = "source"  # the source raised (bad origin, plugin bug)
-    TRANSIENT = "transient"  # may pass on retry (connection, time-out at the origin, 5xx)
-    TIMEOUT = "timeout"  # the source exceeded its time limit
-    VALIDATION = "validation"  # rows failed the Table Schema
-    POLICY = "policy"  # personal data in a published field
-    SHRINK = "shrink"  # a resource emptied or lost more rows than allowed; nothing published
-    RESOURCES = "resources"  # the refresh process ran out of memory or was killed by a signal
-    UNKNOWN = "unknown"  # no such source, or it was refused
 
 
 #: Failures a retry can fix; the scheduler retries only these.
@@ -100,7 +90,7 @@ def make_source(services: Services, loaded: LoadedSource, warnings: list[str]) -
         config=loaded.config,
         http=SourceHttpClient(allowed, timeout=float(http_cfg.get("timeout", 30.0))),
         log=logging.getLogger(f"opendata.sources.{loaded.name}"),
-        datasets=services.reader,
+        datasets=PublishedReader(services),
         warnings=warnings,
     )
     return loaded.cls(context)
@@ -134,7 +124,7 @@ def refresh(
     shrink fraction of its rows (the operator knows the origin really holds less now).
     """
     try:
-        loaded = services.registry.get(name)
+        loaded = registry_of(services).get(name)
     except KeyError as exc:
         return RunResult(
             name, RunStatus.FAILED, error=str(exc.args[0]), error_kind=ErrorKind.UNKNOWN
@@ -175,6 +165,13 @@ class _Attempt:
         detail = redact(error)
         log.warning("refresh of %s (run %d) failed (%s): %s", self.name, self.run_id, kind, detail)
         return self._record(RunStatus.FAILED, None, report, detail, kind)
+
+    def failed(self, failure: StageFailure | None) -> RunResult:
+        """Record a failure the stages classified (None only if they built nothing, a bug)."""
+        if failure is None:
+            return self.fail(ErrorKind.SOURCE, f"source {self.name!r} built no package")
+        report = None if failure.report is None else failure.report.to_dict()
+        return self.fail(failure.kind, failure.message, report)
 
     def finish(self, status: RunStatus, version: str, report: dict[str, Any]) -> RunResult:
         return self._record(status, version, report, None, None)
@@ -229,13 +226,7 @@ def _run(
     shrink: ShrinkPolicy,
 ) -> RunResult:
     name = loaded.name
-    catalog = services.catalog
-    root = services.datasets_root
-    run_id = catalog.start_run(name, trigger, attempt_no)
-    warnings = list(clean_up(catalog, root, name))
-    staging = root / name / f"{STAGING_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    run = _Attempt(services, name, run_id, staging, warnings)
+    run = _start(services, name, trigger, attempt_no)
     now = datetime.now(UTC)
     version = new_version_id(now)
     builder: PackageBuilder | None = None
@@ -243,95 +234,99 @@ def _run(
     published = False
     try:
         limits = Limits.from_config(services.config)
-        builder = PackageBuilder(loaded.cls, staging, max_cell_bytes=limits.max_cell_bytes)
-        preloader = Preloader(catalog, name, version, builder.schemas)
+        builder = PackageBuilder(loaded.cls, run.staging, max_cell_bytes=limits.max_cell_bytes)
+        preloader = Preloader(services.catalog, name, version, builder.schemas)
         builder.on_written = preloader.written
-        source = make_source(services, loaded, warnings)
-        count = 0
-        for batch in extract.stream(source, float(loaded.config.get("timeout", 600))):
-            builder.add(batch)
-            count += len(batch)
-            if progress:
-                progress(name, count)
-        run.timings["extract_build_validate"] = time.perf_counter() - run.started
-        staged, report = builder.finish(version=version, created=now)
-        run.outcome = {
-            "rows": staged.rows,
-            "withheld": staged.withheld,
-            "dropped_fields": staged.dropped_fields,
-        }
-        report_dict = report.to_dict()
-        if not report.valid:
-            kind = ErrorKind.POLICY if staged.violations else ErrorKind.VALIDATION
-            return run.fail(kind, _report_error(report), report_dict)
-        current = catalog.current_version(name)
-        if current is not None and current["hash"] == staged.content_hash:
-            shutil.rmtree(staging, ignore_errors=True)
-            return run.finish(RunStatus.UNCHANGED, current["id"], report_dict)
-        if current is not None:
-            lost = shrunk(current["rows"], staged.rows, shrink.fraction)
-            if lost and not shrink.allowed:
-                # The report keeps the counts, so the public summary can name them.
-                counts = [
-                    {"resource": s.resource, "before": s.before, "after": s.after} for s in lost
-                ]
-                shrink_report = {**report_dict, "shrink": counts}
-                return run.fail(
-                    ErrorKind.SHRINK, shrink_error(name, lost, shrink.fraction), shrink_report
-                )
-            # An allowed shrink is published, and the run report keeps what was let through.
-            warnings.extend(f"shrink allowed: {s.describe()}" for s in lost)
-        t0 = time.perf_counter()
-        preloaded = preloader.finish(builder.sizes)
-        run.timings["preload_wait"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        publish(
-            catalog=catalog,
-            root=root,
-            dataset=name,
-            staged=staged,
-            report=report_dict,
+        outcome = run_stages(
+            lambda: make_source(services, loaded, run.warnings),
+            builder,
+            loaded.config,
             version=version,
-            run_id=run_id,
-            keep=int(services.config.get("KEEP_VERSIONS", 5)),
-            preloaded=preloaded,
+            created=now,
+            progress=None if progress is None else lambda count: progress(name, count),
         )
+        if outcome.streamed is not None:
+            run.timings["extract_build_validate"] = outcome.streamed - run.started
+        staged = outcome.staged
+        if staged is not None:  # an invalid package's counts are recorded too
+            run.outcome = {
+                "rows": staged.rows,
+                "withheld": staged.withheld,
+                "dropped_fields": staged.dropped_fields,
+            }
+        if outcome.failure is not None or staged is None:
+            return run.failed(outcome.failure)
+        report_dict = outcome.report.to_dict()
+        ended = _unchanged_or_shrunk(run, staged, report_dict, shrink)
+        if ended is not None:
+            return ended
+        _publish(run, staged, report_dict, version, preloader, builder.sizes)
         published = True
-        run.timings["publish"] = time.perf_counter() - t0
         return run.finish(RunStatus.PUBLISHED, version, report_dict)
-    except PolicyAbort as exc:
-        return run.fail(ErrorKind.POLICY, str(exc), _violations_report(exc))
-    except extract.SourceTimeout as exc:
-        return run.fail(ErrorKind.TIMEOUT, str(exc))
-    except TransientSourceError as exc:
-        return run.fail(ErrorKind.TRANSIENT, str(exc))
-    except SourceError as exc:
-        return run.fail(ErrorKind.SOURCE, str(exc))
-    except MemoryError:
-        # The address-space limit of the refresh process (the source's memory_limit) was hit;
-        # the stack is unwound by now, so recording the failure has memory again.
-        limit = loaded.config.get("memory_limit")
-        return run.fail(ErrorKind.RESOURCES, f"the refresh ran out of memory (limit {limit} MiB)")
     except Exception as exc:
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        tb = traceback.format_exc(limit=-3)
-        return run.fail(ErrorKind.SOURCE, f"source {name!r}{CRASH_MARK}{detail}\n{tb}")
+        # Past the stages (comparing, preloading, publishing), a failure is classified as the
+        # stages classify theirs.
+        return run.failed(classify(exc, name, loaded.config))
     finally:
         if builder is not None:
             builder.close()
         if preloader is not None and not published:
             preloader.abort()
-            discard_pending(catalog, name)
+            discard_pending(services.catalog, name)
 
 
-def _report_error(report: Any) -> str:
-    first = report.errors[:3]
-    more = len(report.errors) - len(first)
-    text = "; ".join(e.message for e in first)
-    return f"validation failed with {len(report.errors)} error(s): {text}" + (
-        f" (and {more} more in the report)" if more > 0 else ""
+def _start(services: Services, name: str, trigger: str, attempt_no: int) -> _Attempt:
+    """Record the run's start, clear what earlier runs left, and make its staging folder."""
+    run_id = services.catalog.start_run(name, trigger, attempt_no)
+    warnings = list(clean_up(services.catalog, services.datasets_root, name))
+    staging = services.datasets_root / name / f"{STAGING_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    return _Attempt(services, name, run_id, staging, warnings)
+
+
+def _unchanged_or_shrunk(
+    run: _Attempt, staged: StagedPackage, report_dict: dict[str, Any], shrink: ShrinkPolicy
+) -> RunResult | None:
+    """The run's end if the package is the current version again or shrank past the guard;
+    None if it is to be published."""
+    current = run.services.catalog.current_version(run.name)
+    if current is None:
+        return None
+    if current["hash"] == staged.content_hash:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        return run.finish(RunStatus.UNCHANGED, current["id"], report_dict)
+    lost = shrunk(current["rows"], staged.rows, shrink.fraction)
+    if lost and not shrink.allowed:
+        # The report keeps the counts, so the public summary can name them.
+        counts = [{"resource": s.resource, "before": s.before, "after": s.after} for s in lost]
+        error = shrink_error(run.name, lost, shrink.fraction)
+        return run.fail(ErrorKind.SHRINK, error, {**report_dict, "shrink": counts})
+    # An allowed shrink is published, and the run report keeps what was let through.
+    run.warnings.extend(f"shrink allowed: {s.describe()}" for s in lost)
+    return None
+
+
+def _publish(
+    run: _Attempt,
+    staged: StagedPackage,
+    report_dict: dict[str, Any],
+    version: str,
+    preloader: Preloader,
+    sizes: Mapping[str, int],
+) -> None:
+    t0 = time.perf_counter()
+    preloaded = preloader.finish(sizes)
+    run.timings["preload_wait"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    publish(
+        catalog=run.services.catalog,
+        root=run.services.datasets_root,
+        dataset=run.name,
+        staged=staged,
+        report=report_dict,
+        version=version,
+        run_id=run.run_id,
+        keep=int(run.services.config.get("KEEP_VERSIONS", 5)),
+        preloaded=preloaded,
     )
-
-
-def _violations_report(exc: PolicyAbort) -> dict[str, Any]:
-    return ValidationReport([v.to_error() for v in exc.violations]).to_dict()
+    run.timings["publish"] = time.perf_counter() - t0
