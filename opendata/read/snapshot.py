@@ -10,8 +10,9 @@ entirely from one version — never a mix, never an error.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -187,6 +188,32 @@ def resolve(services: Services, name: str, version: str | None = None) -> Snapsh
     return Snapshot(services, dataset, row, pinned=False)
 
 
+#: What a read finds when its version was pruned under it: a file, a table or the version row.
+PRUNED = (VersionGone, TableGone, FileNotFoundError)
+S = TypeVar("S")
+
+
+def retry_pruned(
+    resolve: Callable[[], S], work: Callable[[S], T], what: str, attempts: int = 3
+) -> T:
+    """The one retry rule for pruned versions, for every protocol.
+
+    ``resolve`` finds what the request reads now (a snapshot, a CKAN resource); ``work`` reads
+    it. If the version went away meanwhile (:data:`PRUNED`), resolve again and re-run the whole
+    read, so that a response comes entirely from one version: never a mix, never an error. A
+    response that streams must read its first rows inside ``work`` (see :func:`primed`).
+    """
+    for _ in range(attempts):
+        target = resolve()
+        try:
+            return work(target)
+        except PRUNED:
+            continue
+    raise ReadError(
+        503, "unavailable", f"{what} changed {attempts} times during this request; retry"
+    )
+
+
 def read(
     services: Services,
     name: str,
@@ -194,26 +221,38 @@ def read(
     work: Callable[[Snapshot], T],
     attempts: int = 3,
 ) -> T:
-    """Run ``work`` on a snapshot; if its version vanished meanwhile, start over on the new one.
+    """Run ``work`` on a snapshot of ``name`` under :func:`retry_pruned`.
 
     A version the client pinned that vanished is a 404 naming it, not a silent switch.
     """
-    for _ in range(attempts):
-        snapshot = resolve(services, name, version)
+
+    def pinned(snapshot: Snapshot) -> T:
         try:
             return work(snapshot)
-        except (VersionGone, TableGone, FileNotFoundError):
-            if version is not None:
-                raise ReadError(
-                    404,
-                    "unknown_version",
-                    f"version {version!r} of dataset {name!r} is no longer kept",
-                    dataset=name,
-                    version=version,
-                ) from None
-    raise ReadError(
-        503, "unavailable", f"dataset {name!r} changed {attempts} times during this request; retry"
+        except PRUNED:
+            if version is None:
+                raise
+            raise ReadError(
+                404,
+                "unknown_version",
+                f"version {version!r} of dataset {name!r} is no longer kept",
+                dataset=name,
+                version=version,
+            ) from None
+
+    return retry_pruned(
+        lambda: resolve(services, name, version), pinned, f"dataset {name!r}", attempts
     )
+
+
+def primed(rows: Iterator[T]) -> Iterator[T]:
+    """``rows`` with its first item read now: a streamed read opens its table (and finds it
+    pruned) inside :func:`retry_pruned`, not after the response has started."""
+    try:
+        first = next(rows)
+    except StopIteration:
+        return iter(())
+    return itertools.chain((first,), rows)
 
 
 def version_info(name: str, row: Mapping[str, Any]) -> dict[str, Any]:

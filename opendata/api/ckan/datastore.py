@@ -25,6 +25,7 @@ from opendata.api.ckan.rows import (
     run_page,
 )
 from opendata.read.exports import store_writers
+from opendata.read.snapshot import retry_pruned
 from opendata.store import query as rq
 
 KNOWN = frozenset(
@@ -105,13 +106,12 @@ def datastore_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]
     if hide_id:  # next_page needs the last _id even when the caller did not ask for it
         request = replace(request, query=replace(request.query, include_id=True))
 
-    target = resolve(ctx.services, rid)
     count_bound = threshold if threshold > 0 else EXACT_COUNT
-    try:
-        page = run_page(ctx.services, target, request, count_bound)
-    except rq.TableGone:  # its version was pruned meanwhile: read the new current one
-        target = resolve(ctx.services, rid)
-        page = run_page(ctx.services, target, request, count_bound)
+    target, page = retry_pruned(
+        lambda: resolve(ctx.services, rid),
+        lambda t: (t, run_page(ctx.services, t, request, count_bound)),
+        f"resource {rid!r}",
+    )
 
     last_id = page.rows[-1]["_id"] if page.rows and "_id" in page.fields else None
     names = [n for n in page.fields if not (hide_id and n == "_id")]

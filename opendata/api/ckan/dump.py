@@ -24,7 +24,9 @@ from flask import Blueprint, Response, current_app, request
 from opendata.api.ckan import params as p
 from opendata.api.ckan.errors import CkanError, NotFound
 from opendata.api.ckan.rows import Request, Target, build_query, ckan_fields, resolve
+from opendata.read.errors import ReadError
 from opendata.read.exports import BOM, csv_chunks, dumps, store_writers
+from opendata.read.snapshot import primed, retry_pruned
 from opendata.services import Services
 from opendata.store import query as rq
 
@@ -54,24 +56,20 @@ def dump(resource_id: str) -> Response:
         limit = p.natural(args, "limit", -1) if args.get("limit") not in (None, "") else None
         offset = p.natural(args, "offset", 0)
         parsed = build_query(args, limit=1, offset=0)
-        target = resolve(services, resource_id)
-        names = rq.check(services.engine, target.table, parsed.query)
+        whole = fmt == "csv" and not set(args) - {"bom"}
+        target, chunks = retry_pruned(
+            lambda: resolve(services, resource_id),
+            lambda t: (t, _chunks(services, t, parsed, fmt, whole, bom, offset, limit)),
+            f"resource {resource_id!r}",
+        )
     except NotFound:
         return _text("DataStore resource not found", 404)
     except CkanError as exc:
         return _text(str(exc.error_body().get("message") or exc), 400)
     except rq.QueryError as exc:
         return _text(exc.message, 400)
-    whole = fmt == "csv" and not set(args) - {"bom"} and _published_file(services, target)
-    if whole:
-        chunks = _numbered(whole, bom)
-    elif fmt == "json":
-        rows = _rows(services, target, parsed, offset, limit)
-        chunks = _with_bom(_json(target, names, rows)) if bom else _json(target, names, rows)
-    else:
-        rows = _rows(services, target, parsed, offset, limit)
-        writers = store_writers(target.table.fields, names)
-        chunks = csv_chunks(rows, names, writers, bom, delimiter="," if fmt == "csv" else "\t")
+    except ReadError as exc:
+        return _text(exc.message, exc.status)
     # The generators hold the services and the table, not the request: no request context needed
     # while streaming (stream_with_context would keep one alive for the whole download).
     response = Response(chunks, 200, content_type=FORMATS[fmt])
@@ -79,16 +77,38 @@ def dump(resource_id: str) -> Response:
     return response
 
 
+def _chunks(
+    services: Services,
+    target: Target,
+    parsed: Request,
+    fmt: str,
+    whole: bool,
+    bom: bool,
+    offset: int,
+    limit: int | None,
+) -> Iterator[bytes]:
+    """The dump's body, opened now: the published file, or the rows with the first one read, so
+    that a version pruned under the request is found inside the retry rule."""
+    names = rq.check(services.engine, target.table, parsed.query)
+    published = _published_file(services, target) if whole else None
+    if published is not None:
+        return _numbered(published, bom)
+    rows = primed(_rows(services, target, parsed, offset, limit))
+    if fmt == "json":
+        return _with_bom(_json(target, names, rows)) if bom else _json(target, names, rows)
+    writers = store_writers(target.table.fields, names)
+    return csv_chunks(rows, names, writers, bom, delimiter="," if fmt == "csv" else "\t")
+
+
 def _published_file(services: Services, target: Target) -> IO[bytes] | None:
-    """The resource's published CSV, opened now (a version pruned later stays readable)."""
+    """The resource's published CSV, opened now (a version pruned later stays readable); None
+    for a resource without a file. A file gone since the resource was resolved raises
+    FileNotFoundError: its version was pruned, and the retry rule reads the new one."""
     resource = target.dataset.resource(target.resource)
     if resource is None or not resource.get("path"):
         return None
     path = services.version_dir(target.dataset.name, target.dataset.version) / resource["path"]
-    try:
-        return Path(path).open("rb")
-    except OSError:
-        return None
+    return Path(path).open("rb")
 
 
 def _numbered(fh: IO[bytes], bom: bool) -> Iterator[bytes]:

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, current_app, request
 from opendata.api.ckan.actions import ACTIONS, ActionContext
 from opendata.api.ckan.errors import BadRequest, CkanError
 from opendata.read import exports
+from opendata.read.errors import ReadError
 from opendata.site import base_url
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ JSON_TYPE = "application/json;charset=utf-8"
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,63}$")
 #: Keys a browser or jQuery adds to a GET that are no parameter of any action.
 _TRANSPORT_KEYS = ("callback", "_")
+#: CKAN's ``__type`` for the statuses the read model may give.
+_READ_TYPES = {400: "Validation Error", 404: "Not Found Error", 503: "Service Unavailable"}
 
 
 def _dumps(body: Any) -> bytes:
@@ -117,6 +120,12 @@ def action_view(logic_function: str) -> Response:
         result = func(ctx, data)
     except CkanError as exc:
         return _respond({"help": help_url, "success": False, "error": exc.error_body()}, exc.status)
+    except ReadError as exc:  # the read model's own refusal (a dataset changing under a read)
+        body = {
+            "__type": _READ_TYPES.get(exc.status, "Internal Server Error"),
+            "message": exc.message,
+        }
+        return _respond({"help": help_url, "success": False, "error": body}, exc.status)
     except Exception:  # a bug still answers in CKAN's envelope, and is logged
         log.exception("CKAN action %s failed", logic_function)
         body = {"__type": "Internal Server Error", "message": "Internal Server Error"}
