@@ -162,3 +162,30 @@ def test_unknown_dataset_and_resource(client: FlaskClient) -> None:
     assert resp.status_code == 404 and "nosuch" in resp.json["error"]["message"]
     resp = client.get("/api/v1/datasets/..%2Fetc/resources/entries/rows")
     assert resp.status_code in (400, 404)
+
+
+def test_value_outside_an_enum_is_refused_with_the_allowed_values(client: FlaskClient) -> None:
+    """``category=微信`` could only match nothing: a 400 that lists what the field takes."""
+    for query in ("category=微信", "category__in=财政,微信"):
+        resp = client.get(f"{ROWS}?{query}")
+        assert resp.status_code == 400, query
+        error = resp.json["error"]
+        assert error["code"] == "invalid_value"
+        assert error["details"]["value"] == "微信" and error["details"]["field"] == "category"
+        assert error["details"]["allowed"] == ["财政", "档案", "许可", "服务"]
+        assert "财政" in error["message"] and "微信" in error["message"]
+    # Allowed values still filter, and operators other than equality are not enum-checked.
+    rows = client.get(f"{ROWS}?category__in=财政,档案&_size=1000").json["rows"]
+    assert rows and {r["category"] for r in rows} <= {"财政", "档案"}
+    assert client.get(f"{ROWS}?category__contains=微").status_code == 200
+
+
+def test_unknown_operator_on_a_known_field(client: FlaskClient) -> None:
+    resp = client.get(f"{ROWS}?published__between=2020-01-01,2021-01-01")
+    assert resp.status_code == 400
+    error = resp.json["error"]
+    assert error["code"] == "unknown_operator"
+    assert error["details"]["operator"] == "between" and error["details"]["field"] == "published"
+    assert "gte" in error["details"]["allowed"]
+    unknown = client.get(f"{ROWS}?nosuch__between=1").json["error"]
+    assert unknown["code"] == "unknown_field" and "published" in unknown["details"]["allowed"]

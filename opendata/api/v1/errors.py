@@ -2,7 +2,8 @@
 
 Views raise :class:`ApiError`; routing errors (404, 405), webargs validation errors and anything
 unexpected (500) are turned into the same envelope by the handlers :mod:`opendata.api` installs.
-The message always names what was wrong (the parameter, the path segment, the field).
+The message always names what was wrong (the parameter, the path segment, the field), in English
+unless ``Accept-Language`` prefers Chinese (:mod:`opendata.messages`); the code is the same in both.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 import marshmallow as ma
 import orjson
-from flask import Response
+from flask import Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
+from opendata.messages import Lang, negotiate
+from opendata.messages import message as localised
 from opendata.read.errors import ReadError
 from opendata.store.query import QueryError
 
@@ -47,6 +50,14 @@ class ApiError(ReadError):
         return cls(400, exc.code, exc.message, **exc.details)
 
 
+def request_language() -> Lang:
+    """The language of this request's messages: English unless ``Accept-Language`` prefers
+    Chinese (the API's readers are developers; the portal defaults to zh-CN itself)."""
+    if not has_request_context():
+        return "en"
+    return negotiate(request.headers.get("Accept-Language"), default="en")
+
+
 def envelope(
     status: int,
     code: str,
@@ -54,11 +65,20 @@ def envelope(
     details: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "details": dict(details or {})}}
+    """The error response. ``message`` is the English text of the raise site, which names the
+    cause most precisely; a reader who asks for Chinese gets the catalogue's message for the
+    same code, filled from ``details``."""
+    details = dict(details or {})
+    lang = request_language()
+    if lang != "en":
+        message = localised(code, lang, **details)
+    body = {"error": {"code": code, "message": message, "details": details}}
     response = Response(orjson.dumps(body, default=str), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -80,6 +100,27 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def _invalid_parameters(messages: Any) -> tuple[str, dict[str, Any]]:
+    """webargs validation: name each offending parameter, in the message and the details."""
+    problems = []
+    for location_key, text in _flatten(messages):
+        _location, _, name = location_key.partition(".")
+        problems.append((name or _location, text))
+    message = "; ".join(f"invalid parameter {name!r}: {text}" for name, text in problems)
+    return message, {"parameters": {name: text for name, text in problems}}
+
+
+def _routing(status: int, exc: HTTPException, path: str) -> tuple[str, dict[str, Any]] | None:
+    """What a 404 or 405 of the router says: the path, or the methods it allows."""
+    if status == 404:
+        return f"no such API path: {path}; see /api/v1/docs for the routes", {"path": path}
+    if status == 405:
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        message = f"method not allowed on {path}; allowed: {', '.join(allowed)}"
+        return message, {"allowed": allowed}
+    return None
+
+
 def from_http_exception(exc: HTTPException, path: str) -> Response:
     """The envelope for a werkzeug/webargs HTTP error raised under /api/v1."""
     status = exc.code or 500
@@ -87,23 +128,14 @@ def from_http_exception(exc: HTTPException, path: str) -> Response:
     data = getattr(exc, "data", None) or {}
     details: dict[str, Any] = {}
     message = exc.description or exc.name
-    if "messages" in data:  # webargs validation: name each offending parameter
-        problems = []
-        for location_key, text in _flatten(data["messages"]):
-            _location, _, name = location_key.partition(".")
-            problems.append((name or _location, text))
-        details["parameters"] = {name: text for name, text in problems}
-        message = "; ".join(f"invalid parameter {name!r}: {text}" for name, text in problems)
+    routing = _routing(status, exc, path)
+    if "messages" in data:
+        message, details = _invalid_parameters(data["messages"])
         code = "invalid_parameter"
     elif "message" in data:  # flask_smorest.abort(status, message=...): the caller's words
         message = str(data["message"])
-    elif status == 404:
-        message = f"no such API path: {path}; see /api/v1/docs for the routes"
-        details["path"] = path
-    elif status == 405:
-        allowed = sorted(getattr(exc, "valid_methods", None) or [])
-        message = f"method not allowed on {path}; allowed: {', '.join(allowed)}"
-        details["allowed"] = allowed
+    elif routing is not None:
+        message, details = routing
     headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
     headers.update(data.get("headers") or {})  # e.g. WWW-Authenticate from abort(401, ...)
     return envelope(status, code, message, details, headers)

@@ -8,6 +8,7 @@ values and answers with a page and the opaque token of the next one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,6 +50,75 @@ def parse_filters(reserved: set[str]) -> list[tuple[str, str, Any]]:
             field, op = key, "eq"
         filters.append((field, op, value))
     return filters
+
+
+def _enum_allows(spec: Mapping[str, Any], enum: list[Any], value: Any) -> bool:
+    """Whether a filter value is one of the field's enum values (compared as the field's type:
+    ``1`` and ``01`` are the same integer). A value of the wrong type passes here: the store
+    names it with its own ``invalid_value`` message."""
+    if spec.get("type", "string") == "string":
+        return str(value) in {str(e) for e in enum}
+    try:
+        typed = rq.coerce(spec, value)
+        return typed in {rq.coerce(spec, e) for e in enum}
+    except rq.QueryError:
+        return True
+
+
+def check_filters(query: rq.RowQuery, resource: Mapping[str, Any]) -> None:
+    """Name what is wrong with the filters before the store reads anything.
+
+    ``published__between`` is an unknown operator on a known field (not an unknown field named
+    ``published__between``), and a value outside an enum field's list is a 400 ``invalid_value``
+    listing the allowed values: an equality on it could only ever match nothing.
+    """
+    fields = {f["name"]: f for f in resource.get("schema", {}).get("fields", [])}
+    for name, op, value in query.filters:
+        parameter = name if op == "eq" else f"{name}__{op}"
+        spec = fields.get(name)
+        if spec is None:
+            _unknown(name, parameter, list(fields))
+            continue
+        enum = (spec.get("constraints") or {}).get("enum")
+        if not enum or op not in ("eq", "in"):
+            continue
+        values = value.split(",") if op == "in" and isinstance(value, str) else [value]
+        for item in values:
+            if not _enum_allows(spec, enum, item):
+                raise ApiError(
+                    400,
+                    "invalid_value",
+                    f"value {item!r} is not allowed for field {name!r} in parameter "
+                    f"{parameter!r}; allowed values: " + ", ".join(map(str, enum)),
+                    parameter=parameter,
+                    field=name,
+                    value=item,
+                    allowed=list(enum),
+                )
+
+
+def _unknown(name: str, parameter: str, fields: list[str]) -> None:
+    """An unknown field, or a known field with an unknown operator (``published__between``)."""
+    base, sep, operator = name.rpartition("__")
+    if sep and base in fields:
+        raise ApiError(
+            400,
+            "unknown_operator",
+            f"unknown operator {operator!r} in parameter {name!r}; operators are: "
+            + ", ".join(rq.OPS),
+            parameter=name,
+            field=base,
+            operator=operator,
+            allowed=list(rq.OPS),
+        )
+    raise ApiError(
+        400,
+        "unknown_field",
+        f"unknown field {name!r} in parameter {parameter!r}; fields are: " + ", ".join(fields),
+        parameter=parameter,
+        field=name,
+        allowed=fields,
+    )
 
 
 def row_query(
@@ -99,6 +169,7 @@ def get_rows(name: str, res: str, **args: Any) -> Response:
         # A missing dataset or resource is named first (404), before what the query asks of it.
         table = snapshot.table(res)
         query = row_query(args, limit=limit, reserved=RESERVED)
+        check_filters(query, snapshot.resource(res))
         try:
             page = rq.page(svc.engine, table, query)
         except rq.QueryError as exc:
