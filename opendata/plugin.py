@@ -41,6 +41,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Protocol
+from urllib.parse import unquote
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -209,7 +210,7 @@ class RecordedResponses:
         where = describe_request(url, params)
         if not url.startswith(self.base_url + "/"):
             raise SourceError(f"{where}: outside the recorded folder {self.root}")
-        relative = url[len(self.base_url) + 1 :]
+        relative = unquote(url[len(self.base_url) + 1 :])  # files are named unquoted, as served
         found = find_recorded(self.root, relative, params)
         if found is None:
             expected = self.root / recorded_name(relative, params)

@@ -19,11 +19,12 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from opendata.pipeline.build import PackageBuilder
 from opendata.pipeline.stages import ErrorKind, StageFailure, StageOutcome, run_stages
 from opendata.plugin import Row, Source, SourceContext, SourceError
+from opendata.recorded import find_recorded
 from opendata.sources.contract import check_contract
 from opendata.sources.discovery import load_config
 from opendata.sources.http import SourceHttpClient, hosts_in
@@ -197,25 +198,20 @@ def assert_contract(source_cls: type) -> None:
 
 
 def _recorded_path(root: Path, request_path: str) -> Path | None:
+    # The one layout of opendata.recorded, shared with the plugins' RecordedResponses.
     parts = urlsplit(request_path)
-    rel = parts.path.strip("/")
-    if ".." in rel.split("/"):
-        return None
-    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
-    if query:
-        name = "&".join(f"{k}={v}" for k, v in query)
-        return root / rel / f"{name}.json"
-    direct = root / rel
-    return direct if direct.is_file() else root / f"{rel}.json"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return find_recorded(root, unquote(parts.path), query)
 
 
 @contextmanager
 def serve_directory(root: Path) -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 answering from recorded files; yields its base URL.
 
-    ``/items?page=2&size=10`` is answered from ``items/page=2&size=10.json`` (query keys
-    sorted), ``/items`` from ``items.json`` (or the file ``items`` itself). Unknown paths get
-    404.
+    The folder has the layout of :mod:`opendata.recorded`: ``/items?page=2&size=10`` is
+    answered from ``items/page=2&size=10.json`` (query keys sorted), ``/items`` from the file
+    ``items`` itself or ``items.json``. Unknown paths get 404. The same folder is what
+    :class:`opendata.plugin.RecordedResponses` reads without a server.
     """
     base = Path(root)
 

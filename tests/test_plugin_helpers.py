@@ -218,7 +218,7 @@ def test_recorded_layout_is_one_for_writer_reader_and_server(tmp_path: Path) -> 
         (tmp_path / name).write_text(json.dumps(body), "utf-8")
     client = RecordedResponses(tmp_path)
     assert client.get_json(f"{client.base_url}/items", {"page": 2, "pageSize": 10}) == {"page": 2}
-    assert client.get_json(f"{client.base_url}/items/X 1/guide") == {"guide": "X 1"}
+    assert client.get_json(f"{client.base_url}/items/X%201/guide") == {"guide": "X 1"}
     with pytest.raises(SourceError, match=r"expected the file .*page=3&pageSize=10\.json"):
         client.get_json(f"{client.base_url}/items", {"page": 3, "pageSize": 10})
     with serve_directory(tmp_path) as url:
