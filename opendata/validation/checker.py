@@ -14,7 +14,7 @@ errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -159,9 +159,7 @@ class ResourceChecker:
         self.expected = expected
         index = {s.name: i for i, s in enumerate(expected)}
         self._index = index
-        self._pk_idx: tuple[int, ...] | None = None
-        if self.schema_ok and self.primary_key and all(n in index for n in self.primary_key):
-            self._pk_idx = tuple(index[n] for n in self.primary_key)
+        self._pk_idx = self._primary_key_index(index)
         self._unique_idx = [i for i, s in enumerate(expected) if s.unique]
         # frictionless skips a foreign key whose fields are not all in the data
         self._fk_idx: list[tuple[int, ...] | None] = [
@@ -174,6 +172,13 @@ class ResourceChecker:
         pk_types = [expected[i].type for i in self._pk_idx or ()]
         self._pk_memory = KeyMemory(hashed=len(pk_types) == 1 and pk_types[0] in HASHED_TYPES)
         self._blank_fast = all(s.missing == frozenset({""}) for s in expected)
+
+    def _primary_key_index(self, index: Mapping[str, int]) -> tuple[int, ...] | None:
+        """Positions of the primary key's fields; None if it is unchecked (no key, a broken
+        schema, or a key field the data lacks)."""
+        if self.schema_ok and self.primary_key and all(n in index for n in self.primary_key):
+            return tuple(index[n] for n in self.primary_key)
+        return None
 
     def collect_keys(self, fields: Sequence[str]) -> None:
         """Ask this checker to remember the key tuples of ``fields`` (a referenced key)."""
@@ -345,65 +350,18 @@ class ResourceChecker:
         nums: Sequence[int],
         found: list[tuple[int, int, ValidationError]],
     ) -> None:
-        """Unique fields, the primary key, and collection of foreign-key values."""
-        big = 1 << 30  # sort key: row-level errors after the row's cell errors
+        """Unique fields, the primary key, and collection of foreign-key values.
+
+        Each part runs once per chunk, column-wise; none adds a call per row.
+        """
         for fi in self._unique_idx:
-            col = values[fi]
-            assert col is not None
-            pairs = [(v, r) for v, r in zip(col, nums, strict=True) if v is not None]
-            hits = self._unique_memory[fi].add([v for v, _ in pairs], [r for _, r in pairs])
-            name = self.expected[fi].name
-            for r, match, v in hits:
-                found.append(
-                    (
-                        r,
-                        fi,
-                        ValidationError(
-                            "unique-error",
-                            self.resource,
-                            f'{self._where(r, name)}: the value "{cell_text(str(v))}" is '
-                            f"already in row {match}, but the field must be unique.",
-                            r,
-                            name,
-                            f"the same as in the row at position {match}",
-                        ),
-                    )
-                )
+            self._check_unique(fi, values[fi], nums, found)
         if self._pk_idx:
-            cols = [values[i] for i in self._pk_idx]
-            # A one-field key is remembered as the bare value, not a 1-tuple.
-            single = len(cols) == 1
-            first = cols[0]
-            assert first is not None
-            keys = first if single else list(zip(*cols, strict=True))
-            pk_names = ", ".join(self.primary_key)
-            if single:
-                empty = [r for k, r in zip(keys, nums, strict=True) if k is None]
-            else:
-                empty = [r for k, r in zip(keys, nums, strict=True) if all(v is None for v in k)]
-            if empty:
-                empty_rows = set(empty)
-                kept = [(k, r) for k, r in zip(keys, nums, strict=True) if r not in empty_rows]
-                hits = self._pk_memory.add([k for k, _ in kept], [r for _, r in kept])
-            else:
-                hits = self._pk_memory.add(keys, nums)
-            for r in empty:
-                message = (
-                    f"{self._where(r)}: the primary key ({pk_names}) is empty. "
-                    "Every row needs a key."
-                )
-                note = 'cells composing the primary keys are all "None"'
-                error = ValidationError("primary-key", self.resource, message, r, None, note)
-                found.append((r, big, error))
-            for r, match, k in hits:
-                shown = ", ".join(str(v) for v in ((k,) if single else k))
-                message = (
-                    f"{self._where(r)}: the primary key ({pk_names}) = ({shown}) is "
-                    f"already used by row {match}. Keys must be unique."
-                )
-                note = f"the same as in the row at position {match}"
-                error = ValidationError("primary-key", self.resource, message, r, None, note)
-                found.append((r, big, error))
+            self._check_primary_key(self._pk_idx, values, nums, found)
+        self._collect_keys(values, nums)
+
+    def _collect_keys(self, values: Sequence[list[Any] | None], nums: Sequence[int]) -> None:
+        """Foreign-key values to resolve at the end, and the keys other resources refer to."""
         for refs, idx in zip(self.references, self._fk_idx, strict=True):
             if idx is None:
                 continue
@@ -415,3 +373,73 @@ class ResourceChecker:
         for keyset, idx in self._key_getters():
             cols = [values[i] if i >= 0 else nulls for i in idx]
             keyset.update(k for k in zip(*cols, strict=True) if any(v is not None for v in k))
+
+    def _check_unique(
+        self,
+        fi: int,
+        col: list[Any] | None,
+        nums: Sequence[int],
+        found: list[tuple[int, int, ValidationError]],
+    ) -> None:
+        assert col is not None
+        pairs = [(v, r) for v, r in zip(col, nums, strict=True) if v is not None]
+        hits = self._unique_memory[fi].add([v for v, _ in pairs], [r for _, r in pairs])
+        name = self.expected[fi].name
+        for r, match, v in hits:
+            error = ValidationError(
+                "unique-error",
+                self.resource,
+                f'{self._where(r, name)}: the value "{cell_text(str(v))}" is '
+                f"already in row {match}, but the field must be unique.",
+                r,
+                name,
+                f"the same as in the row at position {match}",
+            )
+            found.append((r, fi, error))
+
+    def _check_primary_key(
+        self,
+        pk_idx: tuple[int, ...],
+        values: Sequence[list[Any] | None],
+        nums: Sequence[int],
+        found: list[tuple[int, int, ValidationError]],
+    ) -> None:
+        big = 1 << 30  # sort key: row-level errors after the row's cell errors
+        cols = [values[i] for i in pk_idx]
+        # A one-field key is remembered as the bare value, not a 1-tuple.
+        single = len(cols) == 1
+        first = cols[0]
+        assert first is not None
+        keys = first if single else list(zip(*cols, strict=True))
+        pk_names = ", ".join(self.primary_key)
+        empty, hits = self._primary_key_hits(keys, nums, single)
+        for r in empty:
+            message = (
+                f"{self._where(r)}: the primary key ({pk_names}) is empty. Every row needs a key."
+            )
+            note = 'cells composing the primary keys are all "None"'
+            error = ValidationError("primary-key", self.resource, message, r, None, note)
+            found.append((r, big, error))
+        for r, match, k in hits:
+            shown = ", ".join(str(v) for v in ((k,) if single else k))
+            message = (
+                f"{self._where(r)}: the primary key ({pk_names}) = ({shown}) is "
+                f"already used by row {match}. Keys must be unique."
+            )
+            note = f"the same as in the row at position {match}"
+            error = ValidationError("primary-key", self.resource, message, r, None, note)
+            found.append((r, big, error))
+
+    def _primary_key_hits(
+        self, keys: Sequence[Any], nums: Sequence[int], single: bool
+    ) -> tuple[list[int], list[Any]]:
+        """Rows whose key is empty, and repeats of a key already seen (empty keys left out)."""
+        if single:
+            empty = [r for k, r in zip(keys, nums, strict=True) if k is None]
+        else:
+            empty = [r for k, r in zip(keys, nums, strict=True) if all(v is None for v in k)]
+        if not empty:
+            return empty, self._pk_memory.add(keys, nums)
+        empty_rows = set(empty)
+        kept = [(k, r) for k, r in zip(keys, nums, strict=True) if r not in empty_rows]
+        return empty, self._pk_memory.add([k for k, _ in kept], [r for _, r in kept])

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -198,77 +199,53 @@ def csv_options(dialect: dict[str, Any], fmt: str) -> dict[str, Any]:
     return opts
 
 
+@dataclass
+class _HeaderPlan:
+    """Where a CSV file's header and comments are, as its dialect declares them."""
+
+    header: bool
+    rows: list[int]
+    guess: bool  # neither header nor headerRows declared: frictionless guesses
+    join: str
+    ignore_case: bool
+    comment_char: str | None
+    comment_rows: set[int]
+
+    @classmethod
+    def of(cls, dialect: dict[str, Any]) -> _HeaderPlan:
+        header = bool(dialect.get("header", True))
+        return cls(
+            header=header,
+            rows=[int(r) for r in dialect.get("headerRows", [1])] if header else [],
+            guess="header" not in dialect and "headerRows" not in dialect,
+            join=str(dialect.get("headerJoin", " ")),
+            ignore_case=dialect.get("headerCase", True) is False,
+            comment_char=dialect.get("commentChar"),
+            comment_rows=set(dialect.get("commentRows", [])),
+        )
+
+    @property
+    def first_content(self) -> int:
+        return self.rows[-1] + 1 if self.rows else 1
+
+
 def _read_resource(
     checker: ResourceChecker, path: Path, declared: str | None, dialect: dict[str, Any], fmt: str
 ) -> None:
-    header = bool(dialect.get("header", True))
-    header_rows = [int(r) for r in dialect.get("headerRows", [1])] if header else []
-    guess_header = "header" not in dialect and "headerRows" not in dialect
-    header_join = str(dialect.get("headerJoin", " "))
-    ignore_case = dialect.get("headerCase", True) is False
-    comment_char = dialect.get("commentChar")
-    comment_rows = set(dialect.get("commentRows", []))
-    first_content = header_rows[-1] + 1 if header_rows else 1
+    plan = _HeaderPlan.of(dialect)
     name = checker.resource
-    try:
-        encoding = detect_encoding(read_buffer(path), declared)
-    except LookupError:
-        checker.abort(
-            "encoding-error",
-            f'Resource "{name}": encoding "{declared}" is unknown. Declare a valid encoding '
-            "(e.g. utf-8, gb18030) in datapackage.json.",
-            note=f'unknown encoding "{declared}"',
-        )
-        return
-    except OSError as exc:
-        checker.abort(
-            "source-error",
-            f'Resource "{name}": the file "{path.name}" cannot be read ({exc.strerror}).',
-            note=str(exc.strerror),
-        )
+    encoding = _encoding_or_abort(checker, path, declared)
+    if encoding is None:
         return
     try:
         with open(path, "rb") as raw:
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             reader: Iterator[list[str]] = csv.reader(text, **csv_options(dialect, fmt))
-            if guess_header:
+            if plan.guess:
                 sample = list(islice(reader, SAMPLE_SIZE))
-                header_rows = _guess_header_rows(sample, comment_char, comment_rows)
-                first_content = header_rows[-1] + 1
+                plan.rows = _guess_header_rows(sample, plan.comment_char, plan.comment_rows)
                 reader = chain(sample, reader)
-            label_lists: list[list[str]] = []
-            number = 0
-            content_seen = False
-            simple = not comment_char and not comment_rows
-            for cells in reader:
-                number += 1
-                if comment_char and cells and cells[0].startswith(comment_char):
-                    checker.skip_row() if number >= first_content else None
-                    continue
-                if number in comment_rows:
-                    checker.skip_row() if number >= first_content else None
-                    continue
-                if number < first_content:
-                    if number in header_rows:
-                        label_lists.append([c.strip() for c in cells])
-                    if number == first_content - 1:
-                        checker.check_header(
-                            _join_labels(label_lists, header_join), ignore_case=ignore_case
-                        )
-                    continue
-                content_seen = True
-                if simple:
-                    # the hot path: hand the rest of the reader to the checker in bulk
-                    checker.check_row(cells, number)
-                    checker.check_rows(reader)
-                    break
-                checker.check_row(cells, number)
-            if header and number < first_content - 1:
-                # the file ended inside the header
-                checker.check_header(
-                    _join_labels(label_lists, header_join), ignore_case=ignore_case
-                )
-            labels = _join_labels(label_lists, header_join)
+            labels, content_seen = _read_rows(checker, reader, plan)
             if not labels and not content_seen:
                 checker.abort(
                     "source-error",
@@ -286,6 +263,64 @@ def _read_resource(
             f'Resource "{name}": the file "{path.name}" cannot be read ({exc}).',
             note=str(exc),
         )
+
+
+def _encoding_or_abort(checker: ResourceChecker, path: Path, declared: str | None) -> str | None:
+    """The file's encoding; None (the resource aborted with the reason) if it has none."""
+    name = checker.resource
+    try:
+        return detect_encoding(read_buffer(path), declared)
+    except LookupError:
+        checker.abort(
+            "encoding-error",
+            f'Resource "{name}": encoding "{declared}" is unknown. Declare a valid encoding '
+            "(e.g. utf-8, gb18030) in datapackage.json.",
+            note=f'unknown encoding "{declared}"',
+        )
+    except OSError as exc:
+        checker.abort(
+            "source-error",
+            f'Resource "{name}": the file "{path.name}" cannot be read ({exc.strerror}).',
+            note=str(exc.strerror),
+        )
+    return None
+
+
+def _read_rows(
+    checker: ResourceChecker, reader: Iterator[list[str]], plan: _HeaderPlan
+) -> tuple[list[str], bool]:
+    """Check the header and every row; returns the joined labels and whether a row was read."""
+    first_content = plan.first_content
+    comment_char, comment_rows = plan.comment_char, plan.comment_rows
+    label_lists: list[list[str]] = []
+    number = 0
+    content_seen = False
+    simple = not comment_char and not comment_rows
+    for cells in reader:
+        number += 1
+        if (comment_char and cells and cells[0].startswith(comment_char)) or (
+            number in comment_rows
+        ):
+            checker.skip_row() if number >= first_content else None
+            continue
+        if number < first_content:
+            if number in plan.rows:
+                label_lists.append([c.strip() for c in cells])
+            if number == first_content - 1:
+                checker.check_header(
+                    _join_labels(label_lists, plan.join), ignore_case=plan.ignore_case
+                )
+            continue
+        content_seen = True
+        checker.check_row(cells, number)
+        if simple:
+            # the hot path: hand the rest of the reader to the checker in bulk
+            checker.check_rows(reader)
+            break
+    if plan.header and number < first_content - 1:
+        # the file ended inside the header
+        checker.check_header(_join_labels(label_lists, plan.join), ignore_case=plan.ignore_case)
+    return _join_labels(label_lists, plan.join), content_seen
 
 
 def _encoding_message(
@@ -404,6 +439,19 @@ def _load_schema(root: Path, value: object) -> tuple[dict[str, Any] | None, str]
     return loaded, ""
 
 
+@dataclass(frozen=True)
+class _ResourcePlan:
+    """One resource as the descriptor declares it, and the first problem found before reading."""
+
+    name: str
+    path: Path | None
+    encoding: str | None
+    dialect: dict[str, Any]
+    format: str
+    problem: str  # "schema …" (a schema problem), another text (a source problem) or ""
+    schema: dict[str, Any] | None
+
+
 def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationReport:
     """Read datapackage.json in ``path`` and its CSV resources, validate, return the report.
 
@@ -411,6 +459,25 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
     ``..``, remote) or an unreadable file becomes an error in the report that says what to fix.
     """
     root = Path(path)
+    loaded = _load_descriptor(root)
+    if isinstance(loaded, ValidationReport):
+        return loaded
+    descriptor, resources = loaded
+    version = datapackage_version(descriptor.get("$schema"))
+    plans = [
+        _plan_resource(root, res if isinstance(res, dict) else {}, position, version)
+        for position, res in enumerate(resources, start=1)
+    ]
+    schemas = {p.name: p.schema if p.schema is not None else {"fields": []} for p in plans}
+    no_header = {p.name for p in plans if p.dialect.get("header") is False}
+    checker = PackageChecker(schemas, error_limit=error_limit, no_header=no_header)
+    for plan in plans:
+        _check_resource(checker.resource(plan.name), plan)
+    return checker.finish()
+
+
+def _load_descriptor(root: Path) -> tuple[dict[str, Any], list[Any]] | ValidationReport:
+    """The descriptor and its resources, or the report of why there are none to validate."""
     descriptor_path = root / "datapackage.json"
     try:
         descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -436,47 +503,40 @@ def validate_package_dir(path: Path, *, error_limit: int = 1000) -> ValidationRe
             f'"{descriptor_path}" lists no resources. A data package needs at least one.',
             note='"resources" must be a non-empty list',
         )
+    return descriptor, resources
 
-    version = datapackage_version(descriptor.get("$schema"))
-    schemas: dict[str, dict[str, Any]] = {}
-    plans: list[tuple[str, Path | None, str | None, dict[str, Any], str, str]] = []
-    no_header: set[str] = set()
-    for position, res in enumerate(resources, start=1):
-        if not isinstance(res, dict):
-            res = {}
-        name = str(res.get("name") or f"resource{position}")
-        schema, why = _load_schema(root, res.get("schema", {}))
-        if schema is not None and not why and version == "v1":
-            why = _v2_only(schema)
-        raw_dialect = res.get("dialect")
-        dialect: dict[str, Any] = raw_dialect if isinstance(raw_dialect, dict) else {}
-        if dialect.get("header") is False:
-            no_header.add(name)
-        full, why_path = safe_path(root, res.get("path"))
-        fmt = str(res.get("format") or (full.suffix.lstrip(".").lower() if full else "csv"))
-        problem = why_path or (
-            f'format "{fmt}" is not supported; publish CSV' if fmt not in ("csv", "tsv") else ""
+
+def _plan_resource(root: Path, res: dict[str, Any], position: int, version: str) -> _ResourcePlan:
+    name = str(res.get("name") or f"resource{position}")
+    schema, why = _load_schema(root, res.get("schema", {}))
+    if schema is not None and not why and version == "v1":
+        why = _v2_only(schema)
+    raw_dialect = res.get("dialect")
+    dialect: dict[str, Any] = raw_dialect if isinstance(raw_dialect, dict) else {}
+    full, why_path = safe_path(root, res.get("path"))
+    fmt = str(res.get("format") or (full.suffix.lstrip(".").lower() if full else "csv"))
+    problem = why_path or (
+        f'format "{fmt}" is not supported; publish CSV' if fmt not in ("csv", "tsv") else ""
+    )
+    encoding = _declared(res.get("encoding"))
+    return _ResourcePlan(name, full, encoding, dialect, fmt, why or problem, schema)
+
+
+def _check_resource(rc: ResourceChecker, plan: _ResourcePlan) -> None:
+    name, problem, full = plan.name, plan.problem, plan.path
+    if problem.startswith("schema"):
+        rc.schema_ok = False
+        rc.abort("schema-error", f'Resource "{name}": {problem}.', note=problem)
+        return
+    if problem or full is None:
+        rc.abort("source-error", f'Resource "{name}": {problem}.', note=problem)
+        return
+    if not full.is_file():
+        rc.abort(
+            "scheme-error",  # frictionless's type for a local file that is not there
+            f'Resource "{name}": the file "{full.name}" does not exist. Build it or fix '
+            '"path" in datapackage.json.',
+            note="file not found",
         )
-        schemas[name] = schema if schema is not None else {"fields": []}
-        plans.append((name, full, _declared(res.get("encoding")), dialect, fmt, why or problem))
-
-    checker = PackageChecker(schemas, error_limit=error_limit, no_header=no_header)
-    for name, full, encoding, dialect, fmt, problem in plans:
-        rc = checker.resource(name)
-        if problem.startswith("schema"):
-            rc.schema_ok = False
-            rc.abort("schema-error", f'Resource "{name}": {problem}.', note=problem)
-            continue
-        if problem or full is None:
-            rc.abort("source-error", f'Resource "{name}": {problem}.', note=problem)
-            continue
-        if not full.is_file():
-            rc.abort(
-                "scheme-error",  # frictionless's type for a local file that is not there
-                f'Resource "{name}": the file "{full.name}" does not exist. Build it or fix '
-                '"path" in datapackage.json.',
-                note="file not found",
-            )
-            continue
-        _read_resource(rc, full, encoding, dialect, fmt)
-    return checker.finish()
+        return
+    _read_resource(rc, full, plan.encoding, plan.dialect, plan.format)

@@ -99,7 +99,8 @@ def _geojson_check(fmt: str) -> Callable[[Any], None]:
 
     profile = json.loads((_frictionless_assets() / "profiles" / f"{fmt}.json").read_text("utf-8"))
     validator = jsonschema.validators.validator_for(profile)(profile)
-    return validator.validate
+    check: Callable[[Any], None] = validator.validate
+    return check
 
 
 def _frictionless_assets() -> Path:
