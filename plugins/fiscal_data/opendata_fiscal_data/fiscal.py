@@ -159,35 +159,57 @@ def read_workbook(
     those names or a synonym of ``synonyms`` (see :mod:`.layout`).
     """
     book = open_workbook(path)
-    grids = [Grid(ws, path.name) for ws in book.worksheets]
+    index, grids = _split_index([Grid(ws, path.name) for ws in book.worksheets])
+    reader = _SheetReader(path, {norm(k.name): k for k in kinds}, index, year, warnings, synonyms)
+    tables = [t for t in map(reader.read, grids) if t is not None]
+    _check_codes(path, tables)
+    if required:
+        _check_required(path, book, kinds, tables)
+    elif not tables:
+        raise SourceError(f"{path.name}: no known table found in any sheet")
+    return tables
+
+
+def _split_index(grids: list[Grid]) -> tuple[dict[str, tuple[str, str]], list[Grid]]:
+    """The 目录 sheets' entries (name → (code, 公开属性)), and the other sheets."""
     index: dict[str, tuple[str, str]] = {}
-    tables: list[FoundTable] = []
-    by_name = {norm(k.name): k for k in kinds}
+    tables: list[Grid] = []
     for grid in grids:
         found = _index(grid)
         if found is not None:
             index.update(found)
-            grids = [g for g in grids if g is not grid]
         elif "目录" in grid.sheet:
             # The index decides which tables are public: one whose headings were reworded must
             # not be read as a table, nor its 公开属性 silently replaced by the default.
             raise SourceError(_index_error(grid))
-    for grid in grids:
-        hit = find_title(grid, [*by_name, *index])
+        else:
+            tables.append(grid)
+    return index, tables
+
+
+@dataclass
+class _SheetReader:
+    """Reads the table of one sheet, with what the workbook's 目录 says about it."""
+
+    path: Path
+    by_name: dict[str, TableKind]
+    index: dict[str, tuple[str, str]]
+    year: int
+    warnings: list[str]
+    synonyms: Mapping[str, str]
+
+    def read(self, grid: Grid) -> FoundTable | None:
+        """The sheet's table, or None (with a warning) when no known title is on it."""
+        hit = find_title(grid, [*self.by_name, *self.index])
         if hit is None:
-            warnings.append(f"{path.name}, sheet {grid.sheet}: no known table title, sheet skipped")
-            continue
-        row, _, name = hit
-        kind = by_name.get(name)
-        anchors = kind.anchors if kind else GENERIC_ANCHORS
-        table = read_table(grid, row, name, anchors, harmless_above=HARMLESS_ABOVE_TITLE)
-        warnings.extend(skipped_warnings(table))
-        if kind is not None:
-            table.columns = checked_columns(table, kind, synonyms, warnings)
-        check_year(table, year)
-        if not table.rows and not table.notes:
-            warnings.append(f"{path.name}, sheet {grid.sheet}: {name} is empty and has no note")
-        listed = index.get(name)
+            self.warnings.append(
+                f"{self.path.name}, sheet {grid.sheet}: no known table title, sheet skipped"
+            )
+            return None
+        row, column, name = hit
+        kind = self.by_name.get(name)
+        table = self._table(grid, row, name, kind)
+        listed = self.index.get(name)
         code = table.code or (listed[0] if listed else None)
         if code is None:
             raise SourceError(
@@ -198,28 +220,45 @@ def read_workbook(
         if kind is None and disclosure == DISCLOSURE_PUBLIC:
             # Nothing declares this table's columns, so a reworded header would rename keys
             # unnoticed; say so in every run until it is added to catalogue.py.
-            warnings.append(
-                f"{grid.where(row, hit[1])}: {name} is listed in the 目录 but not a known table; "
+            self.warnings.append(
+                f"{grid.where(row, column)}: {name} is listed in the 目录 but not a known table; "
                 "its column names (part of the published keys) are not checked against a "
                 "declaration"
             )
-        display = kind.name if kind else clean(grid.values.get(hit[:2]))
-        tables.append(FoundTable(table, kind, code, display, disclosure))
+        display = kind.name if kind else clean(grid.values.get((row, column)))
+        return FoundTable(table, kind, code, display, disclosure)
+
+    def _table(self, grid: Grid, row: int, name: str, kind: TableKind | None) -> SheetTable:
+        anchors = kind.anchors if kind else GENERIC_ANCHORS
+        table = read_table(grid, row, name, anchors, harmless_above=HARMLESS_ABOVE_TITLE)
+        self.warnings.extend(skipped_warnings(table))
+        if kind is not None:
+            table.columns = checked_columns(table, kind, self.synonyms, self.warnings)
+        check_year(table, self.year)
+        if not table.rows and not table.notes:
+            self.warnings.append(
+                f"{self.path.name}, sheet {grid.sheet}: {name} is empty and has no note"
+            )
+        return table
+
+
+def _check_codes(path: Path, tables: list[FoundTable]) -> None:
     codes = [t.code for t in tables]
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
     if duplicated:
         raise SourceError(f"{path.name}: table code(s) {', '.join(duplicated)} used by two sheets")
-    if required:
-        present = {t.kind.name for t in tables if t.kind}
-        missing = [k.name for k in kinds if k.name not in present]
-        if missing:
-            sheets = ", ".join(ws.title for ws in book.worksheets)
-            raise SourceError(
-                f"{path.name}: table(s) {', '.join(missing)} not found (sheets: {sheets})"
-            )
-    elif not tables:
-        raise SourceError(f"{path.name}: no known table found in any sheet")
-    return tables
+
+
+def _check_required(
+    path: Path, book: openpyxl.Workbook, kinds: Sequence[TableKind], tables: list[FoundTable]
+) -> None:
+    present = {t.kind.name for t in tables if t.kind}
+    missing = [k.name for k in kinds if k.name not in present]
+    if missing:
+        sheets = ", ".join(ws.title for ws in book.worksheets)
+        raise SourceError(
+            f"{path.name}: table(s) {', '.join(missing)} not found (sheets: {sheets})"
+        )
 
 
 def parse_amount(value: object, unit: str, where: str) -> Decimal | None:
@@ -270,17 +309,50 @@ class _Codes:
         return code, ""
 
 
-def amount_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
-    """One row per amount cell of the table, in sheet order."""
+@dataclass
+class _Side:
+    """One side of a table (收入 | 支出): its name column, section label and value columns."""
+
+    name_col: Column | None
+    label: str | None
+    cols: list[Column]
+
+
+@dataclass
+class _Layout:
+    """Which columns of an amount table hold codes, and its sides."""
+
+    code_cols: list[Column]
+    sides: list[_Side]
+    system: str | None  # the 科目 code system of the code columns
+
+
+def _layout(found: FoundTable) -> _Layout:
     table = found.table
-    unit = table.unit or "万元"
+    code_cols, name_cols, value_cols = _column_roles(table)
+    if code_cols and len(name_cols) > 1:
+        raise SourceError(f"{table.where(1, code_cols[0].index)}: two-sided table with 科目编码")
+    return _Layout(code_cols, _sides(name_cols, value_cols), _code_system(found, code_cols))
+
+
+def _column_roles(table: SheetTable) -> tuple[list[Column], list[Column], list[Column]]:
+    """The table's code, name and value columns (行次/栏次 columns left out)."""
     columns = [c for c in table.columns if not any(s in c.path[0] for s in _SKIP_LABELS)]
     code_cols = [c for c in columns if "编码" in c.path[0]]
     name_cols = [c for c in columns if c.path[-1] in _NAME_LABELS or c.path[0] == "科目名称"]
     value_cols = [c for c in columns if c not in code_cols and c not in name_cols]
-    if code_cols and len(name_cols) > 1:
-        raise SourceError(f"{table.where(1, code_cols[0].index)}: two-sided table with 科目编码")
-    # Each name column opens a side (收入 | 支出); the value columns to its right belong to it.
+    return code_cols, name_cols, value_cols
+
+
+def _code_system(found: FoundTable, code_cols: list[Column]) -> str | None:
+    system = found.kind.code_system if found.kind else None
+    if system is None and code_cols:
+        system = ECONOMIC if "经济" in code_cols[0].path[0] else FUNCTION
+    return system
+
+
+def _sides(name_cols: list[Column], value_cols: list[Column]) -> list[_Side]:
+    """Each name column opens a side (收入 | 支出); the value columns to its right belong to it."""
     starts = [c.index for c in name_cols] or [0]
     sides = []
     for i, start in enumerate(starts):
@@ -288,22 +360,38 @@ def amount_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
         name_col = name_cols[i] if name_cols else None
         cols = [c for c in value_cols if (start <= c.index < end) or (i == 0 and c.index < start)]
         label = name_col.path[0] if name_col and len(name_col.path) > 1 else None
-        sides.append((name_col, label, cols))
-    system = found.kind.code_system if found.kind else None
-    if system is None and code_cols:
-        system = ECONOMIC if "经济" in code_cols[0].path[0] else FUNCTION
-    codes = _Codes(code_cols)
+        sides.append(_Side(name_col, label, cols))
+    return sides
+
+
+def _item(code: str | None, name: str, system: str | None) -> Row:
+    """The item columns of an amount row: its code, level, name and whether it is a subtotal."""
+    return {
+        "item_code": code,
+        "code_system": system if code else None,
+        "item_level": LEVELS.get(len(code)) if code else None,
+        "is_subtotal": bool(name) and is_subtotal(norm(name)),
+        "item_name": name or None,
+    }
+
+
+def amount_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
+    """One row per amount cell of the table, in sheet order."""
+    table = found.table
+    unit = table.unit or "万元"
+    layout = _layout(found)
+    codes = _Codes(layout.code_cols)
     for line_no, (row, data) in enumerate(table.rows, start=1):
         code, code_text = codes.read(table, row, data)
-        for name_col, label, cols in sides:
-            name = clean(data.get(name_col.index)) if name_col else ""
-            name = name or code_text
+        for side in layout.sides:
+            name = (clean(data.get(side.name_col.index)) if side.name_col else "") or code_text
             amounts = [
-                (c, parse_amount(data.get(c.index), unit, table.where(row, c.index))) for c in cols
+                (c, parse_amount(data.get(c.index), unit, table.where(row, c.index)))
+                for c in side.cols
             ]
             if not name and code is None and all(a is None for _, a in amounts):
                 continue
-            subtotal = bool(name) and is_subtotal(norm(name))
+            item = _item(code, name, layout.system)
             for col, amount in amounts:
                 yield {
                     "year": year,
@@ -311,12 +399,8 @@ def amount_rows(found: FoundTable, *, year: int, report: str) -> Iterator[Row]:
                     "table_code": found.code,
                     "line_no": line_no,
                     "column_name": col.name,
-                    "section": label,
-                    "item_code": code,
-                    "code_system": system if code else None,
-                    "item_level": LEVELS.get(len(code)) if code else None,
-                    "is_subtotal": subtotal,
-                    "item_name": name or None,
+                    "section": side.label,
+                    **item,
                     "amount": amount,
                     "disclosure": found.disclosure,
                 }
