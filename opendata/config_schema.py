@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, ValidationError, fields, validate
 
 from opendata.plugin import Source
+from opendata.ratelimit_settings import ProxySchema, RateLimitsSchema
 
 #: Source names are slugs: the URL and folder name of their dataset.
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -291,6 +292,8 @@ class SettingsSchema(Schema):
     ckan = fields.Nested(CkanSchema, load_default=dict)
     limits = fields.Nested(LimitsSchema, load_default=dict)
     reports = fields.Nested(ReportsSchema, load_default=dict)
+    rate_limits = fields.Nested(RateLimitsSchema, load_default=dict)
+    proxy = fields.Nested(ProxySchema, load_default=dict)
 
 
 @cache

@@ -63,7 +63,12 @@ def with_version(response: Response, snapshot: Snapshot) -> Response:
 @blp.response(200, schemas.DatasetList)
 @blp.errors(400)
 def list_datasets(**args: Any) -> Response:
-    """Search the catalogue: q (Chinese-aware), facets by publisher, source, keyword, licence."""
+    """Search the catalogue: q in Chinese or English, facets, suggestions when nothing matches.
+
+    q matches Chinese words inside longer ones, English words by prefix and stem (budget finds
+    budgets), and a dataset's name. A search that finds nothing lists queries to try instead
+    in suggestions (the catalogue's closest words).
+    """
     svc = services()
     entries = []
     for row in svc.catalog.datasets():
@@ -94,6 +99,7 @@ def list_datasets(**args: Any) -> Response:
         "size": args["size"],
         "items": result.items,
         "facets": result.facets,
+        "suggestions": result.suggestions,
         "next_url": next_url,
     }
     response = json_response(body)

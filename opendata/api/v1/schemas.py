@@ -220,6 +220,11 @@ class DatasetList(ma.Schema):
     facets = fields.Dict(
         keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True
     )
+    suggestions = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "queries to try instead when nothing matched (did you mean)"},
+    )
     next_url = fields.String(allow_none=True)
 
 
