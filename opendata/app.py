@@ -27,14 +27,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Services.from_config(config)
 
-    from opendata import api, bounds, health, metrics, ratelimit, request_log, web
+    from opendata import api, bounds, health, ratelimit, web
 
     # Bounds first: a query string, body or q beyond [limits] is refused before any view runs.
     bounds.init_app(app)
-    # After bounds, so that these put their hooks before its: the request id and the clock
-    # cover every answer, a refused one too.
-    request_log.init_app(app)
-    metrics.init_app(app)
     health.init_app(app)
     api.init_app(app)
     web.init_app(app)
