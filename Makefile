@@ -31,10 +31,14 @@ serve: install
 test: install
 	$(BIN)/python -m pytest
 
+# Style, types, the layering contracts (pyproject's [tool.importlinter]) and the complexity
+# ceiling (15 per function: ruff's C901 and radon's stricter count).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy opendata $(foreach p,$(PLUGINS),$(filter-out %.egg-info,$(wildcard $(p)opendata_*)))
+	$(BIN)/lint-imports
+	$(BIN)/python tools/complexity.py --max 15 opendata plugins tools
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -153,7 +153,7 @@ def _temporal_iso(kind: str, fmt: str) -> Callable[[str], str]:
         if fmt == "any":
             from dateutil import parser as du  # only fields with format "any" need it
 
-            parsed = du.parse(text)
+            parsed: datetime = du.parse(text)
         else:
             parsed = datetime.strptime(text, fmt)
         if kind == "date":

@@ -48,7 +48,7 @@ NOT_SETTINGS = {
 }
 
 
-class ConfigError(AppImportError):
+class ConfigError(AppImportError):  # type: ignore[misc]  # flask.cli is untyped here
     """A configuration an operator must fix; the message is one paragraph saying what and where.
 
     An :class:`AppImportError` because gunicorn reports one raised while a worker loads the app

@@ -62,7 +62,7 @@ def env_name(path: Sequence[str]) -> str:
     return ENV_PREFIX + "__".join(part.upper() for part in path)
 
 
-def env_field_at(path: Sequence[str]) -> fields.Field | None:
+def env_field_at(path: Sequence[str]) -> fields.Field[Any] | None:
     """The field that types ``path``, or None where values are free-form (a source's options)."""
     setting: Any = settings_schema().fields.get(path[0].lower())
     for depth, part in enumerate(path[1:], start=1):
@@ -168,7 +168,9 @@ class LayerChecker:
             candidates = [self.spell(p) for p in known_paths()]
         self.problems.append(Problem.unknown(self.label, self.spell(path), candidates))
 
-    def _bad(self, path: Sequence[str], value: Any, setting: fields.Field, details: Any) -> None:
+    def _bad(
+        self, path: Sequence[str], value: Any, setting: fields.Field[Any], details: Any
+    ) -> None:
         whole = bool(setting.metadata.get("secret_url"))
         shown = _shown(mask_value(path, value, whole_path=whole))
         text = f"{self.spell(path)} = {shown} ({self.label}): expected {expected(setting)}"
@@ -182,7 +184,7 @@ class LayerChecker:
 
     # -- walking ---------------------------------------------------------------------------
 
-    def _value(self, setting: fields.Field, value: Any, path: tuple[str, ...]) -> Any:
+    def _value(self, setting: fields.Field[Any], value: Any, path: tuple[str, ...]) -> Any:
         if isinstance(setting, fields.Nested):
             return self._table(setting, value, path)
         if isinstance(setting, fields.Dict):
@@ -257,7 +259,7 @@ class LayerChecker:
                 out[str(key)] = checked
         return out
 
-    def _leaf(self, setting: fields.Field, value: Any, path: tuple[str, ...]) -> Any:
+    def _leaf(self, setting: fields.Field[Any], value: Any, path: tuple[str, ...]) -> Any:
         try:
             checked = setting.deserialize(value)
         except ValidationError as exc:

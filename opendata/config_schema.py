@@ -30,12 +30,12 @@ SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
-def _described(field: fields.Field, description: str, **extra: Any) -> fields.Field:
+def _described(field: fields.Field[Any], description: str, **extra: Any) -> fields.Field[Any]:
     field.metadata = {**field.metadata, "description": description, **extra}
     return field
 
 
-def _positive_float(default: float, description: str) -> fields.Field:
+def _positive_float(default: float, description: str) -> fields.Field[Any]:
     return _described(
         fields.Float(load_default=default, validate=validate.Range(min=0, min_inclusive=False)),
         description,
@@ -157,7 +157,7 @@ class ApiSchema(Schema):
     )
 
 
-def _limit(default: int, description: str) -> fields.Field:
+def _limit(default: int, description: str) -> fields.Field[Any]:
     return _described(
         fields.Integer(strict=True, load_default=default, validate=validate.Range(min=1)),
         description,
@@ -196,6 +196,43 @@ class ReportsSchema(Schema):
         "folder of the office's own paragraphs of the annual report, `<year>/<section>.md`",
         path=True,
         expects="a folder path, or nothing (every section is then marked to be filled in)",
+    )
+
+
+def _network(value: str) -> None:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValidationError(f"{value!r} is not an address or network") from exc
+
+
+class MetricsSchema(Schema):
+    """``/metrics`` (Prometheus): who may read it (see docs/operations.md, Metrics)."""
+
+    enabled = _described(fields.Boolean(load_default=True), "serve /metrics at all")
+    allowed_networks = _described(
+        fields.List(fields.String(validate=_network), load_default=lambda: ["127.0.0.0/8", "::1"]),
+        "client addresses (networks) that may read /metrics without a token",
+        expects="a list of addresses or networks such as 10.0.0.0/8",
+    )
+    token = _described(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16)),
+        "a bearer token that opens /metrics from any address (masked by `opendata config show`)",
+        expects="text of at least 16 characters, or nothing",
+    )
+
+
+class LogsSchema(Schema):
+    format = _described(
+        fields.String(load_default="text", validate=validate.OneOf(["text", "json"])),
+        "`json`: the web app's log records as one JSON object a line, with the request id",
+        expects='"text" or "json"',
+    )
+    requests = _described(
+        fields.Boolean(load_default=False),
+        "log one line per request (method, path, status, time, request id)",
     )
 
 
@@ -294,6 +331,8 @@ class SettingsSchema(Schema):
     reports = fields.Nested(ReportsSchema, load_default=dict)
     rate_limits = fields.Nested(RateLimitsSchema, load_default=dict)
     proxy = fields.Nested(ProxySchema, load_default=dict)
+    metrics = fields.Nested(MetricsSchema, load_default=dict)
+    logs = fields.Nested(LogsSchema, load_default=dict)
 
 
 @cache
@@ -303,12 +342,12 @@ def settings_schema() -> SettingsSchema:
 
 
 @cache
-def source_option_fields() -> Mapping[str, fields.Field]:
+def source_option_fields() -> Mapping[str, fields.Field[Any]]:
     """The core's per-source options: whatever :class:`Source.Config` declares."""
     return Source.Config().fields
 
 
-def default_of(field: fields.Field) -> Any:
+def default_of(field: fields.Field[Any]) -> Any:
     """A field's default as a fresh value (callables are factories, as marshmallow has them)."""
     default = field.load_default
     return default() if callable(default) else default
@@ -334,7 +373,7 @@ _KIND = (
 )
 
 
-def expected(field: fields.Field) -> str:
+def expected(field: fields.Field[Any]) -> str:
     """What a field accepts, in words an operator reads: 'an integer of at least 2'."""
     if "expects" in field.metadata:
         return str(field.metadata["expects"])

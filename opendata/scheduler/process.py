@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "od_scheduler_jobs"
 
 
-class CatalogJobStore(SQLAlchemyJobStore):
+class CatalogJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 ships no types
     """APScheduler's SQLAlchemy store over the table migration 0003 made.
 
     Its own ``start`` creates the table when missing, and two schedulers starting together on a

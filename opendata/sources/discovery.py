@@ -70,7 +70,8 @@ def validate_class(entry_name: str, cls: Any) -> type[Source]:
         problems.append(f"entry point name {entry_name!r} differs from Source.name {cls.name!r}")
     if problems:
         raise PluginValidationError(entry_name, "; ".join(problems))
-    return cls
+    checked: type[Source] = cls
+    return checked
 
 
 def enabled(name: str, patterns: Iterable[str]) -> bool:
