@@ -51,90 +51,13 @@ def column_check(
     read: CellReader,
 ) -> ColumnCheck:
     """The fast ``column`` check of a compiled field, or the cell-by-cell one for rare types."""
+    convert = _converter(desc, ftype, fmt)
+    if convert is None:
+        return _generic_column(read)
     names = {name for name, _, _ in checks}
-    constraints = desc.get("constraints") or {}
+    within = _constraint_check(desc.get("constraints") or {}, names, vr)
     required = "required" in names
     only_empty_missing = missing == frozenset({""})
-
-    # Which typed-value conversion can run at C speed over the non-null cells?
-    convert: Callable[[list[str]], list[Any] | None]
-    if ftype == "string" and fmt == "default":
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            return nn
-
-    elif ftype == "integer" and desc.get("bareNumber", True):
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # ASCII digits and minus signs only; int() then rejects "1-2" and "-" itself.
-            if not (joined.isascii() and joined.replace("-", "").isdigit()) and nn:
-                return None
-            try:
-                return list(map(int, nn))
-            except ValueError:
-                return None
-
-    elif ftype == "number" and not ({"groupChar", "decimalChar", "bareNumber"} & desc.keys()):
-        primary: Callable[[Any], Any] = float if desc.get("floatNumber", False) else Decimal
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # digits, "." and "-" only: on that alphabet float() and Decimal() accept the same
-            # strings, and NaN/Infinity (which need letters) cannot occur.
-            if nn and not (joined.isascii() and joined.replace("-", "").replace(".", "").isdigit()):
-                return None
-            try:
-                return list(map(primary, nn))
-            except Exception:
-                return None
-
-    elif ftype == "boolean":
-        mapping = boolean_reader(desc)[1]
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            if not mapping.keys() >= set(nn):
-                return None
-            return list(map(mapping.__getitem__, nn))
-
-    elif ftype == "date" and fmt == "default":
-
-        def convert(nn: list[str]) -> list[Any] | None:
-            joined = "".join(nn)
-            # Exactly "YYYY-MM-DD" per cell (every cell 10 long, so the joined text splits into
-            # blocks): on that shape date.fromisoformat and strptime("%Y-%m-%d") agree, while
-            # fromisoformat alone would also take "20200105" or "2020-W01-1".
-            if nn and not (
-                joined.isascii()
-                and len(joined) == 10 * len(nn)
-                and max(map(len, nn)) == 10
-                and _DATE_BLOCKS.fullmatch(joined)
-            ):
-                return None
-            try:
-                return list(map(date.fromisoformat, nn))
-            except ValueError:
-                return None
-
-    else:
-        return _generic_column(read)
-
-    enum_set: set[Any] | None = None
-    if "enum" in names:
-        enum_set = {vr(v) for v in constraints["enum"]}
-    bounds = [
-        (op, vr(constraints[name]))
-        for name, op in (
-            ("minimum", operator.ge),
-            ("maximum", operator.le),
-            ("exclusiveMinimum", operator.gt),
-            ("exclusiveMaximum", operator.lt),
-        )
-        if name in names
-    ]
-    min_len = constraints.get("minLength") if "minLength" in names else None
-    max_len = constraints.get("maxLength") if "maxLength" in names else None
-    pattern = re.compile(f"^{constraints['pattern']}$") if "pattern" in names else None
     trivial = ftype == "string" and fmt == "default" and not names
 
     def column(cells: Sequence[str], want: bool) -> list[Any] | None:
@@ -149,20 +72,8 @@ def column_check(
         if required and has_null:
             return None
         typed = convert(nn)
-        if typed is None:
+        if typed is None or (typed and within is not None and not within(typed)):
             return None
-        if typed:
-            if enum_set is not None and not enum_set.issuperset(typed):
-                return None
-            for op, limit in bounds:
-                if not (op(min(typed), limit) and op(max(typed), limit)):
-                    return None
-            if min_len is not None and min(map(len, typed)) < min_len:
-                return None
-            if max_len is not None and max(map(len, typed)) > max_len:
-                return None
-            if pattern is not None and not all(map(pattern.match, typed)):
-                return None
         if not want:
             return []
         if not has_null:
@@ -171,6 +82,118 @@ def column_check(
         return [None if c in missing else next(it) for c in cells]
 
     return column
+
+
+Convert = Callable[[list[str]], list[Any] | None]
+
+
+def _converter(desc: dict[str, Any], ftype: str, fmt: str) -> Convert | None:
+    """The typed-value conversion that runs at C speed over a column's non-null cells; None
+    for the types read cell by cell."""
+    if ftype == "string" and fmt == "default":
+        return _as_strings
+    if ftype == "integer" and desc.get("bareNumber", True):
+        return _as_integers
+    if ftype == "number" and not ({"groupChar", "decimalChar", "bareNumber"} & desc.keys()):
+        return _number_converter(float if desc.get("floatNumber", False) else Decimal)
+    if ftype == "boolean":
+        return _boolean_converter(boolean_reader(desc)[1])
+    if ftype == "date" and fmt == "default":
+        return _as_dates
+    return None
+
+
+def _as_strings(nn: list[str]) -> list[Any] | None:
+    return nn
+
+
+def _as_integers(nn: list[str]) -> list[Any] | None:
+    joined = "".join(nn)
+    # ASCII digits and minus signs only; int() then rejects "1-2" and "-" itself.
+    if not (joined.isascii() and joined.replace("-", "").isdigit()) and nn:
+        return None
+    try:
+        return list(map(int, nn))
+    except ValueError:
+        return None
+
+
+def _number_converter(primary: Callable[[Any], Any]) -> Convert:
+    def convert(nn: list[str]) -> list[Any] | None:
+        joined = "".join(nn)
+        # digits, "." and "-" only: on that alphabet float() and Decimal() accept the same
+        # strings, and NaN/Infinity (which need letters) cannot occur.
+        if nn and not (joined.isascii() and joined.replace("-", "").replace(".", "").isdigit()):
+            return None
+        try:
+            return list(map(primary, nn))
+        except Exception:
+            return None
+
+    return convert
+
+
+def _boolean_converter(mapping: dict[str, bool]) -> Convert:
+    def convert(nn: list[str]) -> list[Any] | None:
+        if not mapping.keys() >= set(nn):
+            return None
+        return list(map(mapping.__getitem__, nn))
+
+    return convert
+
+
+def _as_dates(nn: list[str]) -> list[Any] | None:
+    joined = "".join(nn)
+    # Exactly "YYYY-MM-DD" per cell (every cell 10 long, so the joined text splits into
+    # blocks): on that shape date.fromisoformat and strptime("%Y-%m-%d") agree, while
+    # fromisoformat alone would also take "20200105" or "2020-W01-1".
+    if nn and not (
+        joined.isascii()
+        and len(joined) == 10 * len(nn)
+        and max(map(len, nn)) == 10
+        and _DATE_BLOCKS.fullmatch(joined)
+    ):
+        return None
+    try:
+        return list(map(date.fromisoformat, nn))
+    except ValueError:
+        return None
+
+
+_BOUNDS = (
+    ("minimum", operator.ge),
+    ("maximum", operator.le),
+    ("exclusiveMinimum", operator.gt),
+    ("exclusiveMaximum", operator.lt),
+)
+
+
+def _constraint_check(
+    constraints: dict[str, Any], names: set[str], vr: ValueReader
+) -> Callable[[list[Any]], bool] | None:
+    """Whether a column's non-null typed values (at least one) keep the field's constraints,
+    checked over the whole column at once; None when the field has none of them."""
+    enum_set = {vr(v) for v in constraints["enum"]} if "enum" in names else None
+    bounds = [(op, vr(constraints[name])) for name, op in _BOUNDS if name in names]
+    min_len = constraints.get("minLength") if "minLength" in names else None
+    max_len = constraints.get("maxLength") if "maxLength" in names else None
+    pattern = re.compile(f"^{constraints['pattern']}$") if "pattern" in names else None
+    if not bounds and all(c is None for c in (enum_set, min_len, max_len, pattern)):
+        return None
+
+    def within(typed: list[Any]) -> bool:
+        if enum_set is not None and not enum_set.issuperset(typed):
+            return False
+        for op, limit in bounds:
+            if not (op(min(typed), limit) and op(max(typed), limit)):
+                return False
+        if min_len is not None and min(map(len, typed)) < min_len:
+            return False
+        if max_len is not None and max(map(len, typed)) > max_len:
+            return False
+        return pattern is None or all(map(pattern.match, typed))
+
+    return within
 
 
 def check_columns(

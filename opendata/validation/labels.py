@@ -123,67 +123,91 @@ def label_errors(
     frictionless's order. ``required``: the names of required and primary-key fields."""
     matching = Matching(fields, labels, fields_match, ignore_case)
     errors: list[LabelError] = []
-
-    def add(type_: str, message: str, *, field: str | None = None, note: str = "") -> None:
-        errors.append(LabelError(type_, message, field, note))
-
     if fields_match not in TOLERATES_EXTRA_LABELS:
-        for number, label in enumerate(labels, start=1):
-            if matching.field_for(number - 1, label) is None:
-                add(
-                    "extra-label",
-                    f'{where(resource, 1)}: column {number} "{label}" is not in the schema. '
-                    "Remove the column or add a field for it.",
-                    note=f'label "{label}" at position {number}',
-                )
+        errors += _extra_labels(resource, matching, labels)
     paired = any(matching.field_for(i, label) for i, label in enumerate(labels))
     if fields_match == "partial" and fields and not paired:
-        add(
-            "unmatched-header",
-            f"{where(resource, 1)}: no column of the header names a field of the schema "
-            '("fieldsMatch": "partial" needs at least one). Check the header row.',
+        errors.append(
+            LabelError(
+                "unmatched-header",
+                f"{where(resource, 1)}: no column of the header names a field of the schema "
+                '("fieldsMatch": "partial" needs at least one). Check the header row.',
+                None,
+                "",
+            )
         )
     missing = matching.unmatched_fields()
     if fields_match in TOLERATES_MISSING_FIELDS:
         missing = [spec for spec in missing if spec.name in required]
     for number, spec in enumerate(missing, start=len(labels) + 1):
-        add(
-            "missing-label",
-            f"{where(resource, 1, spec.name)}: the header has no column for this field "
-            f"(expected at position {number}). Add the column or remove the field.",
-            field=spec.name,
+        errors.append(
+            LabelError(
+                "missing-label",
+                f"{where(resource, 1, spec.name)}: the header has no column for this field "
+                f"(expected at position {number}). Add the column or remove the field.",
+                spec.name,
+                "",
+            )
         )
     if matching.by_name:
         return errors  # the positional checks below do not apply to fields paired by name
     for number, (spec, label) in enumerate(zip(fields, labels, strict=False), start=1):
-        if not label:
-            add(
-                "blank-label",
-                f"{where(resource, 1, spec.name)}: the header of column {number} is empty; "
-                f'it should be "{spec.name}".',
-                field=spec.name,
-            )
-            continue
-        seen = [i for i, prev in enumerate(labels[: number - 1], start=1) if prev == label]
-        if seen:
-            positions = ", ".join(map(str, seen))
-            add(
-                "duplicate-label",
-                f'{where(resource, 1, spec.name)}: column {number} "{label}" repeats the '
-                f'header at position {positions}; it should be "{spec.name}".',
-                field=spec.name,
-                note=f'at position "{positions}"',
-            )
-            continue
-        if matching.key(label) != matching.key(spec.name):
-            add(
-                "incorrect-label",
-                f'{where(resource, 1, spec.name)}: column {number} is headed "{label}" but the '
-                f'schema names this field "{spec.name}". Rename the column or the field.',
-                field=spec.name,
-                note=f'label "{label}"',
-            )
+        error = _positional_label_error(resource, matching, labels, number, spec, label)
+        if error is not None:
+            errors.append(error)
     return errors
+
+
+def _extra_labels(resource: str, matching: Matching, labels: list[str]) -> list[LabelError]:
+    return [
+        LabelError(
+            "extra-label",
+            f'{where(resource, 1)}: column {number} "{label}" is not in the schema. '
+            "Remove the column or add a field for it.",
+            None,
+            f'label "{label}" at position {number}',
+        )
+        for number, label in enumerate(labels, start=1)
+        if matching.field_for(number - 1, label) is None
+    ]
+
+
+def _positional_label_error(
+    resource: str,
+    matching: Matching,
+    labels: list[str],
+    number: int,
+    spec: FieldSpec,
+    label: str,
+) -> LabelError | None:
+    """The blank-, duplicate- or incorrect-label error of column ``number``, if any."""
+    if not label:
+        return LabelError(
+            "blank-label",
+            f"{where(resource, 1, spec.name)}: the header of column {number} is empty; "
+            f'it should be "{spec.name}".',
+            spec.name,
+            "",
+        )
+    seen = [i for i, prev in enumerate(labels[: number - 1], start=1) if prev == label]
+    if seen:
+        positions = ", ".join(map(str, seen))
+        return LabelError(
+            "duplicate-label",
+            f'{where(resource, 1, spec.name)}: column {number} "{label}" repeats the '
+            f'header at position {positions}; it should be "{spec.name}".',
+            spec.name,
+            f'at position "{positions}"',
+        )
+    if matching.key(label) != matching.key(spec.name):
+        return LabelError(
+            "incorrect-label",
+            f'{where(resource, 1, spec.name)}: column {number} is headed "{label}" but the '
+            f'schema names this field "{spec.name}". Rename the column or the field.',
+            spec.name,
+            f'label "{label}"',
+        )
+    return None
 
 
 def expected_fields(
