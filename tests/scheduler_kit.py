@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from flask import Flask
 
 from opendata.app import create_app
+from opendata.services import Services
+from opendata.sources.sync import sync
 from opendata.testing import prepare_database
 
 TESTS = Path(__file__).parent
@@ -42,8 +44,15 @@ def wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "conditi
 
 
 def make_app(config: Mapping[str, Any]) -> Flask:
-    """The real app, as gunicorn would build it, over ``config``."""
-    app = create_app(dict(config))
+    """The real app, as gunicorn would build it, over ``config``, after the sources are synced
+    to the catalog as `opendata db upgrade` does before a deployment serves."""
+    cfg = dict(config)
+    services = Services.from_config(cfg)
+    try:
+        sync(services)
+    finally:
+        services.close()
+    app = create_app(cfg)
     assert "admin" in app.blueprints, "opendata.api.init_app registers the admin blueprint"
     return app
 

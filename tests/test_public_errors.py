@@ -44,6 +44,7 @@ from opendata.pipeline.refresh import ErrorKind, RunStatus, refresh
 from opendata.redact import redact, strip_paths
 from opendata.run_summary import detailed_run, public_summary
 from opendata.services import Services
+from opendata.sources.sync import sync
 
 PII = "13912345678"  # the mobile number ExampleCatalog's "pii" mode plants
 HUGE = "99999999999999999999999999"
@@ -533,10 +534,16 @@ def test_runs_full_prints_the_redacted_detail(
 def test_a_refused_plugin_reason_keeps_its_secrets(
     config: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app({**config, "SOURCES_EXTRA": ["leaky_import:Source"], "TESTING": True})
+    cfg = {**config, "SOURCES_EXTRA": ["leaky_import:Source"], "TESTING": True}
+    loader = Services.from_config(cfg)  # as `opendata sources sync` (or db upgrade) does
     try:
         with caplog.at_level(logging.ERROR):
-            body = app.test_client().get("/api/v1/sources").get_data(as_text=True)
+            sync(loader)
+    finally:
+        loader.close()
+    app = create_app(cfg)
+    try:
+        body = app.test_client().get("/api/v1/sources").get_data(as_text=True)
     finally:
         services_of(app).close()
     refused = [s for s in json.loads(body)["sources"] if s["state"] == "refused"]
