@@ -57,20 +57,31 @@ def _fields(table: SheetTable, synonyms: Mapping[str, str], warnings: list[str])
         label = column.path[-1]
         row, col = column.cells[-1] if column.cells else (0, column.index)
         where = f"{table.file}, sheet {table.sheet}, cell {cell_name(row, col)}"
-        field = LABELS.get(label)
-        alias = norm(synonyms.get(label, ""))
-        if field is None and alias in LABELS:
-            field = LABELS[alias]
-            warnings.append(f"{where}: header {label!r} read as {alias!r} (a declared synonym)")
-        if field is None:
-            raise SourceError(
-                f"{where}: header {label!r} is not a column of the {TITLE} (known: "
-                f"{', '.join(LABELS)}); if it means one of them, declare it in the source "
-                f'option header_synonyms, e.g. {{"{label}": "…"}}'
-            )
+        field = _field(label, where, synonyms, warnings)
         if field in fields.values():
             raise SourceError(f"{where}: header {label!r} repeats a column already read as {field}")
         fields[column.index] = field
+    _check_required(table, fields)
+    return fields
+
+
+def _field(label: str, where: str, synonyms: Mapping[str, str], warnings: list[str]) -> str:
+    """The field of a header label, directly or through a declared synonym."""
+    field = LABELS.get(label)
+    alias = norm(synonyms.get(label, ""))
+    if field is None and alias in LABELS:
+        field = LABELS[alias]
+        warnings.append(f"{where}: header {label!r} read as {alias!r} (a declared synonym)")
+    if field is None:
+        raise SourceError(
+            f"{where}: header {label!r} is not a column of the {TITLE} (known: "
+            f"{', '.join(LABELS)}); if it means one of them, declare it in the source "
+            f'option header_synonyms, e.g. {{"{label}": "…"}}'
+        )
+    return field
+
+
+def _check_required(table: SheetTable, fields: dict[int, str]) -> None:
     missing = [f for f in _REQUIRED if f not in fields.values()]
     if missing:
         labels = [next(k for k, v in LABELS.items() if v == f) for f in missing]
@@ -80,7 +91,24 @@ def _fields(table: SheetTable, synonyms: Mapping[str, str], warnings: list[str])
             f"{table.file}, sheet {table.sheet}, cell {cell_name(row, col)}: the header lacks "
             f"{', '.join(labels)}"
         )
-    return fields
+
+
+def _fee_table(path: Path) -> SheetTable:
+    """The table of the first sheet whose title holds 收费目录清单."""
+    book = open_workbook(path)
+    for ws in book.worksheets:
+        grid = Grid(ws, path.name)
+        hit = find_title(grid, [TITLE])
+        if hit is not None:
+            return read_table(
+                grid,
+                hit[0],
+                TITLE,
+                ("序号", "项目名称", "资金管理方式"),
+                need_unit=False,
+                harmless_above=HARMLESS_ABOVE_TITLE,
+            )
+    raise SourceError(f"{path.name}: no sheet with a {TITLE} title")
 
 
 def fee_rows(
@@ -92,58 +120,61 @@ def fee_rows(
 ) -> Iterator[Row]:
     """One row per fee sub-item (an item without sub-items is its own single sub-item)."""
     warnings = [] if warnings is None else warnings
-    book = open_workbook(path)
-    for ws in book.worksheets:
-        grid = Grid(ws, path.name)
-        hit = find_title(grid, [TITLE])
-        if hit is not None:
-            break
-    else:
-        raise SourceError(f"{path.name}: no sheet with a {TITLE} title")
-    table = read_table(
-        grid,
-        hit[0],
-        TITLE,
-        ("序号", "项目名称", "资金管理方式"),
-        need_unit=False,
-        harmless_above=HARMLESS_ABOVE_TITLE,
-    )
+    table = _fee_table(path)
     warnings.extend(skipped_warnings(table))
     check_year(table, year)
     fields = _fields(table, {norm(k): v for k, v in (synonyms or {}).items()}, warnings)
     counts: dict[int, int] = {}
     for row, data in table.rows:
-        values = {f: data.get(c) for c, f in fields.items()}
-        no_text = norm(values.get("item_no"))
-        if not no_text.isdigit():
-            col = next(c for c, f in fields.items() if f == "item_no")
-            raise SourceError(
-                f"{table.where(row, col)}: expected a 序号 (number), found {no_text!r}"
-            )
-        item_no = int(no_text)
+        line = _Line(table, row, fields, {f: data.get(c) for c, f in fields.items()})
+        item_no = line.item_no()
         counts[item_no] = counts.get(item_no, 0) + 1
-        fund = norm(values.get("fund_management"))
-        if fund not in FUND_MANAGEMENT:
-            col = next(c for c, f in fields.items() if f == "fund_management")
-            raise SourceError(
-                f"{table.where(row, col)}: 资金管理方式 must be 国库 or 财政专户, found {fund!r}"
-            )
-        item_name = clean(values.get("item_name"))
-        if not item_name:
-            col = next(c for c, f in fields.items() if f == "item_name")
-            raise SourceError(f"{table.where(row, col)}: 项目名称 is empty")
+        fund = line.fund_management()  # checked before the name, as the columns are read
         yield {
             "year": year,
             "item_no": item_no,
             "sub_item_no": counts[item_no],
-            "item_name": item_name,
-            "sub_item_name": clean(values.get("sub_item_name")) or None,
-            "department": clean(values.get("department")) or None,
-            "fund_management": FUND_MANAGEMENT[fund],
-            "basis": clean(values.get("basis")) or None,
-            "remarks": clean(values.get("remarks")) or None,
-            "handler": clean(values.get("handler")) or None,
-            "handler_phone": clean(values.get("handler_phone")) or None,
-            "internal_note": clean(values.get("internal_note")) or None,
+            "item_name": line.item_name(),
+            **line.texts("sub_item_name", "department"),
+            "fund_management": fund,
+            **line.texts("basis", "remarks", "handler", "handler_phone", "internal_note"),
             "sheet_row": row,
         }
+
+
+class _Line:
+    """One data row of the fee list, read field by field with errors naming the cell."""
+
+    def __init__(
+        self, table: SheetTable, row: int, fields: dict[int, str], values: dict[str, object]
+    ) -> None:
+        self.table, self.row, self.fields, self.values = table, row, fields, values
+
+    def _where(self, field: str) -> str:
+        column = next(c for c, f in self.fields.items() if f == field)
+        return self.table.where(self.row, column)
+
+    def item_no(self) -> int:
+        text = norm(self.values.get("item_no"))
+        if not text.isdigit():
+            raise SourceError(f"{self._where('item_no')}: expected a 序号 (number), found {text!r}")
+        return int(text)
+
+    def fund_management(self) -> str:
+        fund = norm(self.values.get("fund_management"))
+        if fund not in FUND_MANAGEMENT:
+            raise SourceError(
+                f"{self._where('fund_management')}: 资金管理方式 must be 国库 or 财政专户, "
+                f"found {fund!r}"
+            )
+        return FUND_MANAGEMENT[fund]
+
+    def item_name(self) -> str:
+        name = clean(self.values.get("item_name"))
+        if not name:
+            raise SourceError(f"{self._where('item_name')}: 项目名称 is empty")
+        return name
+
+    def texts(self, *fields: str) -> Row:
+        """The optional text fields, None when blank."""
+        return {f: clean(self.values.get(f)) or None for f in fields}

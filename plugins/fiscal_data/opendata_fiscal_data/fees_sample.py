@@ -8,6 +8,7 @@ sub-items, as the finance office prints it. The list also keeps the office's wor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -96,6 +97,10 @@ FEES: list[tuple[str, list[str], str, str, str, str | None]] = [
 CLERKS = [("刘洋", "0432-64661234"), ("陈静", "0432-64661235")]
 
 
+#: Columns merged down over an item's sub-items: 序号, 项目名称, 执收部门, 资金管理方式, 政策依据.
+MERGED_DOWN = (1, 2, 4, 5, 6)
+
+
 def write_fees(path: Path, *, year: int, plant: bool) -> None:
     """Write the fee list of ``year``; ``plant`` puts personal data into the working columns."""
     book = Workbook()
@@ -110,37 +115,35 @@ def write_fees(path: Path, *, year: int, plant: bool) -> None:
     ws.append([f"编制单位：{ORG}财政局"])
     ws.append(HEADER)
     row = 5
-    for no, (item, subs, dept, fund, basis, remarks) in enumerate(FEES, start=1):
-        first = row
-        for k, sub in enumerate(subs or [None]):
-            clerk, phone = CLERKS[(no + k) % 2]
-            note = None
-            if plant and no == 1 and k == 0:
-                clerk, phone = "王秘密", "13912345678"
-                note = "经办人身份证号11010519491231002X，已核对"
-            values = [
-                no,
-                item,
-                sub,
-                dept,
-                fund,
-                basis,
-                remarks if k == 0 else None,
-                clerk,
-                phone,
-                note,
-            ]
-            for col, value in enumerate(values, start=1):
-                if value is not None and (k == 0 or col not in (1, 2, 4, 5, 6)):
-                    ws.cell(row, col, value).alignment = Alignment(
-                        vertical="center", wrap_text=True
-                    )
-            row += 1
-        if row - first > 1:
-            for col in (1, 2, 4, 5, 6):
-                ws.merge_cells(start_row=first, start_column=col, end_row=row - 1, end_column=col)
+    for no, fee in enumerate(FEES, start=1):
+        row = _write_item(ws, row, no, fee, plant)
     ws.cell(row + 1, 1, "注：清单以外的行政事业性收费一律不得收取；收费标准按政策依据执行。")
     ws.cell(row + 2, 1, "填表人：刘洋　　联系电话：0432-64661234")
     for letter, width in zip("ABCDEFGHIJ", [6, 24, 28, 26, 12, 48, 20, 10, 16, 30], strict=True):
         ws.column_dimensions[letter].width = width
     book.save(path)
+
+
+def _write_item(ws: Any, row: int, no: int, fee: tuple[Any, ...], plant: bool) -> int:
+    """One fee item from ``row`` on, a line per sub-item; the row after it."""
+    item, subs, dept, fund, basis, remarks = fee
+    first = row
+    for k, sub in enumerate(subs or [None]):
+        clerk, phone, note = _clerk(no, k, plant)
+        values = [no, item, sub, dept, fund, basis, remarks if k == 0 else None, clerk, phone, note]
+        for col, value in enumerate(values, start=1):
+            if value is not None and (k == 0 or col not in MERGED_DOWN):
+                ws.cell(row, col, value).alignment = Alignment(vertical="center", wrap_text=True)
+        row += 1
+    if row - first > 1:
+        for col in MERGED_DOWN:
+            ws.merge_cells(start_row=first, start_column=col, end_row=row - 1, end_column=col)
+    return row
+
+
+def _clerk(no: int, k: int, plant: bool) -> tuple[str, str, str | None]:
+    """The 经办人, phone and internal note of a sub-item (planted personal data on the first)."""
+    if plant and no == 1 and k == 0:
+        return "王秘密", "13912345678", "经办人身份证号11010519491231002X，已核对"
+    clerk, phone = CLERKS[(no + k) % 2]
+    return clerk, phone, None

@@ -48,38 +48,51 @@ def checked_columns(
         return table.columns
     declared = set(kind.columns)
     normalised = {norm(k): norm(v) for k, v in synonyms.items()}
-    out: list[Column] = []
-    for column in table.columns:
-        if column.name in declared:
-            out.append(column)
-            continue
-        path = _declared_name(column, declared, normalised)
-        if path is None:
-            level = _first_difference(column.path, kind.columns)
-            raise SourceError(
-                f"{_where(table, column, level)}: header {column.name!r} is not a column of "
-                f"{kind.name} (declared: {', '.join(kind.columns)}); column names are part of "
-                "the published keys, so a reworded header fails the run. If it means the same "
-                "column, declare it in the source option header_synonyms, e.g. "
-                f'{{"{column.path[level]}": "…"}}'
+    out = [
+        column
+        if column.name in declared
+        else _renamed(table, kind, column, _declared_name(column, declared, normalised), warnings)
+        for column in table.columns
+    ]
+    _check_complete(table, kind, [c.name for c in out])
+    return out
+
+
+def _renamed(
+    table: SheetTable,
+    kind: TableKind,
+    column: Column,
+    path: tuple[str, ...] | None,
+    warnings: list[str],
+) -> Column:
+    """The column under its declared path (a warning per synonym applied); fail if it has none."""
+    if path is None:
+        level = _first_difference(column.path, kind.columns)
+        raise SourceError(
+            f"{_where(table, column, level)}: header {column.name!r} is not a column of "
+            f"{kind.name} (declared: {', '.join(kind.columns)}); column names are part of "
+            "the published keys, so a reworded header fails the run. If it means the same "
+            "column, declare it in the source option header_synonyms, e.g. "
+            f'{{"{column.path[level]}": "…"}}'
+        )
+    for level, (old, new) in enumerate(zip(column.path, path, strict=True)):
+        if old != new:
+            warnings.append(
+                f"{_where(table, column, level)}: header {old!r} read as {new!r} "
+                "(a declared synonym; published keys unchanged)"
             )
-        for level, (old, new) in enumerate(zip(column.path, path, strict=True)):
-            if old != new:
-                warnings.append(
-                    f"{_where(table, column, level)}: header {old!r} read as {new!r} "
-                    "(a declared synonym; published keys unchanged)"
-                )
-        out.append(Column(column.index, path, column.cells))
-    names = [c.name for c in out]
+    return Column(column.index, path, column.cells)
+
+
+def _check_complete(table: SheetTable, kind: TableKind, names: list[str]) -> None:
+    """Fail naming the header when a declared column is missing or one is there twice."""
     missing = [name for name in kind.columns if name not in names]
     repeated = sorted({name for name in names if names.count(name) > 1})
-    if missing or repeated:
-        first = table.columns[0] if table.columns else None
-        where = _where(table, first, 0) if first else f"{table.file}, sheet {table.sheet}"
-        problem = f"lacks column(s) {', '.join(missing)}" if missing else ""
-        if repeated:
-            problem += ("; " if problem else "") + f"has column(s) {', '.join(repeated)} twice"
-        raise SourceError(
-            f"{where}: the header of {kind.name} {problem} (found: {', '.join(names)})"
-        )
-    return out
+    if not (missing or repeated):
+        return
+    first = table.columns[0] if table.columns else None
+    where = _where(table, first, 0) if first else f"{table.file}, sheet {table.sheet}"
+    problem = f"lacks column(s) {', '.join(missing)}" if missing else ""
+    if repeated:
+        problem += ("; " if problem else "") + f"has column(s) {', '.join(repeated)} twice"
+    raise SourceError(f"{where}: the header of {kind.name} {problem} (found: {', '.join(names)})")

@@ -46,6 +46,68 @@ def fund_split(acc: Accounts) -> list[tuple[str, list[int | None]]]:
     ]
 
 
+Leaves = dict[str, list[int | None]]
+
+
+def _income_leaves(acc: Accounts, extra: dict[str, int]) -> Leaves:
+    """Table 02's leaf rows: income by source, ``extra`` (the year's surplus) added."""
+    return {
+        c: [
+            acc.total(c) + extra.get(c, 0),
+            acc.gp(c) + acc.fund_project.get(c, 0) + extra.get(c, 0),
+            None,
+            None,
+            None,
+            None,
+            acc.other_project.get(c),
+        ]
+        for c in acc.leaves()
+    }
+
+
+def _spending_leaves(acc: Accounts) -> Leaves:
+    """Table 03's leaf rows: spending, basic and project."""
+    return {
+        c: [
+            acc.total(c),
+            acc.gp_basic.get(c),
+            (acc.gp_project.get(c, 0) + acc.fund_project.get(c, 0) + acc.other_project.get(c, 0))
+            or None,
+            None,
+            None,
+            None,
+        ]
+        for c in acc.leaves()
+    }
+
+
+def _general_public_leaves(acc: Accounts) -> Leaves:
+    """Table 05's leaf rows: general public budget spending, where there is any."""
+    return {
+        c: [acc.gp(c), acc.gp_basic.get(c), acc.gp_project.get(c)]
+        for c in acc.leaves()
+        if acc.gp(c)
+    }
+
+
+def _economic_leaves(acc: Accounts) -> Leaves:
+    """Table 06's leaf rows: basic spending by economic class, personnel or public use."""
+    return {
+        c: [v, v if c[:3] in PERSONNEL else None, None if c[:3] in PERSONNEL else v]
+        for c, v in acc.economic.items()
+    }
+
+
+def _fund_leaves(acc: Accounts, c0_fund: int, d_fund: int) -> Leaves:
+    """Table 08's leaf rows: the government fund's carry-over, income, spending and balance."""
+    c0 = {"2120803": c0_fund * 2 // 3, "2120899": c0_fund - c0_fund * 2 // 3}
+    leaves: Leaves = {}
+    for c, spent in acc.fund_project.items():
+        got = spent + (d_fund if c == "2120803" else 0)
+        leaves[c] = [c0[c], got, spent, None, spent, c0[c] + got - spent]
+    return leaves
+
+
 def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -> list[TableSheet]:
     """The nine final-account tables of ``year``."""
     names = [k.name.replace('"三公"', "“三公”") for k in FINAL_ACCOUNTS]
@@ -107,19 +169,7 @@ def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -
         footnotes=["注：本表反映部门本年度的总收支和年末结转结余情况。"],
     )
     # 02 收入决算表
-    extra_inc = {"2010302": d_gp, "2120803": d_fund}
-    leaves02 = {
-        c: [
-            acc.total(c) + extra_inc.get(c, 0),
-            acc.gp(c) + acc.fund_project.get(c, 0) + extra_inc.get(c, 0),
-            None,
-            None,
-            None,
-            None,
-            acc.other_project.get(c),
-        ]
-        for c in acc.leaves()
-    }
+    leaves02 = _income_leaves(acc, {"2010302": d_gp, "2120803": d_fund})
     body, merges = function_rows(hierarchy(leaves02, FUNCTION_NAMES))
     sheet(
         1,
@@ -139,18 +189,7 @@ def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -
         name_col=3,
     )
     # 03 支出决算表 (合计 merged over the code cells, as many offices write it)
-    leaves03 = {
-        c: [
-            acc.total(c),
-            acc.gp_basic.get(c),
-            (acc.gp_project.get(c, 0) + acc.fund_project.get(c, 0) + acc.other_project.get(c, 0))
-            or None,
-            None,
-            None,
-            None,
-        ]
-        for c in acc.leaves()
-    }
+    leaves03 = _spending_leaves(acc)
     body, merges = function_rows(hierarchy(leaves03, FUNCTION_NAMES), total_in_code=True)
     sheet(
         2,
@@ -199,20 +238,12 @@ def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -
         two_sided(inc04, exp04, (1, 3)),
     )
     # 05 一般公共预算财政拨款支出决算表 (upper code levels left blank)
-    leaves05 = {
-        c: [acc.gp(c), acc.gp_basic.get(c), acc.gp_project.get(c)]
-        for c in acc.leaves()
-        if acc.gp(c)
-    }
+    leaves05 = _general_public_leaves(acc)
     body, merges = function_rows(hierarchy(leaves05, FUNCTION_NAMES), inherit=True)
     sheet(4, function_header([("本年支出", ["合计", "基本支出", "项目支出"])]), body, name_col=3)
     # 06 一般公共预算财政拨款基本支出决算表 (经济分类)
     econ_names = {**ECONOMIC_CLASSES, **{c: n for c, n, _, _ in ECONOMIC_ITEMS}}
-    leaves06 = {
-        c: [v, v if c[:3] in PERSONNEL else None, None if c[:3] in PERSONNEL else v]
-        for c, v in acc.economic.items()
-    }
-    body, merges = function_rows(hierarchy(leaves06, econ_names), levels=2)
+    body, merges = function_rows(hierarchy(_economic_leaves(acc), econ_names), levels=2)
     sheet(
         5,
         function_header([("决算数", ["合计", "人员经费", "公用经费"])], economic=True),
@@ -232,11 +263,7 @@ def final_tables(acc: Accounts, budget3: dict[str, int], year: int, sign: str) -
         ],
     )
     # 08 政府性基金预算财政拨款收入支出决算表
-    c0 = {"2120803": c0_fund * 2 // 3, "2120899": c0_fund - c0_fund * 2 // 3}
-    leaves08 = {}
-    for c, spent in acc.fund_project.items():
-        got = spent + (d_fund if c == "2120803" else 0)
-        leaves08[c] = [c0[c], got, spent, None, spent, c0[c] + got - spent]
+    leaves08 = _fund_leaves(acc, c0_fund, d_fund)
     body, merges = function_rows(hierarchy(leaves08, FUNCTION_NAMES))
     sheet(
         7,

@@ -102,14 +102,21 @@ def _cells_to_plant(book: Any, resource: str, marker: str) -> list[Any]:
     cells of rows that carry a fee (they have a 经办人; merged continuation cells are skipped);
     for notes, every footnote of the final accounts."""
     if resource == "table_notes":
-        return [
-            cell
-            for sheet in book.worksheets[1:]
-            for row in sheet.iter_rows()
-            for cell in row
-            if isinstance(cell.value, str) and cell.value.startswith(marker)
-        ]
-    sheet = book.active
+        return _footnote_cells(book, marker)
+    return _fee_cells(book.active, marker)
+
+
+def _footnote_cells(book: Any, marker: str) -> list[Any]:
+    return [
+        cell
+        for sheet in book.worksheets[1:]
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith(marker)
+    ]
+
+
+def _fee_cells(sheet: Any, marker: str) -> list[Any]:
     heading = next(row for row in sheet.iter_rows() if any(c.value == marker for c in row))
     column = next(c.column for c in heading if c.value == marker)
     clerk = next(c.column for c in heading if c.value == "经办人")

@@ -62,6 +62,19 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
     """Write ``table`` into ``ws`` starting at A1 moved by ``shift`` (rows, columns)."""
     r0, c0 = 1 + shift[0], 1 + shift[1]
     last = c0 + table.ncols - 1
+    _write_title_area(ws, table, r0, c0, last)
+    top = r0 + 3
+    _write_header(ws, table, top, c0)
+    body = top + table.header_rows
+    _write_body(ws, table, body, c0)
+    _write_footer(ws, table, body + len(table.rows), c0, last)
+    for j in range(table.ncols):
+        width = 36 if j == table.name_col else 14
+        ws.column_dimensions[get_column_letter(c0 + j)].width = width
+
+
+def _write_title_area(ws: Worksheet, table: TableSheet, r0: int, c0: int, last: int) -> None:
+    """Code top right, the title merged across, then department, year and unit."""
     ws.cell(r0, last, table.code).alignment = Alignment(horizontal="right")
     ws.cell(r0 + 1, c0, table.title).font = Font(size=16, bold=True)
     ws.cell(r0 + 1, c0).alignment = Alignment(horizontal="center")
@@ -71,7 +84,9 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
         middle = c0 + table.ncols // 2
         ws.cell(r0 + 2, middle, f"{table.year}年度").alignment = Alignment(horizontal="center")
     ws.cell(r0 + 2, last, f"单位：{table.unit}").alignment = Alignment(horizontal="right")
-    top = r0 + 3
+
+
+def _write_header(ws: Worksheet, table: TableSheet, top: int, c0: int) -> None:
     for h in table.header:
         cell = ws.cell(top + h.row, c0 + h.col, h.text)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -83,7 +98,9 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
                 end_row=top + h.row + h.rowspan - 1,
                 end_column=c0 + h.col + h.colspan - 1,
             )
-    body = top + table.header_rows
+
+
+def _write_body(ws: Worksheet, table: TableSheet, body: int, c0: int) -> None:
     for i, values in enumerate(table.rows):
         for j, value in enumerate(values):
             cell = ws.cell(body + i, c0 + j)
@@ -97,7 +114,10 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
         ws.merge_cells(
             start_row=body + i, start_column=c0 + first, end_row=body + i, end_column=c0 + end
         )
-    after = body + len(table.rows)
+
+
+def _write_footer(ws: Worksheet, table: TableSheet, after: int, c0: int, last: int) -> None:
+    """The note of an empty table (merged across), footnotes, and the sign-off line."""
     if table.note_in_table:
         ws.cell(after, c0, table.note_in_table).alignment = Alignment(horizontal="center")
         ws.merge_cells(start_row=after, start_column=c0, end_row=after, end_column=last)
@@ -109,6 +129,3 @@ def write_table(ws: Worksheet, table: TableSheet, shift: tuple[int, int] = (0, 0
         )
     if table.sign_off:
         ws.cell(after + 2 + len(table.footnotes), c0, table.sign_off)
-    for j in range(table.ncols):
-        width = 36 if j == table.name_col else 14
-        ws.column_dimensions[get_column_letter(c0 + j)].width = width

@@ -252,48 +252,24 @@ def read_table(
     must start. A line above the title that is not a title-area line fails, unless each of its
     cells matches one of ``harmless_above`` (it is then listed in ``SheetTable.skipped``).
     """
-    skipped: list[tuple[str, str]] = []
     area = _TitleArea()
     title_col = find_col(grid, title_row, title)
     stated = re.search(r"(\d{4})年", grid.text(title_row, title_col))
     if stated:
         area.year, area.year_cell = int(stated.group(1)), grid.where(title_row, title_col)
-    header_row = None
-    # The title area: from the sheet's top to the header, meta lines may sit above or below
-    # the title (公开01表 is often top right, above it).
-    for row in range(1, grid.max_row + 1):
-        cells = grid.row_cells(row)
-        if not cells or row == title_row:
-            continue
-        kinds = [(_meta(norm(v)), c, norm(v)) for c, v in cells]
-        if all(kind is not None for kind, _, _ in kinds):
-            area.take(grid, row, kinds)
-            continue
-        if row < title_row:
-            skipped += _above_title(grid, row, title, harmless_above)
-            continue
-        header_row = row
-        break
+    header_row, skipped = _title_area(grid, title_row, title, area, harmless_above)
     if header_row is None:
         raise SourceError(
             f"{grid.where(title_row + 1, 1)}: expected a header row with {'/'.join(anchors)} "
             f"under the title {title}, found nothing"
         )
-    first_col = grid.row_cells(header_row)[0][0]
     last_row = _header_end(grid, header_row)
-    block = {grid.text(r, c) for r in range(header_row, last_row + 1) for c, _ in grid.row_cells(r)}
-    missing = [a for a in anchors if not any(norm(a) in label for label in block)]
-    if missing:
-        raise SourceError(
-            f"{grid.where(header_row, first_col)}: expected a header row with "
-            f"{'/'.join(anchors)}, found {grid.row_text(header_row)!r}"
-        )
+    _check_anchors(grid, header_row, last_row, anchors)
     if need_unit and area.unit is None:
         raise SourceError(
             f"{grid.where(title_row, 1)}: no 单位 note (单位：万元) found above the header "
             f"of {title}"
         )
-    columns = _columns(grid, header_row, last_row)
     table = SheetTable(
         file=grid.file,
         sheet=grid.sheet,
@@ -304,12 +280,51 @@ def read_table(
         unit_cell=area.unit_cell,
         year=area.year,
         year_cell=area.year_cell,
-        columns=columns,
+        columns=_columns(grid, header_row, last_row),
         rows=[],
         skipped=skipped,
     )
     _read_body(grid, table, last_row + 1)
     return table
+
+
+def _title_area(
+    grid: Grid,
+    title_row: int,
+    title: str,
+    area: _TitleArea,
+    harmless_above: Sequence[re.Pattern[str]],
+) -> tuple[int | None, list[tuple[str, str]]]:
+    """The header's first row (None: no header) and the harmless lines skipped above the title.
+
+    The title area runs from the sheet's top to the header; meta lines may sit above or below
+    the title (公开01表 is often top right, above it) and are taken into ``area``.
+    """
+    skipped: list[tuple[str, str]] = []
+    for row in range(1, grid.max_row + 1):
+        cells = grid.row_cells(row)
+        if not cells or row == title_row:
+            continue
+        kinds = [(_meta(norm(v)), c, norm(v)) for c, v in cells]
+        if all(kind is not None for kind, _, _ in kinds):
+            area.take(grid, row, kinds)
+        elif row < title_row:
+            skipped += _above_title(grid, row, title, harmless_above)
+        else:
+            return row, skipped
+    return None, skipped
+
+
+def _check_anchors(grid: Grid, header_row: int, last_row: int, anchors: tuple[str, ...]) -> None:
+    """Fail naming the header row unless every anchor label is in the header block."""
+    block = {grid.text(r, c) for r in range(header_row, last_row + 1) for c, _ in grid.row_cells(r)}
+    missing = [a for a in anchors if not any(norm(a) in label for label in block)]
+    if missing:
+        first_col = grid.row_cells(header_row)[0][0]
+        raise SourceError(
+            f"{grid.where(header_row, first_col)}: expected a header row with "
+            f"{'/'.join(anchors)}, found {grid.row_text(header_row)!r}"
+        )
 
 
 def find_col(grid: Grid, row: int, text: str) -> int:
@@ -367,6 +382,47 @@ def _is_number(value: object) -> bool:
     return bool(re.fullmatch(r"-?[\d,]+(?:\.\d+)?", norm(value)))
 
 
+def _line_texts(cells: list[tuple[int, object]]) -> tuple[list[str], list[str]]:
+    """A line's distinct cell texts: normalised (for detection) and as written (for notes)."""
+    texts: list[str] = []
+    raws: list[str] = []
+    for _, value in cells:
+        raw = value.isoformat() if isinstance(value, date | datetime) else str(value).strip()
+        if norm(raw) not in texts:
+            texts.append(norm(raw))
+            raws.append(raw.strip(" \u3000"))
+    return texts, raws
+
+
+def _is_merged_note(
+    grid: Grid,
+    cell: tuple[int, int],
+    first: str,
+    texts: list[str],
+    data: dict[int, object],
+    width: int,
+) -> bool:
+    """A sentence merged across the table body: the explanatory note of an empty table."""
+    merged = grid.merged.get(cell)
+    return (
+        len(texts) == 1
+        and not any(_is_number(v) for v in data.values())
+        and merged is not None
+        and merged[3] - merged[1] + 1 >= max(3, width // 2)
+        and not is_subtotal(first)
+    )
+
+
+def _footer_kind(line: str, first: str, numbers: bool, footer_started: bool) -> str | None:
+    """ "sign_off", "note" or None (not a footer line)."""
+    # A data row may mention 联系电话： in a remark; a sign-off line holds no amount.
+    if _SIGNOFF_RE.search(norm(line)) and not numbers:
+        return "sign_off"
+    if footer_started or _FOOTNOTE_RE.match(first):
+        return "note"
+    return None
+
+
 def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
     """Data rows until the first footnote; footnotes and sign-off lines after it.
 
@@ -379,45 +435,25 @@ def _read_body(grid: Grid, table: SheetTable, start: int) -> None:
     last = start - 1
     for row in range(start, grid.max_row + 1):
         cells = grid.row_cells(row, range(lo, grid.max_col + 1))
-        if not cells:
+        if not cells or norm(cells[0][1]) == "栏次":
             continue
         first = norm(cells[0][1])
-        if first == "栏次":
-            continue
-        # Detection works on normalised text; notes keep the office's own wording.
-        texts: list[str] = []
-        raws: list[str] = []
-        for _, value in cells:
-            raw = value.isoformat() if isinstance(value, date | datetime) else str(value).strip()
-            if norm(raw) not in texts:
-                texts.append(norm(raw))
-                raws.append(raw.strip(" \u3000"))
+        texts, raws = _line_texts(cells)
         line = " ".join(raws)
         numbers = any(_is_number(v) for _, v in cells)
-        # A data row may mention 联系电话： in a remark; a sign-off line holds no amount.
-        if _SIGNOFF_RE.search(norm(line)) and not numbers:
-            in_footer = True
+        footer = _footer_kind(line, first, numbers, in_footer or (row > last + 1 and not numbers))
+        if footer == "sign_off":
             table.sign_off.append(line)
-            continue
-        after_gap = row > last + 1 and not numbers
-        if in_footer or after_gap or _FOOTNOTE_RE.match(first):
-            in_footer = True
+        elif footer == "note":
             table.notes.append(_FOOTNOTE_RE.sub("", line, count=1).strip())
+        if footer is not None:
+            in_footer = True
             continue
         data = {c: v for c, v in cells if c <= hi}
         if not data:
             continue
-        merged = grid.merged.get((row, cells[0][0]))
-        if (
-            len(texts) == 1
-            and not any(_is_number(v) for v in data.values())
-            and merged is not None
-            and merged[3] - merged[1] + 1 >= max(3, (hi - lo + 1) // 2)
-            and not is_subtotal(first)
-        ):
-            # A sentence merged across the table body: the explanatory note of an empty table.
+        if _is_merged_note(grid, (row, cells[0][0]), first, texts, data, hi - lo + 1):
             table.notes.append(raws[0])
-            last = row
-            continue
-        table.rows.append((row, data))
+        else:
+            table.rows.append((row, data))
         last = row
