@@ -27,15 +27,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Services.from_config(config)
 
-    from opendata import api, bounds, health, ratelimit, web
+    from opendata import api, bounds, health, metrics, outage, ratelimit, request_log, web
 
     # Bounds first: a query string, body or q beyond [limits] is refused before any view runs.
     bounds.init_app(app)
+    # After bounds, so that these put their hooks before its: the request id and the clock
+    # cover every answer, a refused one too.
+    request_log.init_app(app)
+    metrics.init_app(app)
     health.init_app(app)
     api.init_app(app)
     web.init_app(app)
     # After the routes: it classifies requests by endpoint; ProxyFix for trusted proxies only.
     ratelimit.init_app(app)
+    outage.init_app(app)  # the database out of reach: 503, not 500
     return app
 
 
