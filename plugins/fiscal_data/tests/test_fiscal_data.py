@@ -111,42 +111,62 @@ def test_amounts_are_wan_yuan_with_two_decimals(sample_run: SourceRun) -> None:
                 assert "万元" in field["title"]
 
 
+def _classified_columns(run: SourceRun, resource: str) -> list[list[dict[str, str]]]:
+    """The rows of each column of each table that has 科目编码, one list per column."""
+    by_table: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in run.rows(resource):
+        by_table[r["table_code"]].append(r)
+    columns = []
+    for rows in by_table.values():
+        if any(r["item_code"] for r in rows):
+            for column in sorted({r["column_name"] for r in rows}):
+                columns.append([r for r in rows if r["column_name"] == column])
+    return columns
+
+
+def _check_hierarchy(col: list[dict[str, str]]) -> int:
+    """Assert 类 = Σ 款, 款 = Σ 项 and 合计 = Σ 类 in one column; the number of sums checked."""
+    coded = {r["item_code"]: money(r["amount"]) for r in col if r["item_code"]}
+    checked = 0
+    for code, amount in coded.items():
+        children = [v for c, v in coded.items() if c.startswith(code) and len(c) == len(code) + 2]
+        if children:
+            assert amount == sum(children), (col[0]["column_name"], code)
+            checked += 1
+    total = [money(r["amount"]) for r in col if r["item_name"] == "合计"]
+    assert total == [sum(v for c, v in coded.items() if len(c) == 3)], col[0]["column_name"]
+    return checked
+
+
 @pytest.mark.parametrize("report", ["决算", "预算"])
 def test_function_and_economic_hierarchies_add_up(sample_run: SourceRun, report: str) -> None:
     """类 = Σ 款, 款 = Σ 项 and 合计 = Σ 类 in every column of every classified table."""
     resource = "final_accounts" if report == "决算" else "budgets"
-    by_table: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for r in sample_run.rows(resource):
-        by_table[r["table_code"]].append(r)
-    checked = 0
-    for rows in by_table.values():
-        if not any(r["item_code"] for r in rows):
-            continue
-        for column in {r["column_name"] for r in rows}:
-            col = [r for r in rows if r["column_name"] == column]
-            coded = {r["item_code"]: money(r["amount"]) for r in col if r["item_code"]}
-            for code, amount in coded.items():
-                children = [
-                    v for c, v in coded.items() if c.startswith(code) and len(c) == len(code) + 2
-                ]
-                if children:
-                    assert amount == sum(children), (column, code)
-                    checked += 1
-            total = [money(r["amount"]) for r in col if r["item_name"] == "合计"]
-            assert total == [sum(v for c, v in coded.items() if len(c) == 3)], column
+    checked = sum(_check_hierarchy(col) for col in _classified_columns(sample_run, resource))
     assert checked > 50
 
 
-def test_final_account_totals_add_up_across_tables(sample_run: SourceRun) -> None:
-    codes = codes_of(sample_run, "决算")
-    t01 = table(sample_run, "final_accounts", codes["收入支出决算总表"])
-    income = [r for r in t01 if r["section"] == "收入"]
-    spend = [r for r in t01 if r["section"] == "支出"]
-    numbered = re.compile(r"^[一二三四五六七八九十]+、")
+NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def _numbered_sum(rows: list[dict[str, str]], section: str) -> Decimal:
+    """The sum of a side's numbered lines (一、… 二、…), the parts of its 本年 total."""
+    return sum(
+        (
+            money(r["amount"])
+            for r in rows
+            if r["section"] == section and NUMBERED.match(r["item_name"])
+        ),
+        Decimal(0),
+    )
+
+
+def test_final_account_summary_balances(sample_run: SourceRun) -> None:
+    t01 = table(sample_run, "final_accounts", codes_of(sample_run, "决算")["收入支出决算总表"])
     year_income = cell(t01, "本年收入合计", "收入/决算数", "收入")
     year_spend = cell(t01, "本年支出合计", "支出/决算数", "支出")
-    assert year_income == sum(money(r["amount"]) for r in income if numbered.match(r["item_name"]))
-    assert year_spend == sum(money(r["amount"]) for r in spend if numbered.match(r["item_name"]))
+    assert year_income == _numbered_sum(t01, "收入")
+    assert year_spend == _numbered_sum(t01, "支出")
     # 收入总计 = 本年收入 + 年初结转和结余 = 本年支出 + 年末结转和结余 = 支出总计
     carried_in = cell(t01, "年初结转和结余", "收入/决算数", "收入")
     carried_out = cell(t01, "年末结转和结余", "支出/决算数", "支出")
@@ -155,16 +175,24 @@ def test_final_account_totals_add_up_across_tables(sample_run: SourceRun) -> Non
     assert total_in == year_income + carried_in
     assert total_out == year_spend + carried_out
     assert total_in == total_out
-    # The detail tables agree with the summary.
+
+
+def test_final_account_detail_tables_agree_with_the_summary(sample_run: SourceRun) -> None:
+    codes = codes_of(sample_run, "决算")
+    t01 = table(sample_run, "final_accounts", codes["收入支出决算总表"])
     t02 = table(sample_run, "final_accounts", codes["收入决算表"])
     t03 = table(sample_run, "final_accounts", codes["支出决算表"])
-    assert cell(t02, "合计", "本年收入合计") == year_income
-    assert cell(t03, "合计", "本年支出合计") == year_spend
+    assert cell(t02, "合计", "本年收入合计") == cell(t01, "本年收入合计", "收入/决算数", "收入")
+    assert cell(t03, "合计", "本年支出合计") == cell(t01, "本年支出合计", "支出/决算数", "支出")
     for r in {r["line_no"] for r in t03}:
         line = {x["column_name"]: money(x["amount"]) for x in t03 if x["line_no"] == r}
         parts = sum(v for k, v in line.items() if k != "本年支出合计")
         assert line["本年支出合计"] == parts
-    # 财政拨款: its 总计 balances, and 一般公共预算 spending equals table 05's total.
+
+
+def test_fiscal_appropriation_tables_balance(sample_run: SourceRun) -> None:
+    """财政拨款: its 总计 balances, and 一般公共预算 spending equals table 05's total."""
+    codes = codes_of(sample_run, "决算")
     t04 = table(sample_run, "final_accounts", codes["财政拨款收入支出决算总表"])
     assert cell(t04, "总计", "收入/决算数", "收入") == cell(t04, "总计", "支出/合计", "支出")
     t05 = table(sample_run, "final_accounts", codes["一般公共预算财政拨款支出决算表"])
@@ -216,9 +244,16 @@ def test_three_public_total_is_the_sum_of_its_parts(sample_run: SourceRun) -> No
         )
         assert part[("合计", "合计")] == expected
         assert part[("合计", "合计")] > 0
-    # The footnote under the table quotes the saving; it must match the figures.
-    actual = {(r["figure"], r["sub_category"]): money(r["amount"]) for r in rows}
-    code = rows[0]["table_code"]
+
+
+def _three_public_figures(run: SourceRun) -> dict[tuple[str, str], Decimal]:
+    return {(r["figure"], r["sub_category"]): money(r["amount"]) for r in run.rows("three_public")}
+
+
+def test_three_public_footnote_quotes_the_saving(sample_run: SourceRun) -> None:
+    """The footnote under the table quotes the saving; it must match the figures."""
+    actual = _three_public_figures(sample_run)
+    code = sample_run.rows("three_public")[0]["table_code"]
     note = next(
         r["note"]
         for r in sample_run.rows("table_notes")
@@ -226,18 +261,17 @@ def test_three_public_total_is_the_sum_of_its_parts(sample_run: SourceRun) -> No
     )
     quoted = Decimal(re.search(r"减少([\d.]+)万元", note).group(1))  # type: ignore[union-attr]
     assert quoted == actual[("预算", "合计")] - actual[("决算", "合计")]
-    # The 三公 lines of the economic classification hold the same 决算 figures.
+
+
+def test_three_public_agrees_with_the_economic_classification(sample_run: SourceRun) -> None:
+    """The 三公 lines of the economic classification hold the same 决算 figures."""
+    actual = _three_public_figures(sample_run)
     codes = codes_of(sample_run, "决算")
     t06 = table(sample_run, "final_accounts", codes["一般公共预算财政拨款基本支出决算表"])
     econ = {r["item_code"]: money(r["amount"]) for r in t06 if r["column_name"] == "决算数/合计"}
     assert econ["30212"] == actual[("决算", "因公出国(境)费")]
     assert econ["30217"] == actual[("决算", "公务接待费")]
     assert econ["30231"] == actual[("决算", "公务用车运行费")]
-    # The budget workbook's 三公 table states the same 预算 figures.
-    b07 = table(sample_run, "budgets", codes_of(sample_run, "预算")['一般公共预算"三公"经费支出表'])
-    budget = {r["column_name"]: money(r["amount"]) for r in b07}
-    assert budget["合计"] == actual[("预算", "合计")]
-    assert budget["公务用车购置及运行费/公务用车购置费"] == actual[("预算", "公务用车购置费")]
 
 
 def test_budget_is_balanced(sample_run: SourceRun) -> None:
