@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from opendata.store.query import QueryError, TableGone, TableRef, row_table, table_gone
@@ -67,6 +67,39 @@ def changes_page(
     after: str | None = None,
 ) -> ChangesPage:
     """The changes from ``old`` to ``new`` after the token ``after``, at most ``limit``."""
+    _check_key(old, new, primary_key)
+    diff = _Diff.of(engine, old, new, primary_key)
+    kind, last = _untoken(after) if after else (KINDS[0], 0)
+    out: list[dict[str, Any]] = []
+    try:
+        with engine.connect() as conn:
+            for current in KINDS[KINDS.index(kind) :]:
+                need = limit + 1 - len(out)
+                if need <= 0:
+                    break
+                since = last if current == kind else 0
+                out += diff.read(conn, current, since, need)
+    except DBAPIError as exc:
+        if table_gone(exc):
+            raise TableGone(new.table_name) from exc
+        raise
+    following = None
+    if len(out) > limit:
+        out = out[:limit]
+        following = _token(out[-1]["op"], out[-1]["_id"])
+    for item in out:
+        del item["_id"]
+    old_names, new_names = old.field_names, new.field_names
+    return ChangesPage(
+        out,
+        following,
+        fields_added=[f for f in new_names if f not in old_names],
+        fields_removed=[f for f in old_names if f not in new_names],
+    )
+
+
+def _check_key(old: TableRef, new: TableRef, primary_key: Sequence[str]) -> None:
+    """Rows are matched by the primary key: both versions need all of its fields."""
     if not primary_key:
         raise QueryError(
             "this resource declares no primaryKey, so rows cannot be matched "
@@ -79,75 +112,79 @@ def changes_page(
         raise QueryError(
             f"primary key field(s) {missing} are not in both versions", code="primary_key_changed"
         )
-    o, n = row_table(engine, old).alias("o"), row_table(engine, new).alias("n")
-    common = [f for f in new_names if f in old_names and f not in primary_key]
-    on = and_(*[n.c[k] == o.c[k] for k in primary_key])
-    kind, last = _untoken(after) if after else (KINDS[0], 0)
-    out: list[dict[str, Any]] = []
-    try:
-        with engine.connect() as conn:
-            for current in KINDS[KINDS.index(kind) :]:
-                need = limit + 1 - len(out)
-                if need <= 0:
-                    break
-                since = last if current == kind else 0
-                if current == "added":
-                    stmt = (
-                        select(*[n.c[f] for f in ["_id", *new_names]])
-                        .select_from(n.outerjoin(o, on))
-                        .where(o.c["_id"].is_(None), n.c["_id"] > since)
-                        .order_by(n.c["_id"])
-                        .limit(need)
-                    )
-                    for r in conn.execute(stmt):
-                        row = dict(zip(new_names, r[1:], strict=True))
-                        out.append(_item("added", r[0], primary_key, row))
-                elif current == "removed":
-                    stmt = (
-                        select(*[o.c[f] for f in ["_id", *old_names]])
-                        .select_from(o.outerjoin(n, on))
-                        .where(n.c["_id"].is_(None), o.c["_id"] > since)
-                        .order_by(o.c["_id"])
-                        .limit(need)
-                    )
-                    for r in conn.execute(stmt):
-                        row = dict(zip(old_names, r[1:], strict=True))
-                        out.append(_item("removed", r[0], primary_key, row))
-                elif common:
-                    differs = or_(*[n.c[f].is_distinct_from(o.c[f]) for f in common])
-                    stmt = (
-                        select(n.c["_id"], *[n.c[f] for f in new_names], *[o.c[f] for f in common])
-                        .select_from(n.join(o, on))
-                        .where(differs, n.c["_id"] > since)
-                        .order_by(n.c["_id"])
-                        .limit(need)
-                    )
-                    for r in conn.execute(stmt):
-                        row = dict(zip(new_names, r[1 : 1 + len(new_names)], strict=True))
-                        before = dict(zip(common, r[1 + len(new_names) :], strict=True))
-                        item = _item("changed", r[0], primary_key, row)
-                        item["changed"] = {
-                            f: {"old": before[f], "new": row[f]}
-                            for f in common
-                            if before[f] != row[f]
-                        }
-                        out.append(item)
-    except DBAPIError as exc:
-        if table_gone(exc):
-            raise TableGone(new.table_name) from exc
-        raise
-    following = None
-    if len(out) > limit:
-        out = out[:limit]
-        following = _token(out[-1]["op"], out[-1]["_id"])
-    for item in out:
-        del item["_id"]
-    return ChangesPage(
-        out,
-        following,
-        fields_added=[f for f in new_names if f not in old_names],
-        fields_removed=[f for f in old_names if f not in new_names],
-    )
+
+
+@dataclass(frozen=True)
+class _Diff:
+    """The two row tables joined on the primary key, and the three reads of their difference."""
+
+    o: Any  # the old version's aliased row table
+    n: Any  # the new version's
+    on: Any  # the join condition: every primary-key field equal
+    old_names: list[str]
+    new_names: list[str]
+    common: list[str]  # non-key fields in both versions
+    primary_key: Sequence[str]
+
+    @classmethod
+    def of(cls, engine: Engine, old: TableRef, new: TableRef, primary_key: Sequence[str]) -> _Diff:
+        old_names, new_names = list(old.field_names), list(new.field_names)
+        o, n = row_table(engine, old).alias("o"), row_table(engine, new).alias("n")
+        common = [f for f in new_names if f in old_names and f not in primary_key]
+        on = and_(*[n.c[k] == o.c[k] for k in primary_key])
+        return cls(o, n, on, old_names, new_names, common, primary_key)
+
+    def read(self, conn: Connection, kind: str, since: int, need: int) -> list[dict[str, Any]]:
+        """Up to ``need`` changes of ``kind`` whose ``_id`` is past ``since``, by ``_id``."""
+        if kind == "added":
+            return self._one_sided(conn, "added", self.n, self.o, self.new_names, since, need)
+        if kind == "removed":
+            return self._one_sided(conn, "removed", self.o, self.n, self.old_names, since, need)
+        return self._changed(conn, since, need) if self.common else []
+
+    def _one_sided(
+        self,
+        conn: Connection,
+        op: str,
+        here: Any,
+        there: Any,
+        names: list[str],
+        since: int,
+        need: int,
+    ) -> list[dict[str, Any]]:
+        """Rows of ``here`` whose key is not in ``there``."""
+        stmt = (
+            select(*[here.c[f] for f in ["_id", *names]])
+            .select_from(here.outerjoin(there, self.on))
+            .where(there.c["_id"].is_(None), here.c["_id"] > since)
+            .order_by(here.c["_id"])
+            .limit(need)
+        )
+        return [
+            _item(op, r[0], self.primary_key, dict(zip(names, r[1:], strict=True)))
+            for r in conn.execute(stmt)
+        ]
+
+    def _changed(self, conn: Connection, since: int, need: int) -> list[dict[str, Any]]:
+        n, o, new_names, common = self.n, self.o, self.new_names, self.common
+        differs = or_(*[n.c[f].is_distinct_from(o.c[f]) for f in common])
+        stmt = (
+            select(n.c["_id"], *[n.c[f] for f in new_names], *[o.c[f] for f in common])
+            .select_from(n.join(o, self.on))
+            .where(differs, n.c["_id"] > since)
+            .order_by(n.c["_id"])
+            .limit(need)
+        )
+        out = []
+        for r in conn.execute(stmt):
+            row = dict(zip(new_names, r[1 : 1 + len(new_names)], strict=True))
+            before = dict(zip(common, r[1 + len(new_names) :], strict=True))
+            item = _item("changed", r[0], self.primary_key, row)
+            item["changed"] = {
+                f: {"old": before[f], "new": row[f]} for f in common if before[f] != row[f]
+            }
+            out.append(item)
+        return out
 
 
 def _item(

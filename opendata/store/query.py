@@ -32,7 +32,7 @@ import binascii
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import Column, ColumnElement, Engine, Table, and_, func, or_, select, text, true
@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 
 from opendata.limits import DEFAULT as DEFAULT_LIMITS
 from opendata.limits import LimitError, Limits
-from opendata.store import datastore
+from opendata.store import datastore, rowload
 from opendata.store.budget import ran_out, time_budget
 from opendata.store.fts import postgres_tsquery, sqlite_match
 from opendata.store.query_values import TEXT_TYPES, QueryError, check_text, coerce
@@ -222,17 +222,18 @@ def _full_text(
         match = sqlite_match(q)
         if match is None:
             return None
-        fts = datastore.fts_table(ref.table_name)
+        fts = rowload.fts_table(ref.table_name)
         rowids = text(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH :fts_match')
         return table.c["_id"].in_(rowids.bindparams(fts_match=match).columns(table.c["_id"]))
     tsquery = postgres_tsquery(q)
     if tsquery is None:
         return None
     clause: Any = text(
-        f"to_tsvector('simple', \"{ref.table_name}\".{datastore.FTS_COLUMN}) "
+        f"to_tsvector('simple', \"{ref.table_name}\".{rowload.FTS_COLUMN}) "
         "@@ to_tsquery('simple', :fts_query)"
     ).bindparams(fts_query=tsquery)
-    return clause
+    # A text clause stands in the WHERE like any boolean column expression.
+    return cast("ColumnElement[bool]", clause)
 
 
 def _where(engine: Engine, ref: TableRef, table: Table, query: RowQuery) -> list[Any]:
@@ -319,7 +320,10 @@ def _segments(
     """(condition, ORDER BY) pairs to read in turn; each keeps an index usable."""
     rid = table.c["_id"]
     by_id = rid.desc() if order.desc else rid.asc()
-    after_id = (lambda i: rid < i) if order.desc else (lambda i: rid > i)
+
+    def after_id(i: int) -> ColumnElement[bool]:
+        return rid < i if order.desc else rid > i
+
     if order.sort is None:
         return [(true() if token is None else after_id(token[1]), [by_id])]
     col = table.c[order.sort]
@@ -367,25 +371,12 @@ def page(
     token = _decode(query.after, order, ref) if query.after else None
     wanted = list(dict.fromkeys(["_id", *names, *([order.sort] if order.sort else [])]))
     columns = [table.c[n] for n in wanted]
-    rows: list[dict[str, Any]] = []
     try:
         with engine.connect() as conn, time_budget(conn, query.limits.max_search_seconds):
-            for condition, order_by in _segments(table, order, token):
-                need = query.limit + 1 - len(rows)
-                if need <= 0:
-                    break
-                stmt = select(*columns).where(*where, condition).order_by(*order_by).limit(need)
-                if token is None and query.offset:
-                    stmt = stmt.offset(query.offset)
-                rows.extend(dict(r) for r in conn.execute(stmt).mappings())
+            rows = _read_segments(conn, columns, where, table, order, token, query)
             more = len(rows) > query.limit
             rows = rows[: query.limit]
-            if not query.filtered:
-                total, exact = ref.row_count, True
-            elif not more and token is None and not query.offset:
-                total, exact = len(rows), True
-            else:
-                total, exact = _total(conn, table, where, query, count_bound, len(rows))
+            total, exact = _page_total(conn, ref, table, where, query, count_bound, rows, more)
     except DBAPIError as exc:
         if table_gone(exc):
             raise TableGone(ref.table_name) from exc
@@ -398,6 +389,48 @@ def page(
         following = _encode(order, last[order.sort] if order.sort else None, last["_id"])
     keep = (["_id"] if query.include_id else []) + names
     return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
+
+
+def _read_segments(
+    conn: Any,
+    columns: list[Any],
+    where: list[Any],
+    table: Table,
+    order: _Order,
+    token: tuple[Any, int] | None,
+    query: RowQuery,
+) -> list[dict[str, Any]]:
+    """Up to ``query.limit + 1`` matching rows, segment by segment (one more row tells
+    whether a next page exists)."""
+    rows: list[dict[str, Any]] = []
+    for condition, order_by in _segments(table, order, token):
+        need = query.limit + 1 - len(rows)
+        if need <= 0:
+            break
+        stmt = select(*columns).where(*where, condition).order_by(*order_by).limit(need)
+        if token is None and query.offset:
+            stmt = stmt.offset(query.offset)
+        rows.extend(dict(r) for r in conn.execute(stmt).mappings())
+    return rows
+
+
+def _page_total(
+    conn: Any,
+    ref: TableRef,
+    table: Table,
+    where: list[Any],
+    query: RowQuery,
+    bound: int,
+    rows: list[dict[str, Any]],
+    more: bool,
+) -> tuple[int, bool]:
+    """The total a page reports: the table's own count when unfiltered, the page itself when it
+    is the whole result, else a bounded count."""
+    if not query.filtered:
+        return ref.row_count, True
+    if not more and not query.after and not query.offset:
+        return len(rows), True
+    return _total(conn, table, where, query, bound, len(rows))
 
 
 def _total(
