@@ -1,27 +1,46 @@
 """Refresh benchmark: opendata's whole refresh vs ``frictionless validate`` alone, same CSV/schema.
 
-    .venv/bin/python bench/bench_refresh.py --rows 1000000 [--repeat 2]
+    .venv/bin/python bench/bench_refresh.py --rows 1000000 [--repeat 3] [--schema light]
+    .venv/bin/python bench/bench_refresh.py --rows 1000000 --database postgres
 
 Each repetition runs the two peers back to back, alternating which goes first, each in a fresh
 process: ``frictionless validate resource.json`` (the CLI, on a resource descriptor naming the
 generated CSV and its Table Schema) and ``bench/refresh_child.py`` (extract, validate every row,
-write files, load the SQLite datastore, publish — into a fresh work folder). Wall time and the
-the peak RSS summed over the child's process tree (sampled; opendata may
-load the datastore in a helper process) are recorded; the best time of each peer is compared. The
-opendata work folder of the last run is kept in ``bench/out/work-<rows>/`` for the serve benchmark.
-Writes ``bench/out/refresh-<rows>.json``.
+write files, load the datastore, publish — into a fresh work folder, and on PostgreSQL into an
+emptied database). Wall time and the peak RSS summed over the child's process tree (sampled;
+opendata loads the datastore in helper processes) are recorded, with the load average of the
+machine before each run (the machine is shared). Reported: the median and the range of each
+peer's times, the ratio of the medians and the range of the ratios of each back-to-back pair,
+the largest peak memory, and the median of each stage of opendata's refresh:
+
+- ``extract_build_validate``: the source read, policy, files written, every row validated;
+- ``preload_wait``: waiting for the datastore loader after that (the critical path's excess);
+- ``load_*``: inside the loader process (reading the growing CSV, inserts/COPY, the full-text
+  inserts, the indexes; ``load_after_end`` from the last byte written to the table being ready);
+- ``publish``: files renamed, catalog pointer, marker, prune.
+
+Two schemas (``--schema heavy|light|both``, :mod:`gen_catalog`). The opendata work folder of
+the last heavy SQLite run is kept in ``bench/out/work-<rows>/`` for the serve benchmark. Writes
+``bench/out/refresh-<rows>.json`` (heavy, SQLite) or ``refresh-<schema>-<database>-<rows>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from common import BENCH, OUT, ROOT, VENV_BIN, dataset, machine, run_measured, write_json
+
+#: The PostgreSQL database the bench empties and refreshes into (created if missing).
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_BENCH_DB = "opendata_bench"
 
 
 def frictionless_run(folder: Path) -> dict[str, Any]:
@@ -41,19 +60,35 @@ def frictionless_run(folder: Path) -> dict[str, Any]:
     return run
 
 
-def opendata_run(folder: Path, workdir: Path) -> dict[str, Any]:
+def _psql(database_url: str, sql: str) -> None:
+    subprocess.run(["psql", database_url, "-qAtc", sql], check=True, capture_output=True)
+
+
+def postgres_url() -> str:
+    """An empty ``opendata_bench`` database on the local server (created on first use)."""
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    exists = subprocess.run(
+        ["psql", PG_ADMIN, "-qAtc", f"SELECT 1 FROM pg_database WHERE datname = '{PG_BENCH_DB}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not exists:
+        _psql(PG_ADMIN, f"CREATE DATABASE {PG_BENCH_DB}")
+    _psql(f"{base}/{PG_BENCH_DB}", "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    _psql(f"{base}/{PG_BENCH_DB}", "CHECKPOINT")  # the previous run's dirty pages, not ours
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+
+
+def opendata_run(folder: Path, workdir: Path, database: str = "sqlite") -> dict[str, Any]:
     """One refresh of the bench source into a fresh ``workdir`` (so it publishes every time)."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    run = run_measured(
-        [
-            sys.executable,
-            str(BENCH / "refresh_child.py"),
-            str(folder / "catalog.csv"),
-            str(workdir),
-        ],
-        cwd=ROOT,
-    )
+    cmd = [sys.executable, str(BENCH / "refresh_child.py"), str(folder / "catalog.csv")]
+    cmd.append(str(workdir))
+    if database == "postgres":
+        cmd.append(postgres_url())
+    run = run_measured(cmd, cwd=ROOT)
     if run["rc"] != 0:
         raise RuntimeError(f"refresh_child failed: {run['stderr']}")
     child = json.loads(run["stdout"].strip().splitlines()[-1])
@@ -68,41 +103,76 @@ def opendata_run(folder: Path, workdir: Path) -> dict[str, Any]:
     return run
 
 
-def bench(rows: int, repeat: int) -> dict[str, Any]:
-    folder = dataset(rows)
-    workdir = OUT / f"work-{rows}"
+def spread(values: list[float]) -> dict[str, float]:
+    """Median, lowest and highest of ``values``."""
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians, ranges, pair ratios and stage medians of one size/schema/database."""
+    seconds = {peer: spread([r["seconds"] for r in rs]) for peer, rs in runs.items()}
+    pairs = [
+        o["seconds"] / f["seconds"]
+        for o, f in zip(runs["opendata"], runs["frictionless"], strict=True)
+    ]
+    stages: dict[str, list[float]] = {}
+    for run in runs["opendata"]:
+        for stage, value in run["timings"].items():
+            stages.setdefault(stage, []).append(value)
+    return {
+        "seconds": seconds,
+        "best_seconds": {peer: s["min"] for peer, s in seconds.items()},
+        "peak_rss_mb": {peer: max(r["peak_tree_rss_mb"] for r in rs) for peer, rs in runs.items()},
+        "time_ratio": round(seconds["opendata"]["median"] / seconds["frictionless"]["median"], 3),
+        "pair_ratios": spread(pairs),
+        "stages": {stage: round(statistics.median(v), 2) for stage, v in stages.items()},
+        "load_average": spread([r["load_average"] for rs in runs.values() for r in rs]),
+    }
+
+
+def bench(
+    rows: int, repeat: int, schema: str = "heavy", database: str = "sqlite"
+) -> dict[str, Any]:
+    folder = dataset(rows, schema)
+    tag = str(rows) if (schema, database) == ("heavy", "sqlite") else f"{schema}-{database}-{rows}"
+    workdir = OUT / f"work-{tag}"
     runs: dict[str, list[dict[str, Any]]] = {"frictionless": [], "opendata": []}
     for i in range(repeat):
         order = ["frictionless", "opendata"] if i % 2 == 0 else ["opendata", "frictionless"]
         for peer in order:
+            load = os.getloadavg()[0]
             run = (
                 frictionless_run(folder)
                 if peer == "frictionless"
-                else opendata_run(folder, workdir)
+                else opendata_run(folder, workdir, database)
             )
+            run["load_average"] = round(load, 2)
             runs[peer].append(run)
             print(
-                f"  {rows:>9,} rows  {peer:<12} {run['seconds']:7.2f} s  "
-                f"{run['peak_tree_rss_mb']:7.1f} MB  valid={run['valid']}",
+                f"  {rows:>9,} rows {schema:<5} {database:<8} {peer:<12} {run['seconds']:7.2f} s"
+                f"  {run['peak_tree_rss_mb']:7.1f} MB  valid={run['valid']}  load {load:.1f}",
                 flush=True,
             )
-    best = {peer: min(r["seconds"] for r in rs) for peer, rs in runs.items()}
-    # Memory of the whole process tree: opendata may load the datastore in a helper process.
-    peak = {peer: max(r["peak_tree_rss_mb"] for r in rs) for peer, rs in runs.items()}
     result = {
         "rows": rows,
+        "schema": schema,
+        "database": database,
+        "repeat": repeat,
         "csv_mb": round((folder / "catalog.csv").stat().st_size / 1e6, 1),
         "machine": machine(),
         "runs": runs,
-        "best_seconds": best,
-        "peak_rss_mb": peak,
-        "time_ratio": round(best["opendata"] / best["frictionless"], 3),
-        "memory_ratio": round(peak["opendata"] / peak["frictionless"], 3),
+        **summarise(runs),
         "same_verdict": {r["valid"] for r in runs["opendata"]}
         == {r["valid"] for r in runs["frictionless"]},
         "workdir": str(workdir),
     }
-    write_json(OUT / f"refresh-{rows}.json", result)
+    peak = result["peak_rss_mb"]
+    result["memory_ratio"] = round(peak["opendata"] / peak["frictionless"], 3)
+    write_json(OUT / f"refresh-{tag}.json", result)
     return result
 
 
@@ -111,23 +181,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--schema", choices=["heavy", "light", "both"], default="both")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
-    result = bench(args.rows, args.repeat)
-    print(
-        json.dumps(
-            {
-                k: result[k]
-                for k in (
-                    "best_seconds",
-                    "peak_rss_mb",
-                    "time_ratio",
-                    "memory_ratio",
-                    "same_verdict",
-                )
-            }
-        )
-    )
+    schemas = ["heavy", "light"] if args.schema == "both" else [args.schema]
+    for schema in schemas:
+        result = bench(args.rows, args.repeat, schema, args.database)
+        keys = ("seconds", "time_ratio", "pair_ratios", "peak_rss_mb", "stages", "same_verdict")
+        print(json.dumps({"schema": schema, **{k: result[k] for k in keys}}))
 
 
 if __name__ == "__main__":

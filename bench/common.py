@@ -28,21 +28,22 @@ VENV_BIN = Path(sys.executable).parent
 
 sys.path.insert(0, str(BENCH))
 
-from gen_catalog import SCHEMA, generate  # noqa: E402
+from gen_catalog import SCHEMAS, generate  # noqa: E402
 
 
-def dataset(rows: int) -> Path:
-    """``bench/data/catalog-<rows>/`` with catalog.csv, schema.json and a resource descriptor
-    for frictionless; generated (seeded, so always the same bytes) when missing."""
-    folder = DATA / f"catalog-{rows}"
+def dataset(rows: int, schema: str = "heavy") -> Path:
+    """``bench/data/catalog-<rows>/`` (the ``light`` schema: ``catalog-light-<rows>/``) with
+    catalog.csv, schema.json and a resource descriptor for frictionless; generated (seeded, so
+    always the same bytes) when missing."""
+    folder = DATA / (f"catalog-{rows}" if schema == "heavy" else f"catalog-{schema}-{rows}")
     csv_path = folder / "catalog.csv"
     if not csv_path.is_file() or not (folder / "schema.json").is_file():
         print(f"generating {rows:,} rows into {folder} …", flush=True)
-        generate(rows, folder)
+        generate(rows, folder, schema=schema)
     descriptor = {
         "name": "catalog",
         "path": "catalog.csv",
-        "schema": SCHEMA,
+        "schema": SCHEMAS[schema],
         "encoding": "utf-8",
     }
     text = json.dumps(descriptor, ensure_ascii=False)

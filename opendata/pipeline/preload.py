@@ -71,6 +71,8 @@ class Preloader:
         self.version = version
         self.schemas = schemas
         self.loaders: dict[str, _Loader] = {}
+        #: Seconds per loader stage, summed over resources (the run records them).
+        self.timings: dict[str, float] = {}
 
     def written(self, resource: str, rows: int, path: Path, size: int) -> None:
         """Build flushed ``size`` bytes (``rows`` data rows) of ``resource`` to ``path``."""
@@ -127,10 +129,19 @@ class Preloader:
             loader.process.wait(timeout=60)
             kind, _, value = answer.partition(" ")
             if kind == "done":
-                counts[resource] = int(value)
+                count, _, stages = value.partition(" ")
+                counts[resource] = int(count)
+                self._add_timings(stages)
             else:
                 log.warning("preloading %s/%s failed: %s", self.dataset, resource, value)
         return counts
+
+    def _add_timings(self, stages: str) -> None:
+        try:
+            for stage, seconds in json.loads(stages or "{}").items():
+                self.timings[stage] = self.timings.get(stage, 0.0) + float(seconds)
+        except (ValueError, AttributeError, TypeError):
+            log.debug("the loader's timings were not readable: %r", stages)
 
     def abort(self) -> None:
         """Stop every loader (the run failed or is unchanged); their tables stay pending."""

@@ -21,6 +21,7 @@ import gc
 import json
 import multiprocessing
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import IO, Any
@@ -33,8 +34,11 @@ class ParentGone(Exception):
     """stdin closed before ``end``."""
 
 
-def follow(path: str, commands: IO[str]) -> Iterator[list[str]]:
-    """Rows of the growing CSV at ``path``, as far as the sizes the parent announces."""
+def follow(
+    path: str, commands: IO[str], timings: dict[str, float] | None = None
+) -> Iterator[list[str]]:
+    """Rows of the growing CSV at ``path``, as far as the sizes the parent announces;
+    ``timings["end_at"]`` is when the parent said the file is complete."""
     offset = 0
     header = True
     with open(path, "rb") as fh:
@@ -52,6 +56,8 @@ def follow(path: str, commands: IO[str]) -> Iterator[list[str]]:
                 header = False
             yield from rows
             if kind == "end":
+                if timings is not None:
+                    timings["end_at"] = time.perf_counter()
                 return
 
 
@@ -94,12 +100,16 @@ def main() -> int:
         conn = connect(job)  # after the fork: the worker never holds the connection
         stack.callback(conn.close)
         try:
-            rows = follow(job["path"], sys.stdin)
+            timings: dict[str, float] = {}
+            rows = follow(job["path"], sys.stdin, timings)
             if job["dialect"] == "sqlite":
-                count = rowload.load_sqlite(conn, spec, rows, worker)
+                count = rowload.load_sqlite(conn, spec, rows, worker, timings)
             else:
-                count = rowload.load_postgres(conn, spec, rows, worker)
-            print(f"done {count}", flush=True)
+                count = rowload.load_postgres(
+                    conn, spec, rows, worker, timings, connect=lambda: connect(job)
+                )
+            timings["load_after_end"] = time.perf_counter() - timings.pop("end_at", 0.0)
+            print(f"done {count} {json.dumps(timings)}", flush=True)
             return 0
         except ParentGone:
             return 1
