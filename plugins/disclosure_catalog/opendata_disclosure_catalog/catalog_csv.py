@@ -19,9 +19,10 @@ import codecs
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from opendata.plugin import Row, SourceError
 
@@ -201,6 +202,18 @@ def _header_map(
             )
         else:
             found[fieldname] = index
+    _check_header(path, header, found, unknown, spelled)
+    return found
+
+
+def _check_header(
+    path: Path,
+    header: list[str],
+    found: dict[str, int],
+    unknown: list[tuple[int, str]],
+    spelled: dict[str, str],
+) -> None:
+    """Fail naming the missing columns (and the unknown ones), or the first unknown heading."""
     unexpected = ", ".join(f"column {i + 1} {h!r}" for i, h in unknown)
     missing = [s[0] for f, s in COLUMNS.items() if f not in found and f not in OPTIONAL_COLUMNS]
     if missing:
@@ -218,7 +231,6 @@ def _header_map(
             "wrongly or not at all. If the export carries it on purpose and it is not to be "
             "published, list it in the source option ignored_columns"
         )
-    return found
 
 
 class _LineReader:
@@ -297,29 +309,9 @@ def read_catalog(
         raise SourceError(f"{path}: line 1: {exc}") from exc
     columns = _header_map(path, header, ignored, warnings)
     seen: dict[str, int] = {}
-    while True:
-        line = reader.line_num + 1  # the physical line where the next record starts
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise SourceError(f"{path}: line {line}: {exc}") from exc
-        if not any(cell.strip() for cell in record):
-            continue  # trailing blank lines of office exports
-        if len(record) != len(header):
-            raise SourceError(
-                f"{path}: line {line}: {len(record)} cells where the header has {len(header)}"
-            )
+    for line, record in _records(reader, path, len(header)):
         cells = _LineReader(path, line, {f: record[i] for f, i in columns.items()})
-        index_no = cells.required("index_no")
-        if not index_pattern.fullmatch(index_no):
-            raise cells.fail(
-                f"索引号 {index_no!r} does not follow the national pattern "
-                "(organisation code/year-serial, e.g. 014416330/2018-04736)"
-            )
-        if index_no in seen:
-            raise cells.fail(f"索引号 {index_no} repeats line {seen[index_no]}")
+        index_no = _index_no(cells, index_pattern, seen)
         seen[index_no] = line
         raw_disclosure = cells.text("disclosure")
         disclosure = normalise(raw_disclosure, DISCLOSURE_VALUES, DISCLOSURE_ALIASES)
@@ -328,10 +320,7 @@ def read_catalog(
                 f"{path.name}: line {line}: 公开属性 {raw_disclosure!r} is not one of "
                 f"{', '.join(DISCLOSURE_VALUES)}; the entry {index_no} is withheld"
             )
-        raw_validity = cells.text("validity")
-        validity = normalise(raw_validity, VALIDITY_VALUES, {}) if raw_validity else None
-        if raw_validity and validity is None:
-            raise cells.fail(f"有效性 {raw_validity!r} is not one of {', '.join(VALIDITY_VALUES)}")
+        validity = _validity(cells)
         published = cells.date("published")
         doc_kind, repealed_on = _kind_and_repeal(cells, validity)
         yield Entry(
@@ -354,6 +343,45 @@ def read_catalog(
             doc_kind=doc_kind,
             repealed_on=repealed_on,
         )
+
+
+def _records(reader: Any, path: Path, width: int) -> Iterator[tuple[int, list[str]]]:
+    """``(line, cells)`` of each non-blank record after the header, ``width`` cells each."""
+    while True:
+        line = reader.line_num + 1  # the physical line where the next record starts
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SourceError(f"{path}: line {line}: {exc}") from exc
+        if not any(cell.strip() for cell in record):
+            continue  # trailing blank lines of office exports
+        if len(record) != width:
+            raise SourceError(
+                f"{path}: line {line}: {len(record)} cells where the header has {width}"
+            )
+        yield line, record
+
+
+def _index_no(cells: _LineReader, pattern: re.Pattern[str], seen: Mapping[str, int]) -> str:
+    index_no = cells.required("index_no")
+    if not pattern.fullmatch(index_no):
+        raise cells.fail(
+            f"索引号 {index_no!r} does not follow the national pattern "
+            "(organisation code/year-serial, e.g. 014416330/2018-04736)"
+        )
+    if index_no in seen:
+        raise cells.fail(f"索引号 {index_no} repeats line {seen[index_no]}")
+    return index_no
+
+
+def _validity(cells: _LineReader) -> str | None:
+    raw = cells.text("validity")
+    validity = normalise(raw, VALIDITY_VALUES, {}) if raw else None
+    if raw and validity is None:
+        raise cells.fail(f"有效性 {raw!r} is not one of {', '.join(VALIDITY_VALUES)}")
+    return validity
 
 
 def _kind_and_repeal(cells: _LineReader, validity: str | None) -> tuple[str | None, dt.date | None]:

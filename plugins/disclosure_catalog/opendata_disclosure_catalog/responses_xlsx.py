@@ -189,65 +189,95 @@ def _read_sheet(
     seen: dict[str, int] = {}
     for rownum, values in enumerate(rows, start=1):
         if columns is None:
-            headings = {_text(v): i for i, v in enumerate(values)}
-            if all(HEADINGS[f] in headings for f in REQUIRED_HEADINGS):
-                columns = layout.columns(rownum, values)
-            elif rownum >= HEADER_SEARCH_ROWS:
-                wanted = ", ".join(HEADINGS[f] for f in REQUIRED_HEADINGS)
-                raise SourceError(
-                    f"{sheet.path}: sheet {sheet.title!r}: no heading row with {wanted} "
-                    f"in the first {HEADER_SEARCH_ROWS} rows"
-                )
-            else:
-                layout.line_above(rownum, values)
+            columns = _heading_row(sheet, rownum, values, layout)
             continue
         cells = {f: (values[i] if i < len(values) else None) for f, i in columns.items()}
         if all(_text(v) == "" for v in cells.values()):
             continue  # blank rows between blocks, formatted-but-empty rows at the end
-        response_id = _text(cells["response_id"])
-        if not response_id:
-            raise sheet.fail(rownum, columns["response_id"], "编号 is empty")
-        if response_id in seen:
-            raise sheet.fail(
-                rownum,
-                columns["response_id"],
-                f"编号 {response_id} repeats row {seen[response_id]}",
-            )
+        line = _LedgerLine(sheet, rownum, columns, cells)
+        response_id = line.response_id(seen)
         seen[response_id] = rownum
-        method_text = _text(cells["method"])
-        method = normalise(method_text, RESPONSE_METHODS, RESPONSE_METHOD_ALIASES)
-        if method is None:
-            raise sheet.fail(
-                rownum,
-                columns["method"],
-                f"回应方式 {method_text!r} is not one of {', '.join(RESPONSE_METHODS)}",
-            )
-        related = _text(cells.get("related_index_no"))
-        if related and related not in public_entries:
-            raise sheet.fail(
-                rownum, columns["related_index_no"], f"关联索引号 {related} is not in the catalogue"
-            )
-        if related and public_entries[related] != DISCLOSURE_PUBLIC:
-            raise sheet.fail(
-                rownum,
-                columns["related_index_no"],
-                f"关联索引号 {related} refers to an entry that is not 主动公开",
-            )
-        topic = _text(cells["topic"])
-        if not topic:
-            raise sheet.fail(rownum, columns["topic"], "回应主题 is empty")
+        method = line.method()
+        related = line.related(public_entries)
+        topic = line.required("topic", "回应主题")
         yield {
             "response_id": response_id,
             "date": _date(sheet, rownum, columns["date"], cells["date"]),
             "topic": topic,
             "method": method,
-            "platform": _text(cells.get("platform")) or None,
-            "url": _text(cells.get("url")) or None,
+            "platform": line.optional("platform"),
+            "url": line.optional("url"),
             "related_index_no": related or None,
-            "handler": _text(cells.get("handler")) or None,
-            "handler_phone": _text(cells.get("handler_phone")) or None,
-            "petitioner": _text(cells.get("petitioner")) or None,
-            "petitioner_id": _text(cells.get("petitioner_id")) or None,
+            "handler": line.optional("handler"),
+            "handler_phone": line.optional("handler_phone"),
+            "petitioner": line.optional("petitioner"),
+            "petitioner_id": line.optional("petitioner_id"),
         }
     if columns is None:
         raise SourceError(f"{sheet.path}: sheet {sheet.title!r} has no heading row")
+
+
+def _heading_row(
+    sheet: _Sheet, rownum: int, values: tuple[Any, ...], layout: _Layout
+) -> dict[str, int] | None:
+    """The columns, if ``values`` is the heading row; else the line is checked as one above it."""
+    headings = {_text(v): i for i, v in enumerate(values)}
+    if all(HEADINGS[f] in headings for f in REQUIRED_HEADINGS):
+        return layout.columns(rownum, values)
+    if rownum >= HEADER_SEARCH_ROWS:
+        wanted = ", ".join(HEADINGS[f] for f in REQUIRED_HEADINGS)
+        raise SourceError(
+            f"{sheet.path}: sheet {sheet.title!r}: no heading row with {wanted} "
+            f"in the first {HEADER_SEARCH_ROWS} rows"
+        )
+    layout.line_above(rownum, values)
+    return None
+
+
+class _LedgerLine:
+    """One data row of the ledger; each check fails naming its cell."""
+
+    def __init__(
+        self, sheet: _Sheet, rownum: int, columns: dict[str, int], cells: dict[str, Any]
+    ) -> None:
+        self.sheet, self.rownum, self.columns, self.cells = sheet, rownum, columns, cells
+
+    def _fail(self, field: str, message: str) -> SourceError:
+        return self.sheet.fail(self.rownum, self.columns[field], message)
+
+    def response_id(self, seen: Mapping[str, int]) -> str:
+        response_id = _text(self.cells["response_id"])
+        if not response_id:
+            raise self._fail("response_id", "编号 is empty")
+        if response_id in seen:
+            raise self._fail("response_id", f"编号 {response_id} repeats row {seen[response_id]}")
+        return response_id
+
+    def method(self) -> str:
+        text = _text(self.cells["method"])
+        method = normalise(text, RESPONSE_METHODS, RESPONSE_METHOD_ALIASES)
+        if method is None:
+            raise self._fail(
+                "method", f"回应方式 {text!r} is not one of {', '.join(RESPONSE_METHODS)}"
+            )
+        return method
+
+    def related(self, public_entries: Mapping[str, str | None]) -> str:
+        """The 关联索引号, which must name a proactively published catalogue entry."""
+        related = _text(self.cells.get("related_index_no"))
+        if related and related not in public_entries:
+            raise self._fail("related_index_no", f"关联索引号 {related} is not in the catalogue")
+        if related and public_entries[related] != DISCLOSURE_PUBLIC:
+            raise self._fail(
+                "related_index_no", f"关联索引号 {related} refers to an entry that is not 主动公开"
+            )
+        return related
+
+    def required(self, field: str, label: str) -> str:
+        text = _text(self.cells[field])
+        if not text:
+            raise self._fail(field, f"{label} is empty")
+        return text
+
+    def optional(self, field: str) -> str | None:
+        return _text(self.cells.get(field)) or None

@@ -275,7 +275,6 @@ def _plant_founding_documents(rng: random.Random, entries: list[_Entry]) -> None
 
 def _number(entries: list[_Entry], rng: random.Random, codes: dict[str, str]) -> None:
     """Assign 文号 (per prefix and year) and 索引号 (per body and year, or month)."""
-    prefixes = dict(words.BODIES)
     by_prefix: dict[tuple[str, int], list[_Entry]] = defaultdict(list)
     by_series: dict[tuple[str, int, int], list[_Entry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: (e.created, e.title)):
@@ -283,12 +282,25 @@ def _number(entries: list[_Entry], rng: random.Random, codes: dict[str, str]) ->
             by_prefix[(entry.body, entry.created.year)].append(entry)
         month = entry.created.month if entry.body == MONTHLY_BODY else 0
         by_series[(entry.body, entry.created.year, month)].append(entry)
+    _doc_numbers(by_prefix)
+    _index_numbers(by_series, rng, codes)
+
+
+def _doc_numbers(by_prefix: dict[tuple[str, int], list[_Entry]]) -> None:
+    """文号 in order per prefix and year, around the numbers the report cites."""
+    prefixes = dict(words.BODIES)
     for (body, year), docs in by_prefix.items():
         reserved = {e.fixed_number for e in docs if e.fixed_number}
         free = (n for n in range(1, 10_000) if n not in reserved)
         for entry in docs:
             number = entry.fixed_number or next(free)
             entry.doc_number = f"{prefixes[body]}〔{year}〕{number}号"
+
+
+def _index_numbers(
+    by_series: dict[tuple[str, int, int], list[_Entry]], rng: random.Random, codes: dict[str, str]
+) -> None:
+    """索引号 per body and year (or month), with gaps for documents outside the catalogue."""
     for (body, year, month), docs in by_series.items():
         serial = rng.randrange(1, 400) if month else rng.randrange(100, 2000)
         for entry in docs:
@@ -352,21 +364,36 @@ def _normative_documents(
     for entry in ordered:
         if entry.validity == "废止":
             entry.repealed_on = _repeal_day(rng, entry.created, dt.date(2019, 3, 29))
+    normative = _mark_normative(rng, ordered)
+    normative.sort(key=lambda e: (e.created, e.index_no))
+    return _add_normative(rng, normative, codes)
+
+
+def _may_be_normative(entry: _Entry, year: int) -> bool:
+    return (
+        entry.created.year == year
+        and entry.kind == "formal"
+        and entry.disclosure == "主动公开"
+        and entry.genre in NORMATIVE_GENRES
+        and entry.validity in ("有效", "废止")
+    )
+
+
+def _mark_normative(rng: random.Random, ordered: list[_Entry]) -> list[_Entry]:
+    """A few 2017–2018 policy documents per year, marked 行政规范性文件."""
     normative: list[_Entry] = []
     for year, count in NORMATIVE_MARKED.items():
-        candidates = [
-            e
-            for e in ordered
-            if e.created.year == year
-            and e.kind == "formal"
-            and e.disclosure == "主动公开"
-            and e.genre in NORMATIVE_GENRES
-            and e.validity in ("有效", "废止")
-        ]
+        candidates = [e for e in ordered if _may_be_normative(e, year)]
         for entry in rng.sample(candidates, min(count, len(candidates))):
             entry.doc_kind = "行政规范性文件"
             normative.append(entry)
-    normative.sort(key=lambda e: (e.created, e.index_no))
+    return normative
+
+
+def _add_normative(
+    rng: random.Random, normative: list[_Entry], codes: dict[str, str]
+) -> list[_Entry]:
+    """The 行政规范性文件 of April 2019–2025, some repealing an earlier one in force."""
     added: list[_Entry] = []
     for year, count in NORMATIVE_PER_YEAR.items():
         start = dt.date(2019, 4, 1) if year == 2019 else dt.date(year, 1, 2)

@@ -218,14 +218,20 @@ def test_shipped_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
 # -- privacy: planted markers -----------------------------------------------------------------
 
 
+def _ledger_text(path: str) -> str:
+    """Every cell of the ledger's first sheet, one per line."""
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        return "\n".join(str(v) for row in rows for v in row)
+    finally:
+        workbook.close()
+
+
 def test_planted_markers_never_reach_a_published_byte(tmp_path: Path) -> None:
     config = write_origin(tmp_path / "origin", plant=True)
     origin_text = Path(str(config["catalog_csv"])).read_bytes().decode("gb18030")
-    workbook = load_workbook(str(config["responses_xlsx"]), read_only=True)
-    ledger_text = "\n".join(
-        str(v) for row in workbook.worksheets[0].iter_rows(values_only=True) for v in row
-    )
-    workbook.close()
+    ledger_text = _ledger_text(str(config["responses_xlsx"]))
     for marker in MARKERS:  # the test is only meaningful if the origin holds every marker
         assert marker in origin_text, marker
     for marker in MARKERS[:3]:
