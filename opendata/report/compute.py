@@ -174,9 +174,18 @@ class _Builder:
             for row in spec.rows:
                 self._missing(F.TABLE3, row.code, spec.columns_of(row.code), "not published")
             return
-        codes = {r.code for r in spec.rows}
-        # Published row codes per row of this format: the 2019 format's single 其他处理 row
-        # sums the three published 其他处理 rows, and its filter names all three.
+        for target, records in self._table3_sources(rows, {r.code for r in spec.rows}).items():
+            published = [r["row_code"] for r in records]
+            where = published[0] if len(published) == 1 else f"IN ({', '.join(published)})"
+            eq = "=" if len(published) == 1 else " "
+            ref = self._ref(REQUESTS, "annual_table3", f"year={self.year} AND row_code{eq}{where}")
+            for fname, col in T3_COLUMNS.items():
+                value = sum(int(r[fname]) for r in records)
+                self._put(F.TABLE3, target, col, value, ref)
+
+    def _table3_sources(self, rows: list[Record], codes: set[str]) -> dict[str, list[Record]]:
+        """Published row codes per row of this format: the 2019 format's single 其他处理 row
+        sums the three published 其他处理 rows, and its filter names all three."""
         sources: dict[str, list[Record]] = {}
         for record in rows:
             if record["year"] != str(self.year):
@@ -186,14 +195,7 @@ class _Builder:
                 target = "3.6" if target.startswith("3.6.") and "3.6" in codes else ""
             if target:
                 sources.setdefault(target, []).append(record)
-        for target, records in sources.items():
-            published = [r["row_code"] for r in records]
-            where = published[0] if len(published) == 1 else f"IN ({', '.join(published)})"
-            eq = "=" if len(published) == 1 else " "
-            ref = self._ref(REQUESTS, "annual_table3", f"year={self.year} AND row_code{eq}{where}")
-            for fname, col in T3_COLUMNS.items():
-                value = sum(int(r[fname]) for r in records)
-                self._put(F.TABLE3, target, col, value, ref)
+        return sources
 
     def table4(self) -> None:
         rows = self._rows(REQUESTS, "annual_table4")
@@ -352,44 +354,58 @@ class _Builder:
             self._sheet(f"response.{code}", n, ref)
 
     def _applications(self) -> None:
-        t3 = self._rows(REQUESTS, "annual_table3")
-        if t3 is not None:
-            for row_code, code in (
-                ("一", "application.received"),
-                ("三（七）", "application.completed"),
-            ):
-                found = [r for r in t3 if r["year"] == str(self.year) and r["row_code"] == row_code]
-                if found:
-                    ref = self._ref(
-                        REQUESTS, "annual_table3", f"year={self.year} AND row_code={row_code}"
-                    )
-                    self._sheet(code, int(found[0]["total"]), ref)
-        t4 = self._rows(REQUESTS, "annual_table4")
-        if t4 is not None:
-            now = [r for r in t4 if r["year"] == str(self.year)]
-            reviews = [r for r in now if r["kind"] == "行政复议"]
-            suits = [r for r in now if r["kind"].startswith("行政诉讼")]
-            base = f"year={self.year} AND kind"
-            self._sheet(
-                "review.total",
-                sum(int(r["total"]) for r in reviews),
-                self._ref(REQUESTS, "annual_table4", f"{base}=行政复议"),
-            )
-            self._sheet(
-                "suit.total",
-                sum(int(r["total"]) for r in suits),
-                self._ref(REQUESTS, "annual_table4", f"{base} LIKE 行政诉讼%"),
-            )
-        summary = self._rows(REQUESTS, "annual_summary")
-        if summary is not None:
-            found = [r for r in summary if r["year"] == str(self.year)]
-            if found:
-                yuan = Decimal(found[0]["fee_total"] or "0")
-                ref = self._ref(
-                    REQUESTS, "annual_summary", f"year={self.year} (fee_total 元 / 10000)"
-                )
-                self._sheet("fees.amount", (yuan / TEN_THOUSAND).quantize(CENT), ref)
+        self._applications_received()
+        self._reviews_and_suits()
+        self._fee_amount()
         self._missing(F.SHEET, "complaint.total", (F.VALUE,), "no source")
+
+    def _applications_received(self) -> None:
+        """Applications received and completed, as table 3 publishes them."""
+        t3 = self._rows(REQUESTS, "annual_table3")
+        if t3 is None:
+            return
+        for row_code, code in (
+            ("一", "application.received"),
+            ("三（七）", "application.completed"),
+        ):
+            found = [r for r in t3 if r["year"] == str(self.year) and r["row_code"] == row_code]
+            if found:
+                ref = self._ref(
+                    REQUESTS, "annual_table3", f"year={self.year} AND row_code={row_code}"
+                )
+                self._sheet(code, int(found[0]["total"]), ref)
+
+    def _reviews_and_suits(self) -> None:
+        t4 = self._rows(REQUESTS, "annual_table4")
+        if t4 is None:
+            return
+        now = [r for r in t4 if r["year"] == str(self.year)]
+        reviews = [r for r in now if r["kind"] == "行政复议"]
+        suits = [r for r in now if r["kind"].startswith("行政诉讼")]
+        base = f"year={self.year} AND kind"
+        self._sheet(
+            "review.total",
+            sum(int(r["total"]) for r in reviews),
+            self._ref(REQUESTS, "annual_table4", f"{base}=行政复议"),
+        )
+        self._sheet(
+            "suit.total",
+            sum(int(r["total"]) for r in suits),
+            self._ref(REQUESTS, "annual_table4", f"{base} LIKE 行政诉讼%"),
+        )
+
+    def _fee_amount(self) -> None:
+        summary = self._rows(REQUESTS, "annual_summary")
+        if summary is None:
+            return
+        found = [r for r in summary if r["year"] == str(self.year)]
+        if found:
+            yuan = Decimal(found[0]["fee_total"] or "0")
+            ref = self._ref(REQUESTS, "annual_summary", f"year={self.year} (fee_total 元 / 10000)")
+            self._sheet("fees.amount", (yuan / TEN_THOUSAND).quantize(CENT), ref)
+
+
+_APPLICATION_ROWS = (("一", "application.received"), ("三（七）", "application.completed"))
 
 
 # -- the report ----------------------------------------------------------------------------

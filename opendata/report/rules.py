@@ -31,9 +31,10 @@ from opendata.report.formats import (
     TABLE3,
     TABLE4,
     VALUE,
+    PartsSpec,
     outcome_rows,
 )
-from opendata.report.model import Number, Report
+from opendata.report.model import Cell, Number, Report
 
 ERROR = "error"
 WARNING = "warning"
@@ -304,38 +305,44 @@ def rule_x2(report: Report) -> Iterator[Finding]:
 def rule_x3(report: Report) -> Iterator[Finding]:
     if SHEET not in report.format.tables:
         return
-    spec = report.spec(SHEET)
     for parts in SHEET_PARTS:
         total = report.cell(SHEET, parts.total, VALUE)
         present = [(p, c) for p in parts.parts if (c := report.cell(SHEET, p, VALUE))]
-        if total is None or not present:
-            continue
-        s = _sum([c.value for _, c in present])
-        ok = s >= total.value if parts.overlapping else s == total.value
-        items = " + ".join(
-            f"{c.value}（{spec.row(p).label.removeprefix('其中：')}）" for p, c in present
-        )
-        relation = "≥" if parts.overlapping else "="
-        yield Finding(
-            "X3",
-            SHEET,
-            parts.total,
-            VALUE,
-            (
-                (spec.row(parts.total).label, _s(total.value)),
-                *((spec.row(p).label, _s(c.value)) for p, c in present),
-            ),
-            _s(total.value),
-            _s(s),
-            f"{parts.label}：所述总数 {total.value}，分项 {items} = {s}"
-            + ("（成立）" if ok else f"（应{relation}总数）"),
-            f"{parts.label_en}: stated {total.value}, itemised {s}"
-            + (" (holds)" if ok else f" (should be {relation} the total)"),
-            total.line,
-            _sentence_of(report, total.line),
-            tuple(sorted({c.line for _, c in present if c.line})),
-            held=ok,
-        )
+        if total is not None and present:
+            yield _x3_finding(report, parts, total, present)
+
+
+def _x3_finding(
+    report: Report, parts: PartsSpec, total: Cell, present: list[tuple[str, Cell]]
+) -> Finding:
+    """The X3 finding of one total: its parts add up to it (or, overlapping, reach it)."""
+    spec = report.spec(SHEET)
+    s = _sum([c.value for _, c in present])
+    ok = s >= total.value if parts.overlapping else s == total.value
+    items = " + ".join(
+        f"{c.value}（{spec.row(p).label.removeprefix('其中：')}）" for p, c in present
+    )
+    relation = "≥" if parts.overlapping else "="
+    return Finding(
+        "X3",
+        SHEET,
+        parts.total,
+        VALUE,
+        (
+            (spec.row(parts.total).label, _s(total.value)),
+            *((spec.row(p).label, _s(c.value)) for p, c in present),
+        ),
+        _s(total.value),
+        _s(s),
+        f"{parts.label}：所述总数 {total.value}，分项 {items} = {s}"
+        + ("（成立）" if ok else f"（应{relation}总数）"),
+        f"{parts.label_en}: stated {total.value}, itemised {s}"
+        + (" (holds)" if ok else f" (should be {relation} the total)"),
+        total.line,
+        _sentence_of(report, total.line),
+        tuple(sorted({c.line for _, c in present if c.line})),
+        held=ok,
+    )
 
 
 def _sentence_of(report: Report, line: int | None) -> str:
