@@ -111,3 +111,105 @@ def test_validate_scans_for_personal_data_with_the_declared_dialect(
     row = 1 if dialect.get("header") is False else 2
     assert [(e["type"], e["row"], e["field"]) for e in errors] == [("personal-data", row, "title")]
     assert result.exit_code == 1
+
+
+def test_lazy_commands_help_lines_are_their_own() -> None:
+    """``opendata --help`` lists the lazy groups from cli.LAZY without importing them: each
+    line there must be the command's own first help line, under the same name."""
+    from opendata.cli import LAZY, load_lazy
+
+    for name, (_, help_line) in LAZY.items():
+        command = load_lazy(name)
+        assert command.name == name
+        assert (command.help or "").strip().splitlines()[0] == help_line, name
+
+
+def test_every_command_runs_through_the_group() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("config", "db", "report", "runs", "scheduler", "token", "refresh", "sources"):
+        assert f"\n  {name} " in result.output, name
+        sub = CliRunner().invoke(main, [name, "--help"])
+        assert sub.exit_code == 0 and "Usage: main " + name in sub.output, sub.output
+
+
+def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
+    """What makes ``opendata --help`` slow is what it imports; the timings are in
+    bench/cli_startup.py, this test keeps the imports away."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from opendata.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'frictionless', 'numpy', 'openpyxl', 'flask', 'opendata.pipeline',"
+        " 'opendata.sources', 'opendata.services', 'opendata.report', 'opendata.config')\n"
+        "print(sorted({m.split('.')[0] if not m.startswith('opendata') else m"
+        " for m in sys.modules if m.startswith(heavy)}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]", out
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_on_a_terminal() -> None:
+    from opendata.cli import Progress
+
+    now = [100.0]
+    terminal = _Terminal()
+    progress = Progress(terminal, clock=lambda: now[0])
+    progress.start("fiscal_data")
+    now[0] = 104.0
+    progress("fiscal_data", 20_000)
+    last = terminal.text.split("\r")[-1]
+    assert "fiscal_data" in last and "extracting" in last and "20,000 rows" in last
+    assert "5,000 rows/s" in last and "4.0 s" in last
+    now[0] = 104.05  # redrawn at most ten times a second
+    progress("fiscal_data", 20_001)
+    assert "20,001" not in terminal.text
+    progress.done()
+    assert terminal.text.endswith("\r")
+
+
+def test_progress_is_silent_off_a_terminal() -> None:
+    import io
+
+    from opendata.cli import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress.start("x")
+    progress("x", 10)
+    progress.done()
+    assert stream.getvalue() == ""
+
+
+def test_summary_says_why_rows_were_withheld() -> None:
+    from opendata.cli import _summary
+    from opendata.pipeline.refresh import RunResult, RunStatus
+
+    result = RunResult(
+        dataset="disclosure_catalog",
+        status=RunStatus.PUBLISHED,
+        rows={"entries": 90},
+        withheld={"entries": {"不予公开": 7, "依申请公开": 3}},
+    )
+    text = _summary(result)
+    assert "withheld 10" in text
+    assert "entries" in text and "不予公开 7" in text and "依申请公开 3" in text
