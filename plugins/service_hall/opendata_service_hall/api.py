@@ -61,19 +61,7 @@ class PlatformApi:
         while page <= pages:
             params = {"page": page, "pageSize": self.page_size}
             where = describe(url, params)
-            data = self._data(url, params)
-            for key in ("total", "pageSize", "list"):
-                if key not in data:
-                    raise SourceError(f"{where}: the response has no 'data.{key}'")
-            total, size, listed = data["total"], data["pageSize"], data["list"]
-            if not isinstance(total, int) or total < 0:
-                raise SourceError(f"{where}: 'data.total' is not a count ({total!r})")
-            if not isinstance(size, int) or size < 1:
-                raise SourceError(f"{where}: 'data.pageSize' is not a page size ({size!r})")
-            if not isinstance(listed, list):
-                raise SourceError(f"{where}: 'data.list' is not a list")
-            if not listed and seen < total:
-                raise SourceError(f"{where}: empty page after {seen} of {total} items")
+            total, size, listed = _page(where, self._data(url, params), seen)
             if page > 1 and total != first_total:
                 # The list changed while we paged through it; a later run will see it settled.
                 raise TransientSourceError(
@@ -81,14 +69,7 @@ class PlatformApi:
                 )
             first_total = total
             pages = math.ceil(total / size)
-            for n, summary in enumerate(listed):
-                place = f"{where}: data.list[{n}]"
-                if not isinstance(summary, dict) or not isinstance(summary.get("itemCode"), str):
-                    raise SourceError(f"{place} has no 'itemCode'")
-                if summary["itemCode"] in codes:
-                    raise SourceError(f"{place}: item {summary['itemCode']} listed twice")
-                codes.add(summary["itemCode"])
-                yield place, summary
+            yield from _summaries(where, listed, codes)
             seen += len(listed)
             page += 1
         if seen != total:
@@ -107,3 +88,34 @@ class PlatformApi:
                 f"{describe(url)}: 'data.itemCode' is {data.get('itemCode')!r}, not {code!r}"
             )
         return describe(url), data
+
+
+def _page(where: str, data: dict[str, Any], seen: int) -> tuple[int, int, list[Any]]:
+    """A list page's ``total``, ``pageSize`` and ``list``, each checked."""
+    for key in ("total", "pageSize", "list"):
+        if key not in data:
+            raise SourceError(f"{where}: the response has no 'data.{key}'")
+    total, size, listed = data["total"], data["pageSize"], data["list"]
+    if not isinstance(total, int) or total < 0:
+        raise SourceError(f"{where}: 'data.total' is not a count ({total!r})")
+    if not isinstance(size, int) or size < 1:
+        raise SourceError(f"{where}: 'data.pageSize' is not a page size ({size!r})")
+    if not isinstance(listed, list):
+        raise SourceError(f"{where}: 'data.list' is not a list")
+    if not listed and seen < total:
+        raise SourceError(f"{where}: empty page after {seen} of {total} items")
+    return total, size, listed
+
+
+def _summaries(
+    where: str, listed: list[Any], codes: set[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The page's item summaries; each must have an item code not listed before."""
+    for n, summary in enumerate(listed):
+        place = f"{where}: data.list[{n}]"
+        if not isinstance(summary, dict) or not isinstance(summary.get("itemCode"), str):
+            raise SourceError(f"{place} has no 'itemCode'")
+        if summary["itemCode"] in codes:
+            raise SourceError(f"{place}: item {summary['itemCode']} listed twice")
+        codes.add(summary["itemCode"])
+        yield place, summary

@@ -228,56 +228,9 @@ def item_rows(
     """
     summary = Fields(dict(summary_obj), summary_where, "list entry", keys)
     guide = Fields(dict(guide_obj), guide_where, "data", keys)
-    code = guide.req_text("itemCode")
-    name = guide.req_text("itemName")
-    platform_type = guide.req_text("itemType")
-    try:
-        current_type, note = map_type(code, name, platform_type, overrides)
-    except UnknownItemType as exc:
-        raise SourceError(f"{guide_where}: 'data.itemType' {exc} is not a known item type") from exc
-
-    limits = guide.req_child("timeLimit")
-    unit = limits.req_text("unit")
-    if unit != "工作日":
-        # Calendar days cannot be turned into working days without a start date; the
-        # published fields promise working days, so refuse rather than guess.
-        raise SourceError(f"{guide_where}: 'data.timeLimit.unit' is {unit!r}, expected 工作日")
-    statutory = limits.integer("legal", optional=True)
-    promised = limits.integer("promise")
-    fee = guide.req_child("fee")
-    contact = guide.child("contact", optional=True)
-    basis = guide.texts("setBasis")
-
-    out = ItemRows(
-        item={
-            "item_code": code,
-            "item_name": name,
-            "item_type_original": platform_type,
-            "item_type": current_type,
-            "type_mapping_note": note,
-            "department": guide.req_text("deptName"),
-            "service_object": guide.text("serviceObject", optional=True),
-            "handle_type": guide.text("handleType", optional=True),
-            "legal_basis": "；".join(basis),
-            "conditions": guide.req_text("conditions"),
-            "result_name": guide.text("resultName", optional=True),
-            "statutory_limit_days": statutory,
-            "promised_limit_days": promised,
-            "fee_status": fee.req_text("charge"),
-            "fee_basis": fee.text("basis", optional=True),
-            "fee_standard": fee.text("standard", optional=True),
-            "place": guide.req_text("place"),
-            "hours": guide.req_text("workTime"),
-            "consult_phone": guide.req_text("consultPhone"),
-            "complaint_phone": guide.req_text("complainPhone"),
-            "online_url": guide.text("onlineUrl", optional=True),
-            "visits": guide.integer("visitTimes"),
-            "disclosure": summary.req_text("publicity"),
-            "updated": _update_date(summary),
-            "handler_name": contact.text("name", optional=True) if contact else None,
-            "handler_mobile": contact.text("mobile", optional=True) if contact else None,
-        }
-    )
+    out = ItemRows(item=_item(summary, guide, overrides))
+    code = out.item["item_code"]
+    statutory, promised = out.item["statutory_limit_days"], out.item["promised_limit_days"]
     if statutory is not None and promised is not None and promised > statutory:
         out.warnings.append(
             f"{guide_where}: 承诺时限 {promised} 个工作日超过法定时限 {statutory} 个工作日"
@@ -286,43 +239,120 @@ def item_rows(
         out.item["fee_basis"] and out.item["fee_standard"]
     ):
         out.warnings.append(f"{guide_where}: 收费事项缺少收费依据或收费标准")
-
-    seen: set[int] = set()
-    for material in guide.items("materials"):
-        out.materials.append(
-            {
-                "item_code": code,
-                "seq": _seq(material, seen),
-                "material_name": material.req_text("name"),
-                "original_or_copy": material.req_text("form"),
-                "copies": material.integer("copies"),
-                "medium": material.req_text("medium"),
-                "source": material.text("source", optional=True),
-                "required": material.flag("required"),
-            }
-        )
-    seen = set()
-    for step in guide.items("steps"):
-        out.steps.append(
-            {
-                "item_code": code,
-                "seq": _seq(step, seen),
-                "step_name": step.req_text("name"),
-                "post": step.text("post", optional=True),
-                "limit_days": step.integer("timeLimit", optional=True),
-                "standard": step.text("standard", optional=True),
-                "result": step.text("result", optional=True),
-            }
-        )
+    out.materials = _materials(guide, code)
+    out.steps = _steps(guide, code)
     step_days = sum(row["limit_days"] or 0 for row in out.steps)
     if promised is not None and step_days > promised:
         out.warnings.append(
             f"{guide_where}: 各环节时限合计 {step_days} 个工作日超过承诺时限 {promised} 个工作日"
         )
-    seen = set()
+    out.forms = _forms(guide, code)
+    return out
+
+
+def _item_type(guide: Fields, overrides: Mapping[str, str]) -> tuple[str, str, str, str, str]:
+    """Code, name, the platform's type, the current type and the mapping's note."""
+    code = guide.req_text("itemCode")
+    name = guide.req_text("itemName")
+    platform_type = guide.req_text("itemType")
+    try:
+        current_type, note = map_type(code, name, platform_type, overrides)
+    except UnknownItemType as exc:
+        raise SourceError(f"{guide.where}: 'data.itemType' {exc} is not a known item type") from exc
+    return code, name, platform_type, current_type, note
+
+
+def _limits(guide: Fields) -> tuple[int | None, int | None]:
+    """The statutory and promised time limits, in working days."""
+    limits = guide.req_child("timeLimit")
+    unit = limits.req_text("unit")
+    if unit != "工作日":
+        # Calendar days cannot be turned into working days without a start date; the
+        # published fields promise working days, so refuse rather than guess.
+        raise SourceError(f"{guide.where}: 'data.timeLimit.unit' is {unit!r}, expected 工作日")
+    return limits.integer("legal", optional=True), limits.integer("promise")
+
+
+def _item(summary: Fields, guide: Fields, overrides: Mapping[str, str]) -> Row:
+    """The items row (the guide's fields read in the order the checks name them)."""
+    code, name, platform_type, current_type, note = _item_type(guide, overrides)
+    statutory, promised = _limits(guide)
+    fee = guide.req_child("fee")
+    contact = guide.child("contact", optional=True)
+    basis = guide.texts("setBasis")
+    return {
+        "item_code": code,
+        "item_name": name,
+        "item_type_original": platform_type,
+        "item_type": current_type,
+        "type_mapping_note": note,
+        "department": guide.req_text("deptName"),
+        "service_object": guide.text("serviceObject", optional=True),
+        "handle_type": guide.text("handleType", optional=True),
+        "legal_basis": "；".join(basis),
+        "conditions": guide.req_text("conditions"),
+        "result_name": guide.text("resultName", optional=True),
+        "statutory_limit_days": statutory,
+        "promised_limit_days": promised,
+        "fee_status": fee.req_text("charge"),
+        "fee_basis": fee.text("basis", optional=True),
+        "fee_standard": fee.text("standard", optional=True),
+        "place": guide.req_text("place"),
+        "hours": guide.req_text("workTime"),
+        "consult_phone": guide.req_text("consultPhone"),
+        "complaint_phone": guide.req_text("complainPhone"),
+        "online_url": guide.text("onlineUrl", optional=True),
+        "visits": guide.integer("visitTimes"),
+        "disclosure": summary.req_text("publicity"),
+        "updated": _update_date(summary),
+        **_person(contact, handler_name="name", handler_mobile="mobile"),
+    }
+
+
+def _person(obj: Fields | None, **fields: str) -> Row:
+    """Optional texts of an optional object (a contact, a sample applicant): field → key."""
+    return {name: obj.text(key, optional=True) if obj else None for name, key in fields.items()}
+
+
+def _materials(guide: Fields, code: str) -> list[Row]:
+    seen: set[int] = set()
+    return [
+        {
+            "item_code": code,
+            "seq": _seq(material, seen),
+            "material_name": material.req_text("name"),
+            "original_or_copy": material.req_text("form"),
+            "copies": material.integer("copies"),
+            "medium": material.req_text("medium"),
+            "source": material.text("source", optional=True),
+            "required": material.flag("required"),
+        }
+        for material in guide.items("materials")
+    ]
+
+
+def _steps(guide: Fields, code: str) -> list[Row]:
+    seen: set[int] = set()
+    return [
+        {
+            "item_code": code,
+            "seq": _seq(step, seen),
+            "step_name": step.req_text("name"),
+            "post": step.text("post", optional=True),
+            "limit_days": step.integer("timeLimit", optional=True),
+            "standard": step.text("standard", optional=True),
+            "result": step.text("result", optional=True),
+        }
+        for step in guide.items("steps")
+    ]
+
+
+def _forms(guide: Fields, code: str) -> list[Row]:
+    seen: set[int] = set()
+    rows = []
     for form in guide.items("forms"):
-        applicant = form.child("sampleApplicant", optional=True)
-        out.forms.append(
+        applicant = form.child("sampleApplicant", optional=True)  # read first, as checked first
+        rows.append(
             {
                 "item_code": code,
                 "seq": _seq(form, seen),
@@ -330,15 +360,12 @@ def item_rows(
                 "blank_url": form.text("blankUrl", optional=True),
                 "instructions_url": form.text("guideUrl", optional=True),
                 "sample_url": form.text("sampleUrl", optional=True),
-                "sample_applicant_name": applicant.text("name", optional=True)
-                if applicant
-                else None,
-                "sample_applicant_id_number": applicant.text("idNumber", optional=True)
-                if applicant
-                else None,
-                "sample_applicant_mobile": applicant.text("mobile", optional=True)
-                if applicant
-                else None,
+                **_person(
+                    applicant,
+                    sample_applicant_name="name",
+                    sample_applicant_id_number="idNumber",
+                    sample_applicant_mobile="mobile",
+                ),
             }
         )
-    return out
+    return rows

@@ -29,7 +29,13 @@ from opendata_service_hall.samplegen import (
 from opendata_service_hall.typemap import LEGACY_TYPE, map_type
 
 from opendata.plugin import SourceContext, SourceError, TransientSourceError
-from opendata.testing import assert_contract, assert_not_published, run_source, serve_directory
+from opendata.testing import (
+    SourceRun,
+    assert_contract,
+    assert_not_published,
+    run_source,
+    serve_directory,
+)
 
 SHIPPED = pathlib.Path(__file__).resolve().parents[1] / "opendata_service_hall" / "sample"
 
@@ -132,11 +138,8 @@ def extract_direct(config: dict[str, object]) -> list[tuple[str, dict[str, Any]]
     """Run the source's extract() on recorded files (no HTTP), to see the errors it raises."""
 
     class NoHttp:
-        def get_json(self, url: str, params: Any = None) -> Any:
-            raise AssertionError(f"no HTTP expected, asked {url}")
-
-        def get_bytes(self, url: str, params: Any = None) -> bytes:
-            raise AssertionError(f"no HTTP expected, asked {url}")
+        def __getattr__(self, name: str) -> Any:  # every HttpClient method
+            raise AssertionError(f"no HTTP expected, asked for http.{name}")
 
     context = SourceContext(
         config=ServiceHall.Config().load(config),
@@ -181,37 +184,53 @@ def test_shipped_sample_is_what_the_generator_writes(tmp_path: pathlib.Path) -> 
 # -- the sample origin (embedded default) --------------------------------------------------------
 
 
-def test_sample_publishes_the_item_list_and_guides(tmp_path: pathlib.Path) -> None:
-    result = run_source(ServiceHall, tmp_path)
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> SourceRun:
+    result = run_source(ServiceHall, tmp_path_factory.mktemp("sample"))
     assert result.ok, result.error or result.report.summary()
-    items = result.rows("items")
-    materials, steps, forms = (by_code(result.rows(r)) for r in ("materials", "steps", "forms"))
+    return result
 
+
+def test_sample_publishes_the_item_list_and_guides(sample_run: SourceRun) -> None:
+    items = sample_run.rows("items")
     # 17 items across two pages of the platform's list, the issue's named items among them.
     assert len(items) == 17
     assert len({row["item_code"] for row in items}) == 17
     names = {row["item_name"] for row in items}
     assert set(NAMED_ITEMS) <= names
+    assert sample_run.warnings == []
 
-    for row in items:
+
+def _check_item(row: dict[str, str], steps: list[dict[str, str]]) -> None:
+    """Steps run 受理 … 送达 within the promised limit; fees and phones as published."""
+    item_steps = sorted(steps, key=lambda s: int(s["seq"]))
+    assert [item_steps[0]["step_name"], item_steps[-1]["step_name"]] == ["受理", "送达"]
+    promised = int(row["promised_limit_days"])
+    assert sum(int(s["limit_days"]) for s in item_steps) <= promised
+    if row["statutory_limit_days"]:
+        assert promised <= int(row["statutory_limit_days"])
+    if row["fee_status"] == "收费":
+        assert row["fee_basis"] and row["fee_standard"]
+    else:
+        assert row["fee_basis"] == row["fee_standard"] == ""
+    assert row["consult_phone"].startswith("0432-")
+    assert row["complaint_phone"].startswith("0432-")
+
+
+def test_sample_items_have_materials_forms_and_steps_in_their_limits(
+    sample_run: SourceRun,
+) -> None:
+    materials, steps, forms = (by_code(sample_run.rows(r)) for r in ("materials", "steps", "forms"))
+    for row in sample_run.rows("items"):
         code = row["item_code"]
         assert materials[code], f"{code} has no materials"
         assert forms[code], f"{code} has no forms"
-        # Process steps run 受理 … 送达 and fit within the promised limit (working days).
-        item_steps = sorted(steps[code], key=lambda s: int(s["seq"]))
-        assert [item_steps[0]["step_name"], item_steps[-1]["step_name"]] == ["受理", "送达"]
-        promised = int(row["promised_limit_days"])
-        assert sum(int(s["limit_days"]) for s in item_steps) <= promised
-        if row["statutory_limit_days"]:
-            assert promised <= int(row["statutory_limit_days"])
-        if row["fee_status"] == "收费":
-            assert row["fee_basis"] and row["fee_standard"]
-        else:
-            assert row["fee_basis"] == row["fee_standard"] == ""
-        assert row["consult_phone"].startswith("0432-")
-        assert row["complaint_phone"].startswith("0432-")
+        _check_item(row, steps[code])
 
-    # Every legacy 非行政许可审批 item keeps its type and gets a current one.
+
+def test_sample_legacy_items_keep_their_type_and_get_a_current_one(sample_run: SourceRun) -> None:
+    """Every legacy 非行政许可审批 item keeps its type and gets a current one."""
+    items = sample_run.rows("items")
     legacy = {
         r["item_name"]: r["item_type"] for r in items if r["item_type_original"] == LEGACY_TYPE
     }
@@ -220,16 +239,18 @@ def test_sample_publishes_the_item_list_and_guides(tmp_path: pathlib.Path) -> No
     assert all(t != LEGACY_TYPE for t in legacy.values())
     assert {r["item_type"] for r in items} - {LEGACY_TYPE} == {r["item_type"] for r in items}
 
-    # Children all belong to a published item (the FK the package also validates).
-    codes = {row["item_code"] for row in items}
-    for grouped in (materials, steps, forms):
-        assert set(grouped) <= codes
 
+def test_sample_children_belong_to_items_and_private_fields_stay_out(
+    sample_run: SourceRun,
+) -> None:
+    # Children all belong to a published item (the FK the package also validates).
+    codes = {row["item_code"] for row in sample_run.rows("items")}
+    for resource in ("materials", "steps", "forms"):
+        assert set(by_code(sample_run.rows(resource))) <= codes
     # Private fields never reach the package.
-    published = (result.package_dir / "datapackage.json").read_text("utf-8")
+    published = (sample_run.package_dir / "datapackage.json").read_text("utf-8")
     for private in ("handler_name", "handler_mobile", "sample_applicant_id_number"):
         assert private not in published
-    assert result.warnings == []
 
 
 def test_counts_agree_with_the_recorded_origin(
