@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 from opendata.report import render as report_render
 from opendata.report.compute import Built, available_years, build, to_json_bytes
 from opendata.report.model import Report
+from opendata.site import services
 from opendata.web import views
 from opendata.web.report_data import published_data, reporting_body, today
 
@@ -34,7 +35,7 @@ FIRST_YEAR = 2008
 
 def _built_or_404(year: int) -> Built:
     """The report of ``year`` from the current versions; 404 for a year no data covers."""
-    svc = views.services()
+    svc = services()
     if not FIRST_YEAR <= year <= today(svc).year:
         abort(404)
     data = published_data(svc)

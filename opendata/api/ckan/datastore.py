@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ from opendata.api.ckan.errors import ValidationError, invalid
 from opendata.api.ckan.rows import (
     ROWS_DEFAULT,
     ROWS_MAX,
+    Request,
     build_query,
     ckan_fields,
     resolve,
@@ -85,56 +86,94 @@ def datastore_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]
         ``_id`` only)
     :rtype: dictionary with ``fields``, ``records``, ``total`` and the request echoed
     """
-    unknown = sorted(k for k in data if k not in KNOWN)
-    if unknown:
-        raise ValidationError({k: [f"The input field {k} was not expected."] for k in unknown})
-    rid = p.required_text(data, "resource_id", "id")
-    limit = p.natural(data, "limit", ROWS_DEFAULT, cap=ROWS_MAX)
-    offset = p.natural(data, "offset", 0)
-    include_total = p.boolean(data, "include_total", True)
-    next_page = p.boolean(data, "include_next_page", False)
-    records_format = p.text(data, "records_format") or "objects"
-    if records_format not in FORMATS:
-        raise invalid("records_format", f"Value must be one of {', '.join(FORMATS)}")
-    if p.boolean(data, "distinct", False):
-        raise invalid("distinct", "distinct is not supported by this datastore")
-    threshold = p.natural(data, "total_estimation_threshold", 0)
-    request = build_query(data, limit=limit, offset=offset)
-    if next_page and (request.query.sort is not None or request.query.sort_desc):
-        raise invalid("include_next_page", "next_page pages by _id: sort by _id to use it")
-    hide_id = next_page and not request.query.include_id
-    if hide_id:  # next_page needs the last _id even when the caller did not ask for it
-        request = replace(request, query=replace(request.query, include_id=True))
-
-    count_bound = threshold if threshold > 0 else EXACT_COUNT
+    args = _Args.parse(data)
+    count_bound = args.threshold if args.threshold > 0 else EXACT_COUNT
     target, page = retry_pruned(
-        lambda: resolve(ctx.services, rid),
-        lambda t: (t, run_page(ctx.services, t, request, count_bound)),
-        f"resource {rid!r}",
+        lambda: resolve(ctx.services, args.rid),
+        lambda t: (t, run_page(ctx.services, t, args.request, count_bound)),
+        f"resource {args.rid!r}",
     )
-
-    last_id = page.rows[-1]["_id"] if page.rows and "_id" in page.fields else None
-    names = [n for n in page.fields if not (hide_id and n == "_id")]
+    names = [n for n in page.fields if not (args.hide_id and n == "_id")]
     result: dict[str, Any] = {
-        "include_total": include_total,
-        "limit": limit,
-        "records_format": records_format,
+        "include_total": args.include_total,
+        "limit": args.limit,
+        "records_format": args.records_format,
         "resource_id": target.id,
         "fields": ckan_fields(target.table, names),
-        "records": _records(page.rows, names, records_format, target.table),
-        "_links": _links(ctx, data, target.id, limit, offset),
+        "records": _records(page.rows, names, args.records_format, target.table),
+        "_links": _links(ctx, data, target.id, args.limit, args.offset),
     }
-    for key in ECHOED:
-        if key in data:
-            result[key] = data[key]
-    if "filters" in data:
-        result["filters"] = p.json_object(data, "filters")
-    if include_total:
+    result.update(_echoed(data))
+    if args.include_total:
         result["total"] = page.total
         result["total_was_estimated"] = not page.total_exact
-    if next_page and page.next is not None and last_id is not None:
-        result["next_page"] = {"_id": {"gt": last_id}}
+    if args.next_page:
+        result.update(_next_page(page))
     return result
+
+
+@dataclass(frozen=True)
+class _Args:
+    """datastore_search's parameters, checked."""
+
+    rid: str
+    limit: int
+    offset: int
+    include_total: bool
+    next_page: bool
+    records_format: str
+    threshold: int
+    request: Request
+    hide_id: bool  # _id was added only for next_page: not shown
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> _Args:
+        unknown = sorted(k for k in data if k not in KNOWN)
+        if unknown:
+            raise ValidationError({k: [f"The input field {k} was not expected."] for k in unknown})
+        rid = p.required_text(data, "resource_id", "id")
+        limit = p.natural(data, "limit", ROWS_DEFAULT, cap=ROWS_MAX)
+        offset = p.natural(data, "offset", 0)
+        include_total = p.boolean(data, "include_total", True)
+        next_page = p.boolean(data, "include_next_page", False)
+        records_format = p.text(data, "records_format") or "objects"
+        if records_format not in FORMATS:
+            raise invalid("records_format", f"Value must be one of {', '.join(FORMATS)}")
+        if p.boolean(data, "distinct", False):
+            raise invalid("distinct", "distinct is not supported by this datastore")
+        threshold = p.natural(data, "total_estimation_threshold", 0)
+        request = build_query(data, limit=limit, offset=offset)
+        if next_page and (request.query.sort is not None or request.query.sort_desc):
+            raise invalid("include_next_page", "next_page pages by _id: sort by _id to use it")
+        hide_id = next_page and not request.query.include_id
+        if hide_id:  # next_page needs the last _id even when the caller did not ask for it
+            request = replace(request, query=replace(request.query, include_id=True))
+        return cls(
+            rid,
+            limit,
+            offset,
+            include_total,
+            next_page,
+            records_format,
+            threshold,
+            request,
+            hide_id,
+        )
+
+
+def _echoed(data: dict[str, Any]) -> dict[str, Any]:
+    """The request keys CKAN echoes back when sent; ``filters`` as the object it was read as."""
+    echoed = {key: data[key] for key in ECHOED if key in data}
+    if "filters" in data:
+        echoed["filters"] = p.json_object(data, "filters")
+    return echoed
+
+
+def _next_page(page: rq.Page) -> dict[str, Any]:
+    last_id = page.rows[-1]["_id"] if page.rows and "_id" in page.fields else None
+    if page.next is None or last_id is None:
+        return {}
+    return {"next_page": {"_id": {"gt": last_id}}}
 
 
 def _records(

@@ -111,22 +111,31 @@ def parse(text: str | None, param: str) -> Query:
     return query
 
 
+#: Fields every package here has one value of, as CKAN's Solr index has them.
+_CONSTANT_FIELDS = {
+    "capacity": ("public",),
+    "state": ("active",),
+    "dataset_type": ("dataset",),
+    "type": ("dataset",),
+}
+
+
 def _clause_matches(clause: Clause, doc: Mapping[str, Any]) -> bool:
     name = clause.field
     if name is None or name in TEXT_FIELDS:
         haystack = doc["text"] if name in (None, "text") else str(doc.get(name, "")).lower()
         return any(v == "*" or v.lower() in haystack for v in clause.values)
-    if name == "capacity":
-        return any(v in ("public", "*") for v in clause.values)
-    if name == "state":
-        return any(v in ("active", "*") for v in clause.values)
-    if name in ("dataset_type", "type"):
-        return any(v in ("dataset", "*") for v in clause.values)
-    have = doc.get(name)
+    if name in _CONSTANT_FIELDS:
+        accepted = (*_CONSTANT_FIELDS[name], "*")
+        return any(v in accepted for v in clause.values)
+    return _list_matches(name, doc.get(name), clause.values)
+
+
+def _list_matches(name: str, have: Any, values: Sequence[str]) -> bool:
     have_list: Sequence[str] = have if isinstance(have, list) else ([] if have is None else [have])
     if name == "res_format":  # Solr indexes formats as given; clients send csv or CSV alike
-        return any((v == "*" and bool(have_list)) or v.upper() in have_list for v in clause.values)
-    return any((v == "*" and bool(have_list)) or v in have_list for v in clause.values)
+        values = [v if v == "*" else v.upper() for v in values]
+    return any((v == "*" and bool(have_list)) or v in have_list for v in values)
 
 
 def search_doc(package: Mapping[str, Any]) -> dict[str, Any]:

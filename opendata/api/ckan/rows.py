@@ -138,32 +138,35 @@ def build_query(data: Mapping[str, Any], *, limit: int, offset: int) -> Request:
     if "_id" in filters:
         id_after = _id_filter(filters.pop("_id"))
     triples = _filter_triples(filters)
-    q_value = data.get("q") if data.get("q") not in (None, "") else data.get("full_text")
-    q_text: str | None = None
-    if isinstance(q_value, str) and q_value.strip().startswith("{"):
-        q_value = p.json_object({"q": q_value}, "q")
-    if isinstance(q_value, dict):
-        # {column: text}: per-column search, as a case-insensitive substring match.
-        triples += [(str(k), "contains", str(v)) for k, v in q_value.items()]
-    elif q_value is not None:
-        q_text = p.text({"q": q_value}, "q")
+    q_text, per_column = _q(data)
     fields = p.string_list(data, "fields")
-    include_id = fields is None or "_id" in fields
-    wanted = [f for f in fields if f != "_id"] if fields is not None else None
     sort, desc = _sort(p.text(data, "sort"))
     if id_after is not None and (sort is not None or desc):
         raise invalid("filters", "an _id filter pages by _id and needs sort _id (the default)")
     query = rq.RowQuery(
-        filters=tuple(triples),
+        filters=tuple(triples + per_column),
         q=q_text,
         sort=sort,
         sort_desc=desc,
-        fields=wanted,
+        fields=[f for f in fields if f != "_id"] if fields is not None else None,
         limit=limit,
         offset=offset,
-        include_id=include_id,
+        include_id=fields is None or "_id" in fields,
     )
     return Request(query, id_after)
+
+
+def _q(data: Mapping[str, Any]) -> tuple[str | None, list[tuple[str, str, Any]]]:
+    """``q`` (or ``full_text``): one text over every field, or ``{column: text}`` searched per
+    column as a case-insensitive substring."""
+    q_value = data.get("q") if data.get("q") not in (None, "") else data.get("full_text")
+    if isinstance(q_value, str) and q_value.strip().startswith("{"):
+        q_value = p.json_object({"q": q_value}, "q")
+    if isinstance(q_value, dict):
+        return None, [(str(k), "contains", str(v)) for k, v in q_value.items()]
+    if q_value is None:
+        return None, []
+    return p.text({"q": q_value}, "q"), []
 
 
 def _id_filter(value: Any) -> int:

@@ -144,38 +144,11 @@ def package_search(packages: list[dict[str, Any]], data: Mapping[str, Any]) -> d
     rows = p.natural(data, "rows", 10, cap=ROWS_MAX)
     start = p.natural(data, "start", 0)
     sort = p.text(data, "sort") or DEFAULT_SORT
-    sort_keys = parse_sort(sort)
-    query = parse(p.text(data, "q"), "q")
-    filters = [parse(p.text(data, "fq"), "fq")]
-    filters += [parse(fq, "fq_list") for fq in p.string_list(data, "fq_list") or []]
-    facet_fields = p.string_list(data, "facet.field") or []
-    want_facets = p.boolean(data, "facet", True)
-    fl = _fields_list(data)
-
-    hits: list[tuple[dict[str, Any], dict[str, Any], float]] = []
-    for pkg in packages:
-        doc = search_doc(pkg)
-        if query.matches(doc) and all(f.matches(doc) for f in filters):
-            hits.append((pkg, doc, _score(query, doc)))
-    # Stable sorts from the last key to the first give a multi-key sort with mixed directions;
-    # the name is the final tie-break so that paging with start is deterministic.
-    hits.sort(key=lambda h: h[0]["name"])
-    for key, desc in reversed(sort_keys):
-        sort_key = _SORT_KEYS[key]
-        hits.sort(key=lambda h: sort_key(h[0], h[2]), reverse=desc)
-
-    facets: dict[str, dict[str, int]] = {}
-    search_facets: dict[str, Any] = {}
-    if want_facets and facet_fields:
-        org_titles = {pkg["organization"]["name"]: pkg["organization"]["title"] for pkg in packages}
-        facets, search_facets = _facets(
-            [h[1] for h in hits],
-            facet_fields,
-            _int_param(data, "facet.limit", 50),
-            _int_param(data, "facet.mincount", 1),
-            org_titles,
-        )
+    sort_keys = parse_sort(sort)  # before q: a bad sort is reported first, as before
+    hits = _sorted(_hits(packages, data), sort_keys)
+    facets, search_facets = _requested_facets(packages, hits, data)
     page = [h[0] for h in hits[start : start + rows]]
+    fl = _fields_list(data)
     if fl:
         page = [{k: pkg.get(k) for k in fl} for pkg in page]
     return {
@@ -185,6 +158,47 @@ def package_search(packages: list[dict[str, Any]], data: Mapping[str, Any]) -> d
         "sort": sort,
         "search_facets": search_facets,
     }
+
+
+Hit = tuple[dict[str, Any], dict[str, Any], float]  # package, search doc, score
+
+
+def _hits(packages: list[dict[str, Any]], data: Mapping[str, Any]) -> list[Hit]:
+    query = parse(p.text(data, "q"), "q")
+    filters = [parse(p.text(data, "fq"), "fq")]
+    filters += [parse(fq, "fq_list") for fq in p.string_list(data, "fq_list") or []]
+    hits: list[Hit] = []
+    for pkg in packages:
+        doc = search_doc(pkg)
+        if query.matches(doc) and all(f.matches(doc) for f in filters):
+            hits.append((pkg, doc, _score(query, doc)))
+    return hits
+
+
+def _sorted(hits: list[Hit], sort_keys: list[tuple[str, bool]]) -> list[Hit]:
+    # Stable sorts from the last key to the first give a multi-key sort with mixed directions;
+    # the name is the final tie-break so that paging with start is deterministic.
+    hits.sort(key=lambda h: h[0]["name"])
+    for key, desc in reversed(sort_keys):
+        sort_key = _SORT_KEYS[key]
+        hits.sort(key=lambda h: sort_key(h[0], h[2]), reverse=desc)
+    return hits
+
+
+def _requested_facets(
+    packages: list[dict[str, Any]], hits: list[Hit], data: Mapping[str, Any]
+) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    facet_fields = p.string_list(data, "facet.field") or []
+    if not (p.boolean(data, "facet", True) and facet_fields):
+        return {}, {}
+    org_titles = {pkg["organization"]["name"]: pkg["organization"]["title"] for pkg in packages}
+    return _facets(
+        [h[1] for h in hits],
+        facet_fields,
+        _int_param(data, "facet.limit", 50),
+        _int_param(data, "facet.mincount", 1),
+        org_titles,
+    )
 
 
 def _score(query: Query, doc: dict[str, Any]) -> float:

@@ -64,7 +64,8 @@ def not_modified(etag: str, last_modified: datetime | None, cache: str) -> Respo
 
 
 def accepts_gzip() -> bool:
-    return "gzip" in request.accept_encodings and request.accept_encodings["gzip"] > 0
+    # werkzeug's Accept is typed as pairs but answers membership and quality by name.
+    return request.accept_encodings["gzip"] > 0
 
 
 def gzip_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
