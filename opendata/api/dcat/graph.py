@@ -11,13 +11,13 @@ claimed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, XSD
 
+from opendata.api.dcat.formats import SERIALIZATIONS, PageLinks
 from opendata.licenses import LICENSES
 from opendata.read.catalogue import Published
 from opendata.read.links import (
@@ -184,19 +184,6 @@ def add_dataset(graph: Graph, pub: Published, base: str, config: Mapping[str, An
     return uri
 
 
-@dataclass(frozen=True)
-class PageLinks:
-    """The URLs of a catalog page and its neighbours (None where there is none)."""
-
-    this: str
-    first: str
-    last: str
-    next: str | None
-    previous: str | None
-    total: int
-    per_page: int
-
-
 def catalog_graph(
     datasets: Iterable[Published], base: str, config: Mapping[str, Any], links: PageLinks
 ) -> Graph:
@@ -247,13 +234,6 @@ def dataset_graph(pub: Published, base: str, config: Mapping[str, Any]) -> Graph
     graph = new_graph()
     add_dataset(graph, pub, base, config)
     return graph
-
-
-SERIALIZATIONS = {
-    "jsonld": ("json-ld", "application/ld+json"),
-    "ttl": ("turtle", "text/turtle"),
-    "rdf": ("pretty-xml", "application/rdf+xml"),
-}
 
 
 def serialize(graph: Graph, ext: str) -> tuple[bytes, str]:

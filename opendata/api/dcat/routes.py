@@ -18,13 +18,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from opendata.api.dcat.errors import DcatError, invalid, not_found
-from opendata.api.dcat.graph import (
-    SERIALIZATIONS,
-    PageLinks,
-    catalog_graph,
-    dataset_graph,
-    serialize,
-)
+from opendata.api.dcat.formats import SERIALIZATIONS, PageLinks
 from opendata.read.catalogue import Published, published_dataset, published_datasets
 from opendata.read.schemaorg import DatasetNotFound, schema_org_dataset
 from opendata.site import base_url, services
@@ -114,6 +108,8 @@ def catalog_view(ext: str) -> Response:
     base = base_url()
     links = _links(base, ext, page, last, len(datasets), size)
     chosen = datasets[(page - 1) * size : page * size]
+    from opendata.api.dcat.graph import catalog_graph, serialize  # rdflib on first use
+
     data, content_type = serialize(catalog_graph(chosen, base, current_app.config, links), ext)
     return Response(data, 200, content_type=content_type)
 
@@ -130,6 +126,8 @@ def dataset_view(name: str, ext: str) -> Response:
     pub = published_dataset(services(), name)
     if pub is None:
         raise not_found("Dataset not found")
+    from opendata.api.dcat.graph import dataset_graph, serialize  # rdflib on first use
+
     data, content_type = serialize(dataset_graph(pub, base, current_app.config), ext)
     return Response(data, 200, content_type=content_type)
 
