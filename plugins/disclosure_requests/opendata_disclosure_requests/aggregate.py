@@ -118,24 +118,29 @@ def table3(handled: list[Handled]) -> Iterator[Row]:
     """Rows of ``annual_table3``: the 25 rows of the national Table 三 for every year."""
     apps = [h.app for h in handled]
     for year in years(handled):
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        new = [a for a in apps if a.received.year == year]
-        carried_in = [a for a in apps if a.received < start and _open_on(a, start)]
-        done = [a for a in apps if a.replied is not None and a.replied.year == year]
-        carried_out = [a for a in apps if a.received <= end and _open_after(a, end)]
-        rows: list[tuple[str, str, list[Application]]] = [
-            ("一", "一、本年新收政府信息公开申请数量", new),
-            ("二", "二、上年结转政府信息公开申请数量", carried_in),
-        ]
-        for outcome_row in OUTCOME_ROWS:
-            matching = [a for a in done if a.outcome == outcome_row.outcome]
-            rows.append((outcome_row.code, outcome_row.table_label, matching))
-        rows.append(("三（七）", "（七）总计", done))
-        rows.append(("四", "四、结转下年度继续办理", carried_out))
-        for order, (code, label, members) in enumerate(rows, start=1):
+        for order, (code, label, members) in enumerate(_table3_rows(apps, year), start=1):
             yield {"year": year, "row_order": order, "row_code": code, "row_label": label} | (
                 _counts(members)
             )
+
+
+def _table3_rows(apps: list[Application], year: int) -> list[tuple[str, str, list[Application]]]:
+    """Table 三's rows of ``year``: code, label and the applications each counts."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    new = [a for a in apps if a.received.year == year]
+    carried_in = [a for a in apps if a.received < start and _open_on(a, start)]
+    done = [a for a in apps if a.replied is not None and a.replied.year == year]
+    carried_out = [a for a in apps if a.received <= end and _open_after(a, end)]
+    rows: list[tuple[str, str, list[Application]]] = [
+        ("一", "一、本年新收政府信息公开申请数量", new),
+        ("二", "二、上年结转政府信息公开申请数量", carried_in),
+    ]
+    for outcome_row in OUTCOME_ROWS:
+        matching = [a for a in done if a.outcome == outcome_row.outcome]
+        rows.append((outcome_row.code, outcome_row.table_label, matching))
+    rows.append(("三（七）", "（七）总计", done))
+    rows.append(("四", "四、结转下年度继续办理", carried_out))
+    return rows
 
 
 def report_format(year: int) -> str:

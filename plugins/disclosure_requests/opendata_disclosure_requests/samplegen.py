@@ -215,41 +215,55 @@ def _records(rng: random.Random) -> list[list[str]]:
     for year in range(2019, 2026):
         count = rng.randint(35, 65)
         for serial in range(1, count + 1):
-            late = serial > count - 3  # the last three of each year arrive late in December
-            if late:
-                received = dt.date(year, 12, rng.randint(15, 31))
-            else:
-                received = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(330))
-            channel = _channel(rng, year)
-            if channel == "当面":  # in person only when the office is open
-                while not chinese_calendar.is_workday(received):
-                    received -= dt.timedelta(days=1)
-            kind = _weighted(rng, KINDS)
-            base = 15 if received < DECREE_711 else 20
-            extended = rng.random() < 0.08
-            limit = base * 2 if extended else base
-            if rng.random() < 0.06:
-                taken = limit + rng.randint(1, 6)  # overdue
-            elif late:
-                taken = rng.randint(min(8, limit), limit)
-            else:
-                taken = rng.randint(base + 1 if extended else 2, limit)
-            replied = _nth_workday(received, taken)
-            label = circumstance = fee = ""
-            if replied > EXPORTED:
-                reply_text = ""  # still open when the register was exported
-            else:
-                reply_text = replied.isoformat()
-                label, circumstance = _outcome(rng, replied)
-                charged = year >= 2021 and label == "予以公开" and rng.random() < 0.05
-                fee = str(rng.choice((100, 200, 300))) if charged else "0"
-            records.append([
-                f"YSQ-{year}-{serial:03d}", received.isoformat(), channel, kind,
-                *_applicant(rng, kind), f"申请公开{year}年{rng.choice(TOPICS)}",
-                "是" if extended else "否", reply_text, label, circumstance, fee, "",
-            ])  # fmt: skip
+            # The last three of each year arrive late in December.
+            records.append(_record(rng, year, serial, late=serial > count - 3))
     records.sort(key=lambda r: (r[1], r[0]))
     return records
+
+
+def _received(rng: random.Random, year: int, late: bool) -> tuple[dt.date, str]:
+    """The day an application arrives and its channel (in person only on a working day)."""
+    if late:
+        received = dt.date(year, 12, rng.randint(15, 31))
+    else:
+        received = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(330))
+    channel = _channel(rng, year)
+    if channel == "当面":  # in person only when the office is open
+        while not chinese_calendar.is_workday(received):
+            received -= dt.timedelta(days=1)
+    return received, channel
+
+
+def _taken(rng: random.Random, late: bool, base: int, extended: bool) -> int:
+    """Working days to the reply: a few overdue, late arrivals within the limit."""
+    limit = base * 2 if extended else base
+    if rng.random() < 0.06:
+        return limit + rng.randint(1, 6)  # overdue
+    if late:
+        return rng.randint(min(8, limit), limit)
+    return rng.randint(base + 1 if extended else 2, limit)
+
+
+def _record(rng: random.Random, year: int, serial: int, *, late: bool) -> list[str]:
+    """One register line of ``year`` (the random draws in the order the sample was made)."""
+    received, channel = _received(rng, year, late)
+    kind = _weighted(rng, KINDS)
+    base = 15 if received < DECREE_711 else 20
+    extended = rng.random() < 0.08
+    replied = _nth_workday(received, _taken(rng, late, base, extended))
+    label = circumstance = fee = ""
+    if replied > EXPORTED:
+        reply_text = ""  # still open when the register was exported
+    else:
+        reply_text = replied.isoformat()
+        label, circumstance = _outcome(rng, replied)
+        charged = year >= 2021 and label == "予以公开" and rng.random() < 0.05
+        fee = str(rng.choice((100, 200, 300))) if charged else "0"
+    return [
+        f"YSQ-{year}-{serial:03d}", received.isoformat(), channel, kind,
+        *_applicant(rng, kind), f"申请公开{year}年{rng.choice(TOPICS)}",
+        "是" if extended else "否", reply_text, label, circumstance, fee, "",
+    ]  # fmt: skip
 
 
 def _records_2017(rng: random.Random) -> list[list[str]]:
@@ -300,40 +314,50 @@ def _appeals(rng: random.Random, records: list[list[str]]) -> list[list[str]]:
         count = 1 if year == 2017 else min(len(candidates), rng.randint(1, 4))
         chosen = rng.sample(candidates, count) if year != 2017 else candidates[:1]
         for serial, record in enumerate(chosen, start=1):
-            replied = dt.date.fromisoformat(record[11])
-            filed = replied + dt.timedelta(days=rng.randint(10, 50))
-            if year == 2017:
-                filed = replied + dt.timedelta(days=10)  # decided within 2017
-            if filed.year != year:
-                filed = dt.date(year, 12, rng.randint(10, 28))  # filed late: open at year end
-            direct = year >= 2020 and rng.random() < 0.3
-            kind = ("行政诉讼", "否") if direct else ("行政复议", "否")
-            days = rng.randint(90, 200) if direct else rng.randint(30, 60)
-            case = _case(rng, f"FY-{year}-{serial:02d}", kind, filed, days, record[0])
-            cases.append(case)
-            if (
-                not direct
-                and case[4]
-                and case[5] in ("维持", "驳回复议申请")
-                and rng.random() < 0.5
-            ):
-                after = dt.date.fromisoformat(case[4]) + dt.timedelta(days=rng.randint(5, 14))
-                suit = _case(
-                    rng, f"SS-{after.year}-{serial:02d}", ("行政诉讼", "是"), after,
-                    rng.randint(90, 200), record[0],
-                )  # fmt: skip
-                if after.year > 2018:  # the founding report: no case pending in 2018
-                    cases.append(suit)
+            cases += _cases_of(rng, year, serial, record)
     last = [r for r in refused if r[11].startswith("2025")][-1]
     # A review filed in December 2025 and still open at the export: 尚未审结 with no date.
     cases.append(_case(rng, "FY-2025-99", ("行政复议", "否"), dt.date(2025, 12, 22), 40, last[0]))
     cases.sort(key=lambda c: (c[3], c[0]))
+    _renumber(cases)
+    return cases
+
+
+def _filed(rng: random.Random, year: int, replied: dt.date) -> dt.date:
+    filed = replied + dt.timedelta(days=rng.randint(10, 50))
+    if year == 2017:
+        filed = replied + dt.timedelta(days=10)  # decided within 2017
+    if filed.year != year:
+        filed = dt.date(year, 12, rng.randint(10, 28))  # filed late: open at year end
+    return filed
+
+
+def _cases_of(rng: random.Random, year: int, serial: int, record: list[str]) -> list[list[str]]:
+    """The review or lawsuit about one refused application, and a lawsuit after a review."""
+    filed = _filed(rng, year, dt.date.fromisoformat(record[11]))
+    direct = year >= 2020 and rng.random() < 0.3
+    kind = ("行政诉讼", "否") if direct else ("行政复议", "否")
+    days = rng.randint(90, 200) if direct else rng.randint(30, 60)
+    case = _case(rng, f"FY-{year}-{serial:02d}", kind, filed, days, record[0])
+    upheld = case[4] and case[5] in ("维持", "驳回复议申请")
+    if direct or not upheld or rng.random() >= 0.5:
+        return [case]
+    after = dt.date.fromisoformat(case[4]) + dt.timedelta(days=rng.randint(5, 14))
+    suit = _case(
+        rng, f"SS-{after.year}-{serial:02d}", ("行政诉讼", "是"), after,
+        rng.randint(90, 200), record[0],
+    )  # fmt: skip
+    # The founding report: no case pending in 2018.
+    return [case, suit] if after.year > 2018 else [case]
+
+
+def _renumber(cases: list[list[str]]) -> None:
+    """Case numbers in the order filed, per prefix (FY/SS) and year."""
     serials: Counter[str] = Counter()
-    for case in cases:  # numbered in the order filed, per prefix and year
+    for case in cases:
         prefix = f"{'FY' if case[1] == '行政复议' else 'SS'}-{case[3][:4]}"
         serials[prefix] += 1
         case[0] = f"{prefix}-{serials[prefix]:02d}"
-    return cases
 
 
 def _planted() -> list[list[str]]:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -142,42 +143,54 @@ def test_table3_rules_hold_for_every_year(sample_run: SourceRun) -> None:
     assert sum(1 for y, t in tables.items() if y < max(tables) and t["四"]["total"] > 0) >= 3
 
 
-def test_figures_agree_with_an_independent_count_of_the_register(sample_run: SourceRun) -> None:
-    register = _raw_register(sample_register())
-    received: Counter[int] = Counter()
-    completed: Counter[int] = Counter()
-    on_time: Counter[int] = Counter()
-    extended: Counter[int] = Counter()
-    fees: defaultdict[int, Decimal] = defaultdict(Decimal)
-    for app in register:
+@dataclass
+class _Counts:
+    """The register counted by year, independently of the plugin's aggregation."""
+
+    received: Counter[int] = field(default_factory=Counter)
+    completed: Counter[int] = field(default_factory=Counter)
+    on_time: Counter[int] = field(default_factory=Counter)
+    extended: Counter[int] = field(default_factory=Counter)
+    fees: defaultdict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+    def add(self, app: dict[str, str]) -> None:
         got = dt.date.fromisoformat(app["收到日期"])
-        received[got.year] += 1
+        self.received[got.year] += 1
         if not app["答复日期"]:
-            continue
+            return
         replied = dt.date.fromisoformat(app["答复日期"])
-        completed[replied.year] += 1
+        self.completed[replied.year] += 1
         long = app["是否延期"] == "是"
         limit = (15 if got < dt.date(2019, 5, 15) else 20) * (2 if long else 1)
         # Working days in (received, replied]: make-up days count, holidays do not.
         taken = len(chinese_calendar.get_workdays(got + dt.timedelta(days=1), replied))
-        on_time[replied.year] += taken <= limit
-        extended[replied.year] += long
-        fees[replied.year] += Decimal(app["收费金额（元）"] or "0")
-    summary = {int(r["year"]): r for r in sample_run.rows("annual_summary")}
-    assert sum(received.values()) >= 300  # a few hundred applications
-    for year, row in summary.items():
-        assert int(row["received"]) == received[year]
-        assert int(row["completed"]) == completed[year]
-        assert int(row["on_time"]) == on_time[year]
-        assert int(row["overdue"]) == completed[year] - on_time[year]
-        assert int(row["extended"]) == extended[year]
-        assert Decimal(row["fee_total"]) == fees[year]
-        if completed[year]:
-            share = Decimal(on_time[year]) / completed[year]
+        self.on_time[replied.year] += taken <= limit
+        self.extended[replied.year] += long
+        self.fees[replied.year] += Decimal(app["收费金额（元）"] or "0")
+
+    def check(self, year: int, row: dict[str, str]) -> None:
+        """The annual_summary row of ``year`` holds these counts."""
+        assert int(row["received"]) == self.received[year]
+        assert int(row["completed"]) == self.completed[year]
+        assert int(row["on_time"]) == self.on_time[year]
+        assert int(row["overdue"]) == self.completed[year] - self.on_time[year]
+        assert int(row["extended"]) == self.extended[year]
+        assert Decimal(row["fee_total"]) == self.fees[year]
+        if self.completed[year]:
+            share = Decimal(self.on_time[year]) / self.completed[year]
             assert abs(Decimal(row["on_time_share"]) - share) < Decimal("0.00005")
+
+
+def test_figures_agree_with_an_independent_count_of_the_register(sample_run: SourceRun) -> None:
+    counts = _Counts()
+    for app in _raw_register(sample_register()):
+        counts.add(app)
+    assert sum(counts.received.values()) >= 300  # a few hundred applications
+    for row in sample_run.rows("annual_summary"):
+        counts.check(int(row["year"]), row)
     # Some applications were late, some were extended, some paid a fee: the counts are real.
-    assert sum(completed.values()) > sum(on_time.values())
-    assert sum(extended.values()) > 0 and sum(fees.values()) > 0
+    assert sum(counts.completed.values()) > sum(counts.on_time.values())
+    assert sum(counts.extended.values()) > 0 and sum(counts.fees.values()) > 0
 
 
 def test_monthly_rows_add_up_to_table3(sample_run: SourceRun) -> None:
