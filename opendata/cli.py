@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 
 #: Commands defined beside the part they drive: name → ("module:attribute", one-line help).
 LAZY: dict[str, tuple[str, str]] = {
+    "backup": (
+        "opendata.backup:backup_command",
+        "Copy the catalog (online) and the datasets folder into a new backup folder.",
+    ),
+    "check": (
+        "opendata.check.cli:check_command",
+        "Compare the catalog, the version folders, the current markers and the datastore tables.",
+    ),
     "config": (
         "opendata.config_show:config_group",
         "Show the configuration in effect, or every setting there is.",

@@ -95,7 +95,7 @@ class Metrics:
 
         if multiproc_dir():
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         else:
             registry = self.registry
         catalog = CollectorRegistry()
