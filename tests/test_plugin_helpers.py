@@ -142,6 +142,43 @@ def test_every_declared_sample_is_shipped(ep: Any) -> None:
     source.close()
 
 
+ZIPPED_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import importlib
+module = importlib.import_module(sys.argv[2])
+assert ".zip" in module.__file__, module.__file__
+from opendata.testing import run_source
+run = run_source(getattr(module, sys.argv[3]), sys.argv[4])
+print(run.status, sum(run.row_counts.values()), run.error or "")
+"""
+
+
+@pytest.mark.parametrize(
+    "ep", [e for e in PLUGINS if e.value.startswith("opendata_")], ids=lambda e: e.name
+)
+def test_a_built_in_plugin_runs_its_sample_from_a_zip(ep: Any, tmp_path: Path) -> None:
+    """Installed as a zip, a plugin has no files on disk; its sample origin must still run."""
+    module_name, _, class_name = ep.value.partition(":")
+    package = Path(importlib.import_module(module_name).__file__ or "").parent
+    archive = tmp_path / "plugin.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, path.relative_to(package.parent).as_posix())
+    done = subprocess.run(
+        [sys.executable, "-c", ZIPPED_RUN, str(archive), module_name, class_name, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    status, rows, *_ = done.stdout.split(" ", 2)
+    assert status == "valid", done.stdout
+    assert int(rows) > 0
+
+
 # -- schema lookup for classes defined anywhere --------------------------------------------------
 
 
