@@ -151,18 +151,22 @@ def _descriptor_texts(descriptor: Mapping[str, Any]) -> Iterator[tuple[str, str,
             if isinstance(item, Mapping):
                 yield "", f"{key}[{i}].title", str(item.get("title") or "")
     for resource in descriptor.get("resources") or []:
-        if not isinstance(resource, Mapping):
+        if isinstance(resource, Mapping):
+            yield from _resource_texts(resource)
+
+
+def _resource_texts(resource: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """The texts of one resource: its title and description, and those of its fields."""
+    name = str(resource.get("name", ""))
+    for key in ("title", "description"):
+        yield name, key, str(resource.get(key) or "")
+    schema = resource.get("schema")
+    fields = schema.get("fields", []) if isinstance(schema, Mapping) else []
+    for fld in fields:
+        if not isinstance(fld, Mapping):
             continue
-        name = str(resource.get("name", ""))
         for key in ("title", "description"):
-            yield name, key, str(resource.get(key) or "")
-        schema = resource.get("schema")
-        fields = schema.get("fields", []) if isinstance(schema, Mapping) else []
-        for fld in fields:
-            if not isinstance(fld, Mapping):
-                continue
-            for key in ("title", "description"):
-                yield name, f"schema.fields[{fld.get('name')}].{key}", str(fld.get(key) or "")
+            yield name, f"schema.fields[{fld.get('name')}].{key}", str(fld.get(key) or "")
 
 
 def scan_descriptor(descriptor: Mapping[str, Any]) -> list[Violation]:

@@ -167,25 +167,9 @@ class PackageBuilder:
         Rows are grouped per resource so that writing, the privacy pre-filter and validation
         each run once per batch (column by column in the validator) rather than once per row.
         """
-        resources = self.resources
-        batch = list(batch)
-        names = {resource for resource, _ in batch}
-        unknown = names - resources.keys()
-        if unknown:
-            raise SourceError(
-                f"source yielded a row for resource {sorted(unknown)[0]!r}, which it does "
-                "not declare"
-            )
-        # Most batches hold one resource: no per-row grouping then.
-        if len(names) == 1:
-            by_resource = {next(iter(names)): [row for _, row in batch]}
-        else:
-            by_resource = {}
-            for resource, row in batch:
-                by_resource.setdefault(resource, []).append(row)
         grouped: dict[str, list[list[str]]] = {}
-        for resource, source_rows in by_resource.items():
-            build = resources[resource]
+        for resource, source_rows in self._by_resource(list(batch)).items():
+            build = self.resources[resource]
             if not build.keys_checked:
                 self._check_keys(build, source_rows[0])
             policy = build.policy
@@ -194,29 +178,51 @@ class PackageBuilder:
             if source_rows:
                 grouped[resource] = build.cells(source_rows)
         for resource, rows in grouped.items():
-            build = resources[resource]
-            first = build.rows + 2  # CSV row number of the first row: the header is row 1
-            build.rows += len(rows)
-            written = build.write(rows)
-            if len(written) > self.max_cell_bytes and len(self.oversized) < MAX_VIOLATIONS:
-                self.oversized += oversized_cells(
-                    resource,
-                    build.policy.published_fields,
-                    rows,
-                    first,
-                    len(written),
-                    self.max_cell_bytes,
-                )
-            if self.on_written is not None:
-                build.handle.flush()  # the preloader reads up to this size from the file
-                self.on_written(resource, build.rows, build.path, build.size)
-            # The pre-filter reads the bytes just written, in C; rows are scanned one by one
-            # only when something in the batch looks like personal data.
-            if may_hold_personal_data(written):
-                self.violations.extend(build.policy.scan_batch(rows, first))
-                if len(self.violations) >= MAX_VIOLATIONS:
-                    raise PolicyAbort(self.violations)
-            self.validator.rows(resource, rows)
+            self._write(self.resources[resource], rows)
+
+    def _by_resource(self, batch: list[tuple[str, Row]]) -> dict[str, list[Row]]:
+        """The batch's rows per resource, in order; a resource the source does not declare
+        fails the run."""
+        names = {resource for resource, _ in batch}
+        unknown = names - self.resources.keys()
+        if unknown:
+            raise SourceError(
+                f"source yielded a row for resource {sorted(unknown)[0]!r}, which it does "
+                "not declare"
+            )
+        # Most batches hold one resource: no per-row grouping then.
+        if len(names) == 1:
+            return {next(iter(names)): [row for _, row in batch]}
+        by_resource: dict[str, list[Row]] = {}
+        for resource, row in batch:
+            by_resource.setdefault(resource, []).append(row)
+        return by_resource
+
+    def _write(self, build: ResourceBuild, rows: list[list[str]]) -> None:
+        """Write one resource's cells of a batch, then scan and validate those very bytes."""
+        resource = build.name
+        first = build.rows + 2  # CSV row number of the first row: the header is row 1
+        build.rows += len(rows)
+        written = build.write(rows)
+        if len(written) > self.max_cell_bytes and len(self.oversized) < MAX_VIOLATIONS:
+            self.oversized += oversized_cells(
+                resource,
+                build.policy.published_fields,
+                rows,
+                first,
+                len(written),
+                self.max_cell_bytes,
+            )
+        if self.on_written is not None:
+            build.handle.flush()  # the preloader reads up to this size from the file
+            self.on_written(resource, build.rows, build.path, build.size)
+        # The pre-filter reads the bytes just written, in C; rows are scanned one by one only
+        # when something in the batch looks like personal data.
+        if may_hold_personal_data(written):
+            self.violations.extend(build.policy.scan_batch(rows, first))
+            if len(self.violations) >= MAX_VIOLATIONS:
+                raise PolicyAbort(self.violations)
+        self.validator.rows(resource, rows)
 
     def _check_keys(self, build: ResourceBuild, row: Mapping[str, Any]) -> None:
         # A typo in a field name would otherwise publish an empty column: check the first row.

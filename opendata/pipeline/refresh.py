@@ -26,7 +26,8 @@ from opendata.pipeline.gcpause import fewer_collections
 from opendata.pipeline.preload import Preloader
 from opendata.pipeline.publish import STAGING_PREFIX, clean_up, discard_pending, publish
 from opendata.pipeline.shrink import ShrinkPolicy, shrink_error, shrunk
-from opendata.pipeline.stages import ErrorKind, StageFailure, classify, run_stages
+from opendata.pipeline.stages import ErrorKind as ErrorKind  # its callers import it from here
+from opendata.pipeline.stages import StageFailure, classify, run_stages
 from opendata.plugin import Source, SourceContext
 from opendata.read.published import PublishedReader
 from opendata.redact import redact

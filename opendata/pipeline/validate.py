@@ -90,27 +90,34 @@ def _scan_personal_data(folder: Path) -> list[ValidationError]:
         full, _ = safe_path(folder, resource.get("path"))
         if full is None or not isinstance(schema, dict):
             continue  # reported by the validator
-        raw_dialect = resource.get("dialect")
-        dialect = raw_dialect if isinstance(raw_dialect, dict) else {}
-        fmt = str(resource.get("format") or full.suffix.lstrip(".").lower())
-        policy = ResourcePolicy.from_schema(resource.get("name", full.name), schema, None)
         try:
-            # The encoding the validator reads with (a BOM, an undeclared GB18030 file): with
-            # a plain "utf-8" the BOM would hide the first column from the scan, and an
-            # undetected GB18030 file would not be scanned at all.
-            encoding = detect_encoding(read_buffer(full), resource.get("encoding") or None)
-            with full.open(encoding=encoding, newline="") as fh:
-                reader = csv.reader(fh, **csv_options(dialect, fmt))
-                fields = policy.published_fields
-                header = next(reader, []) if dialect.get("header", True) else fields
-                positions = [header.index(n) for n in fields if n in header]
-                policy.published_fields = [header[i] for i in positions]
-                first = 2 if dialect.get("header", True) else 1
-                rows = ([c[i] if i < len(c) else "" for i in positions] for c in reader)
-                found.extend(v.to_error() for v in _scan_rows(policy, rows, first))
+            found.extend(v.to_error() for v in _scan_resource(full, resource, schema))
         except (OSError, UnicodeDecodeError, LookupError, csv.Error):
             continue  # reported by the validator as a source or encoding error
     return found
+
+
+def _scan_resource(
+    full: Path, resource: Mapping[str, Any], schema: dict[str, Any]
+) -> list[Violation]:
+    """The policy's findings in one resource's CSV file."""
+    raw_dialect = resource.get("dialect")
+    dialect = raw_dialect if isinstance(raw_dialect, dict) else {}
+    fmt = str(resource.get("format") or full.suffix.lstrip(".").lower())
+    policy = ResourcePolicy.from_schema(resource.get("name", full.name), schema, None)
+    # The encoding the validator reads with (a BOM, an undeclared GB18030 file): with a plain
+    # "utf-8" the BOM would hide the first column from the scan, and an undetected GB18030 file
+    # would not be scanned at all.
+    encoding = detect_encoding(read_buffer(full), resource.get("encoding") or None)
+    with full.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, **csv_options(dialect, fmt))
+        fields = policy.published_fields
+        has_header = dialect.get("header", True)
+        header = next(reader, []) if has_header else fields
+        positions = [header.index(n) for n in fields if n in header]
+        policy.published_fields = [header[i] for i in positions]
+        rows = ([c[i] if i < len(c) else "" for i in positions] for c in reader)
+        return _scan_rows(policy, rows, 2 if has_header else 1)
 
 
 def _scan_rows(policy: ResourcePolicy, rows: Iterator[list[str]], first: int) -> list[Violation]:
