@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from opendata.store import db
@@ -40,6 +40,9 @@ class DatasetMeta:
     license: str
     keywords: Sequence[str]
     schedule: str
+
+
+_DATASET_BY_NAME = select(db.datasets).where(db.datasets.c.name == bindparam("name"))
 
 
 class Catalog:
@@ -83,9 +86,10 @@ class Catalog:
             )
 
     def dataset(self, name: str) -> dict[str, Any] | None:
+        # Every API request reads its dataset row: the statement is built once (with a bound
+        # parameter), so a request pays for the query, not for building and caching it again.
         with self.engine.connect() as conn:
-            row = conn.execute(select(db.datasets).where(db.datasets.c.name == name)).mappings()
-            found = row.first()
+            found = conn.execute(_DATASET_BY_NAME, {"name": name}).mappings().first()
         return _fix_times(dict(found)) if found else None
 
     def datasets(self) -> list[dict[str, Any]]:
