@@ -60,6 +60,7 @@ __all__ = [
     "SourceContext",
     "SourceError",
     "TransientSourceError",
+    "ValidationError",
     "fields",
     "recorded_name",
     "validate",

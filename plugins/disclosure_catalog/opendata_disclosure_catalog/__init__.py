@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from opendata.plugin import ResourceSpec, Row, Source, fields, validate
+from opendata.plugin import ResourceSpec, Row, Source, ValidationError, fields
 
 from .catalog_csv import check_encoding, read_catalog
 from .responses_xlsx import read_responses
@@ -27,7 +27,7 @@ def _valid_encoding(value: str) -> None:
     try:
         check_encoding(value)
     except ValueError as exc:
-        raise validate.ValidationError(str(exc)) from exc
+        raise ValidationError(str(exc)) from exc
 
 
 class DisclosureCatalog(Source):
