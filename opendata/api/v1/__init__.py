@@ -29,6 +29,7 @@ from opendata.api.v1.errors import (
     from_http_exception,
 )
 from opendata.api.v1.http import finish_json
+from opendata.api.v1.openapi_doc import finish_components, finish_paths, operation_ids
 from opendata.api.v1.openapi_params import state_path_patterns
 from opendata.read.errors import ReadError
 
@@ -50,9 +51,25 @@ class OrjsonProvider(DefaultJSONProvider):
 
 
 class OpendataApi(Api):
-    """flask-smorest's Api with our envelope, both in responses and in the OpenAPI document."""
+    """flask-smorest's Api with our envelope, both in responses and in the OpenAPI document,
+    and the document finished for client generators (:mod:`opendata.api.v1.openapi_doc`)."""
 
     ERROR_SCHEMA = ErrorEnvelopeSchema
+    _document: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The finished OpenAPI document (made once: the routes do not change after start)."""
+        if self._document is None:
+            spec = self.spec.to_dict()
+            components = spec.setdefault("components", {})
+            finish_components(components)
+            ids = operation_ids(self._app, PREFIX)
+            finish_paths(spec["paths"], ids, components.get("schemas", {}))
+            self._document = spec
+        return self._document
+
+    def _openapi_json(self) -> Response:
+        return Response(orjson.dumps(self.document()), mimetype="application/json")
 
     def _register_error_handlers(self) -> None:
         self._app.register_error_handler(HTTPException, self.handle_http_exception)

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from opendata.api.v1 import schemas
 from opendata.api.v1.base import ApiBlueprint, absolute
 from opendata.api.v1.http import CACHE_CURRENT, CACHE_IMMUTABLE, VERSION_HEADER, json_response
+from opendata.api.v1.openapi_doc import dataset_document
 from opendata.read.freshness import dataset_freshness
 from opendata.read.search import make_entry, search
 from opendata.read.snapshot import Snapshot, dataset_row, read, version_info, version_row
@@ -222,5 +223,30 @@ def get_resource(name: str, res: str, version: str | None = None) -> Response:
         return with_version(
             json_response(resource_info(snapshot, snapshot.resource(res))), snapshot
         )
+
+    return read(services(), name, version, work)
+
+
+@blp.route("/datasets/<name>/openapi.json")
+@blp.arguments(schemas.VersionArgs, location="query", as_kwargs=True)
+@blp.response(200, description="an OpenAPI 3 document for this dataset alone")
+@blp.errors(400, 404)
+def get_dataset_openapi(name: str, version: str | None = None) -> Response:
+    """This dataset's OpenAPI document, with a query parameter per field and operator.
+
+    The paths of /api/v1/datasets/{name} with the name filled in, the rows and export paths
+    once per resource, each with its fields' filters (category with its allowed values,
+    published__gte …): feed it to a client generator to get typed calls for this dataset.
+    """
+
+    def work(snapshot: Snapshot) -> Response:
+        api = current_app.extensions["opendata_api"]
+        document = dataset_document(
+            api.document(),
+            snapshot.name,
+            str(snapshot.descriptor.get("title") or snapshot.name),
+            snapshot.descriptor.get("resources", []),
+        )
+        return with_version(json_response(document), snapshot)
 
     return read(services(), name, version, work)
