@@ -10,6 +10,7 @@ from an ``Accept-Language`` header. No Flask here: the native API, the portal an
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -183,6 +184,40 @@ CATALOGUE: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: marshmallow's and webargs' validation texts (``details.parameters`` of invalid_parameter)
+#: in Chinese; a text not listed stays as it is.
+_VALIDATION_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"^Not a valid integer\.$", "不是有效的整数"),
+        (r"^Not a valid number\.$", "不是有效的数字"),
+        (r"^Not a valid boolean\.$", "不是有效的布尔值（true 或 false）"),
+        (r"^Not a valid string\.$", "不是有效的文本"),
+        (r"^Not a valid date\.$", "不是有效的日期（YYYY-MM-DD）"),
+        (r"^Unknown field\.$", "未知参数"),
+        (r"^Missing data for required field\.$", "缺少必填参数"),
+        (r"^Must be one of: (.*)\.$", r"必须是以下之一：\1"),
+        (
+            r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+            r"必须在 \1 到 \2 之间",
+        ),
+        (r"^Must be greater than or equal to (\S+)\.$", r"必须大于或等于 \1"),
+        (r"^Longer than maximum length (\d+)\.$", r"长度超过上限 \1"),
+        (r"^String does not match expected pattern\.$", "格式不符合要求"),
+    )
+)
+
+
+def validation_text(text: str, lang: Lang) -> str:
+    """A marshmallow validation message in ``lang`` (English as given)."""
+    if lang != "zh-CN":
+        return text
+    for pattern, replacement in _VALIDATION_ZH:
+        if pattern.match(text):
+            return pattern.sub(replacement, text)
+    return text
+
+
 def negotiate(accept_language: str | None, default: Lang = "en") -> Lang:
     """The language an ``Accept-Language`` header prefers among :data:`LANGS`.
 
@@ -216,7 +251,10 @@ def negotiate(accept_language: str | None, default: Lang = "en") -> Lang:
 def _text(value: Any, lang: Lang) -> str:
     if isinstance(value, Mapping):
         sep = "；" if lang == "zh-CN" else "; "
-        return sep.join(f"{k}: {_text(v, lang)}" for k, v in value.items())
+        colon = "：" if lang == "zh-CN" else ": "
+        return sep.join(
+            f"{k}{colon}{validation_text(_text(v, lang), lang)}" for k, v in value.items()
+        )
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return ("、" if lang == "zh-CN" else ", ").join(_text(v, lang) for v in value)
     return str(value)
