@@ -81,6 +81,8 @@ class Metrics:
             ["endpoint"],
             registry=self.registry,
         )
+        #: The catalog's run totals, added up once per process (metrics_catalog.RunTotals).
+        self.run_totals: Any = None
         self.rate_limited = Counter(
             "opendata_rate_limited_requests",
             "Requests refused with 429 by the rate limits, by endpoint class",
@@ -91,7 +93,7 @@ class Metrics:
     def exposition(self, services: Any) -> bytes:
         """The text a scrape gets: this process's (or, under gunicorn, every worker's) figures
         and the catalog's."""
-        from opendata.metrics_catalog import CatalogCollector
+        from opendata.metrics_catalog import CatalogCollector, RunTotals
 
         if multiproc_dir():
             registry = CollectorRegistry()
@@ -99,7 +101,9 @@ class Metrics:
         else:
             registry = self.registry
         catalog = CollectorRegistry()
-        catalog.register(CatalogCollector(services))
+        if self.run_totals is None:
+            self.run_totals = RunTotals()
+        catalog.register(CatalogCollector(services, self.run_totals))
         # Two registries, one text: the format is a sequence of independent families.
         return generate_latest(registry) + generate_latest(catalog)
 

@@ -319,3 +319,39 @@ def _wait_for(url: str, log_path: Path) -> None:
             time.sleep(0.2)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     raise AssertionError(f"gunicorn did not answer within 30 s; its log:\n{log[-4000:]}")
+
+
+def _runs(found: Samples) -> Samples:
+    return {k: v for k, v in found.items() if k[0].startswith("opendata_refresh_")}
+
+
+def test_run_totals_follow_runs_that_start_and_finish(app: Flask, config: dict[str, Any]) -> None:
+    """Finished runs are added up once per process; newer ones, and a run that was running when
+    they were, are read again at each scrape — and the totals equal a fresh count."""
+    svc = services_of(app)
+    first = scrape(app)
+    assert value(first, "opendata_refresh_running", source="example_catalog") is None
+    early = svc.catalog.start_run("example_catalog", "cli")  # still running at the next scrape
+    later = svc.catalog.start_run("example_catalog", "cli")
+    svc.catalog.finish_run(later, status="failed", error_kind="source")
+    second = scrape(app)
+    assert value(second, "opendata_refresh_running", source="example_catalog") == 1
+    assert (
+        value(second, "opendata_refresh_runs_total", source="example_catalog", outcome="failed")
+        == 1
+    )
+    svc.catalog.finish_run(early, status="unchanged")
+    third = scrape(app)
+    assert value(third, "opendata_refresh_running", source="example_catalog") is None
+    assert (
+        value(third, "opendata_refresh_runs_total", source="example_catalog", outcome="unchanged")
+        == 1
+    )
+    assert value(third, "opendata_refresh_duration_seconds_count", source="example_catalog") == 3
+    fresh = create_app(
+        {**config, "DATABASE_URL": str(svc.engine.url.render_as_string(False)), "TESTING": True}
+    )
+    assert _runs(samples(fresh.test_client().get("/metrics").get_data(as_text=True))) == _runs(
+        third
+    )
+    services_of(fresh).close()
