@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,55 +176,93 @@ def sources_sync_command() -> None:
 
 
 class Progress:
-    """A live progress line per dataset on a terminal: stage, rows, rate and elapsed time.
+    """A live progress line per dataset on a terminal: stage, resource, rows, rate, elapsed.
 
-    ``opendata refresh  fiscal_data  extracting  12,345 rows  4,100 rows/s  3.0 s``, redrawn
-    at most ten times a second. When output is not a terminal (a log, cron mail) nothing is
-    drawn: the summary line after each dataset says what happened.
+    ``  fiscal_data  extracting  12,345 rows  4,100 rows/s  3.0 s``, redrawn when rows arrive
+    (at most ten times a second) and every half second by a ticker thread, so the time moves
+    while a source waits on its origin or the package is validated and published; after
+    :attr:`QUIET` seconds without a new row the line says for how long none came. The refresh
+    process reports rows; :meth:`stage` takes a stage and resource when a caller knows them.
+    When output is not a terminal (a log, cron mail) nothing is drawn: the summary line after
+    each dataset says what happened.
     """
 
     INTERVAL = 0.1
+    TICK = 0.5
+    QUIET = 2.0
 
     def __init__(self, stream: Any = None, clock: Any = time.monotonic) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.clock = clock
-        self.started: float | None = None
-        self.drawn = 0.0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.ticker: threading.Thread | None = None
+        self.dataset = ""
+        self.stage_name = "starting"
+        self.resource: str | None = None
+        self.rows: int | None = None
+        self.started = self.last_row = self.drawn = 0.0
         self.width = 0
 
-    def start(self, dataset: str) -> None:
-        self.started = self.clock()
-        self._draw(dataset, "starting", None)
+    def start(self, dataset: str, *, tick: bool = True) -> None:
+        self.dataset, self.stage_name, self.resource, self.rows = dataset, "starting", None, None
+        self.started = self.last_row = self.clock()
+        self._draw()
+        if self.tty and tick:
+            self.stop.clear()
+            self.ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self.ticker.start()
 
     def __call__(self, dataset: str, rows: int) -> None:
-        now = self.clock()
-        if now - self.drawn >= self.INTERVAL:
-            self._draw(dataset, "extracting", rows)
+        self.dataset, self.stage_name = dataset, "extracting"
+        if rows != self.rows:
+            self.rows, self.last_row = rows, self.clock()
+        if self.clock() - self.drawn >= self.INTERVAL:
+            self._draw()
 
-    def line(self, dataset: str, stage: str, rows: int | None) -> str:
-        elapsed = self.clock() - (self.started if self.started is not None else self.clock())
-        text = f"  {dataset}  {stage}"
-        if rows is not None:
-            rate = rows / elapsed if elapsed > 0 else 0.0
-            text += f"  {rows:,} rows  {rate:,.0f} rows/s"
+    def stage(self, dataset: str, stage: str, resource: str | None = None) -> None:
+        self.dataset, self.stage_name, self.resource = dataset, stage, resource
+        self._draw()
+
+    def line(self) -> str:
+        now = self.clock()
+        elapsed = now - self.started
+        text = f"  {self.dataset}  {self.stage_name}"
+        if self.resource:
+            text += f" {self.resource}"
+        if self.rows is not None:
+            rate = self.rows / elapsed if elapsed > 0 else 0.0
+            text += f"  {self.rows:,} rows  {rate:,.0f} rows/s"
+            if now - self.last_row >= self.QUIET:
+                text += f"  (no new row for {now - self.last_row:.0f} s)"
         return text + f"  {elapsed:.1f} s"
 
-    def _draw(self, dataset: str, stage: str, rows: int | None) -> None:
+    def _tick(self) -> None:
+        while not self.stop.wait(self.TICK):
+            self._draw()
+
+    def _draw(self) -> None:
         if not self.tty:
             return
-        self.drawn = self.clock()
-        text = self.line(dataset, stage, rows)
-        pad = " " * max(0, self.width - len(text))
-        self.width = len(text)
-        self.stream.write("\r" + text + pad)
-        self.stream.flush()
+        with self.lock:
+            self.drawn = self.clock()
+            text = self.line()
+            pad = " " * max(0, self.width - len(text))
+            self.width = len(text)
+            self.stream.write("\r" + text + pad)
+            self.stream.flush()
 
     def done(self) -> None:
-        if self.tty and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-        self.width = 0
+        self.stop.set()
+        if self.ticker is not None:
+            self.ticker.join()
+            self.ticker = None
+        with self.lock:
+            if self.tty and self.width:
+                self.stream.write("\r" + " " * self.width + "\r")
+                self.stream.flush()
+            self.width = 0
 
 
 def _summary(result: RunResult) -> str:

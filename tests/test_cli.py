@@ -174,17 +174,41 @@ def test_progress_line_on_a_terminal() -> None:
     now = [100.0]
     terminal = _Terminal()
     progress = Progress(terminal, clock=lambda: now[0])
-    progress.start("fiscal_data")
+    progress.start("fiscal_data", tick=False)
     now[0] = 104.0
     progress("fiscal_data", 20_000)
     last = terminal.text.split("\r")[-1]
     assert "fiscal_data" in last and "extracting" in last and "20,000 rows" in last
-    assert "5,000 rows/s" in last and "4.0 s" in last
+    assert "5,000 rows/s" in last and "4.0 s" in last and "no new row" not in last
     now[0] = 104.05  # redrawn at most ten times a second
     progress("fiscal_data", 20_001)
     assert "20,001" not in terminal.text
+    now[0] = 107.0  # rows stopped coming: the line says so, and the time goes on
+    progress.stage("fiscal_data", "extracting", "budgets")
+    last = terminal.text.split("\r")[-1]
+    assert "extracting budgets" in last and "no new row for 3 s" in last and "7.0 s" in last
     progress.done()
     assert terminal.text.endswith("\r")
+
+
+def test_progress_ticker_redraws_and_stops() -> None:
+    import time
+
+    from opendata.cli import Progress
+
+    terminal = _Terminal()
+    progress = Progress(terminal)
+    progress.TICK = 0.01
+    progress.start("x")
+    progress("x", 5)
+    deadline = time.monotonic() + 10
+    while terminal.text.count("\r") < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress.done()
+    drawn = terminal.text
+    assert drawn.count("\r") >= 5 and drawn.endswith("\r")
+    time.sleep(0.05)
+    assert terminal.text == drawn  # nothing drawn after done()
 
 
 def test_progress_is_silent_off_a_terminal() -> None:

@@ -194,8 +194,8 @@ def _file_content(path: str) -> dict[str, Any] | None:
     if path.endswith(("/datapackage.json", "/openapi.json")):
         return {"application/json": {"schema": {"type": "object"}, "example": {"name": "…"}}}
     if path.endswith(".json"):  # a resource's rows as a JSON array
-        schema = {"type": "array", "items": {"type": "object"}}
-        return {"application/json": {"schema": schema, "example": [_OBJECTS["row"]]}}
+        rows: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
+        return {"application/json": {"schema": rows, "example": [_OBJECTS["row"]]}}
     return None
 
 
