@@ -19,6 +19,13 @@ the largest peak memory, and the median of each stage of opendata's refresh:
   inserts, the indexes; ``load_after_end`` from the last byte written to the table being ready);
 - ``publish``: files renamed, catalog pointer, marker, prune.
 
+``--small N`` instead times the fixed cost of a refresh (issue 17): ``opendata refresh`` as an
+operator types it (the CLI, the refresh process, the loader when a resource is big enough) on an
+N-row source, ``--repeat`` times into fresh instances: median and range of wall and CPU seconds
+(as wait4 reports it: the CLI and the processes it waited for; a busy machine inflates it
+less than wall time) and the peak
+memory of the tree. Writes ``bench/out/refresh-small-<N>.json``.
+
 Two schemas (``--schema heavy|light|both``, :mod:`gen_catalog`). The opendata work folder of
 the last heavy SQLite run is kept in ``bench/out/work-<rows>/`` for the serve benchmark. Writes
 ``bench/out/refresh-<rows>.json`` (heavy, SQLite) or ``refresh-<schema>-<database>-<rows>.json``.
@@ -176,6 +183,59 @@ def bench(
     return result
 
 
+SMALL_CONFIG = """\
+instance_path = "instance"
+datasets_path = "datasets"
+sources_enabled = ["bench_catalog"]
+sources_extra = ["bench_source:BenchCatalog"]
+[sources.bench_catalog]
+csv_path = "{csv}"
+"""
+
+
+def small(rows: int, repeat: int) -> dict[str, Any]:
+    """``opendata refresh bench_catalog`` on a ``rows``-row source (heavy schema: the plugin's)."""
+    folder = dataset(rows, "heavy")
+    work = OUT / f"work-small-{rows}"
+    env = {**os.environ, "OPENDATA_CONFIG": str(work / "opendata.toml")}
+    # The plugin module comes from bench/, the package from the tree this script belongs to.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(BENCH)])
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        config = SMALL_CONFIG.format(csv=folder / "catalog.csv")
+        (work / "opendata.toml").write_text(config, encoding="utf-8")
+        opendata = [str(VENV_BIN / "opendata")]
+        subprocess.run(
+            [*opendata, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True
+        )
+        load = os.getloadavg()[0]
+        run = run_measured([*opendata, "refresh", "bench_catalog"], cwd=work, env=env)
+        if run["rc"] != 0 or "1 published" not in run["stdout"]:
+            raise RuntimeError(f"opendata refresh failed: {run['stdout']} {run['stderr']}")
+        run["load_average"] = round(load, 2)
+        run.pop("stdout")
+        run.pop("stderr")
+        runs.append(run)
+        print(
+            f"  {rows:>9,} rows  opendata refresh {run['seconds']:6.2f} s wall "
+            f"{run['cpu_seconds']:6.2f} s CPU {run['peak_tree_rss_mb']:6.1f} MB  load {load:.1f}",
+            flush=True,
+        )
+    result = {
+        "rows": rows,
+        "machine": machine(),
+        "runs": runs,
+        "seconds": spread([r["seconds"] for r in runs]),
+        "cpu_seconds": spread([r["cpu_seconds"] for r in runs]),
+        "peak_tree_rss_mb": spread([r["peak_tree_rss_mb"] for r in runs]),
+        "load_average": spread([r["load_average"] for r in runs]),
+    }
+    write_json(OUT / f"refresh-small-{rows}.json", result)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,7 +244,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--schema", choices=["heavy", "light", "both"], default="both")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--small", type=int, metavar="N", help="time `opendata refresh` on N rows")
     args = parser.parse_args()
+    if args.small:
+        result = small(args.small, args.repeat)
+        print(json.dumps({k: result[k] for k in ("seconds", "cpu_seconds", "peak_tree_rss_mb")}))
+        return
     schemas = ["heavy", "light"] if args.schema == "both" else [args.schema]
     for schema in schemas:
         result = bench(args.rows, args.repeat, schema, args.database)
