@@ -40,6 +40,7 @@ from opendata.pipeline.publish import clean_up
 from opendata.pipeline.refresh import ErrorKind, Progress, RunResult, RunStatus, refresh
 from opendata.services import Services
 from opendata.sources.discovery import LoadedSource
+from opendata.sources.sync import registry_of
 from opendata.store import db
 from opendata.store.catalog import utcnow
 from opendata.store.leases import LeaseHeld, lease
@@ -128,7 +129,7 @@ def refresh_in_process(
     """:func:`~opendata.pipeline.refresh.refresh` in a process of its own; never raises for a
     failing, hanging or memory-hungry source, and leaves nothing of it running."""
     try:
-        loaded = services.registry.get(name)
+        loaded = registry_of(services).get(name)
     except KeyError:
         # Nothing of a plugin runs for an unknown or refused name: the in-process answer is it.
         return refresh(services, name, trigger=trigger, attempt=attempt)

@@ -188,7 +188,7 @@ def _refresh(request: Request, send: _Sender) -> RunResult:
         registry.sources[request.name] = LoadedSource(
             cls, request.source_config, request.distribution
         )
-        services._registry = registry
+        services.registry = registry
 
         def progress(dataset: str, rows: int) -> None:
             send("progress", dataset, rows)
