@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +24,6 @@ from example_sources import ExampleCatalog
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
-from test_gunicorn_no_scheduler import free_port
 
 from opendata import metrics as od_metrics
 from opendata.app import create_app, services_of
@@ -33,6 +33,12 @@ from opendata.store import heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def samples(text: str) -> Samples:
