@@ -381,6 +381,25 @@ class Source:
             return resource  # an ordinary install: the file itself, nothing to clean up
         return _real_copy(resource, self._held())
 
+    @classmethod
+    def sample_problems(cls) -> list[str]:
+        """Contract problems of :attr:`samples`: an option Config lacks, a file not shipped."""
+        options = cls.Config._declared_fields
+        problems = [
+            f"samples names {key!r}, which is not an option of Config"
+            for key in cls.samples
+            if key not in options
+        ]
+        try:
+            root = _package_root(cls)
+        except FileNotFoundError as exc:
+            return [*problems, f"samples cannot be looked up: {exc}"]
+        for key, relative in cls.samples.items():
+            shipped = root.joinpath(*relative.split("/"))
+            if not (shipped.is_file() or shipped.is_dir()):
+                problems.append(f"samples[{key!r}]: the package ships no {relative!r}")
+        return problems
+
     def _held(self) -> ExitStack:
         stack: ExitStack | None = self.__dict__.get("_held_stack")
         if stack is None:

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -36,6 +36,7 @@ from opendata.plugin import (
     SourceError,
     recorded_name,
 )
+from opendata.sources.contract import check_contract
 from opendata.sources.discovery import GROUP
 from opendata.testing import run_source, serve_directory
 from opendata.typed_rows import published_rows, typed_rows
@@ -47,6 +48,8 @@ from opendata.plugin import ResourceSpec, Source, fields
 class Zipped(Source):
     name = "zipped"
     title = "压缩包中的插件"
+    description = "从压缩包安装的插件"
+    publisher = "测试机关"
     samples = {"data_csv": "sample/data.csv", "recorded_dir": "sample/api"}
     resources = (ResourceSpec("items", "事项", "schemas/items.json"),)
 
@@ -177,6 +180,22 @@ def test_a_built_in_plugin_runs_its_sample_from_a_zip(ep: Any, tmp_path: Path) -
     status, rows, *_ = done.stdout.split(" ", 2)
     assert status == "valid", done.stdout
     assert int(rows) > 0
+
+
+def test_the_contract_names_a_sample_not_shipped_or_not_an_option(
+    zipped_plugin: type[Source],
+) -> None:
+    assert check_contract(zipped_plugin) == []
+
+    class Typo(zipped_plugin):  # type: ignore[valid-type,misc]
+        samples: ClassVar[Mapping[str, str]] = {
+            "data_csv": "sample/missing.csv",
+            "data_cvs": "sample/data.csv",
+        }
+
+    problems = check_contract(Typo)
+    assert "samples names 'data_cvs', which is not an option of Config" in problems
+    assert "samples['data_csv']: the package ships no 'sample/missing.csv'" in problems
 
 
 # -- schema lookup for classes defined anywhere --------------------------------------------------

@@ -47,6 +47,7 @@ def check_contract(cls: type) -> list[str]:
     # a plugin may rightly require options (an origin URL) that have no default.
     if not (isinstance(cls.Config, type) and issubclass(cls.Config, Schema)):
         problems.append("Config must be a marshmallow Schema (subclass Source.Config)")
+    problems += cls.sample_problems()
     problems += check_resources(cls)
     return problems
 
