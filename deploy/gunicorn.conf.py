@@ -9,15 +9,14 @@ import os
 import shutil
 import tempfile
 
-from prometheus_client import multiprocess
-
 # Each worker writes its counters to files in this folder; the metrics view sums them. It must
-# be set before a worker imports prometheus_client, hence here, in the master. One folder per
-# master unless the operator names one (PROMETHEUS_MULTIPROC_DIR=/run/opendata/metrics).
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR",
-    os.path.join(tempfile.gettempdir(), f"opendata-prometheus-{os.getpid()}"),
-)
+# be set before prometheus_client is first imported (it picks its mode then, and workers inherit
+# the master's modules), hence here, first. One folder per master unless the operator names one
+# (PROMETHEUS_MULTIPROC_DIR=/run/opendata/metrics).
+_OWN_DIR = os.path.join(tempfile.gettempdir(), f"opendata-prometheus-{os.getpid()}")
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", _OWN_DIR)
+
+from prometheus_client import multiprocess  # noqa: E402 - after the variable, see above
 
 wsgi_app = "wsgi:app"
 control_socket_disable = True  # as --no-control-socket (README's production command)
@@ -33,3 +32,9 @@ def on_starting(server):  # gunicorn's hook signature; server unused
 def child_exit(server, worker):
     # A dead worker's counters stay counted; its live gauges are dropped.
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    # The folder this file chose is this master's alone; one the operator named is left.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == _OWN_DIR:
+        shutil.rmtree(_OWN_DIR, ignore_errors=True)

@@ -257,13 +257,14 @@ def test_gunicorn_workers_add_up(
     svc = make_services(ExampleCatalog, options={"example_catalog": {"rows": 30}})
     sync(svc)
     assert refresh(svc, "example_catalog").ok
-    port, metrics_dir = free_port(), tmp_path / "prometheus"
+    port = free_port()
+    # No PROMETHEUS_MULTIPROC_DIR: the shipped configuration chooses the folder itself.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENDATA_", "PROMETHEUS"))}
     env.update(
         OPENDATA_INSTANCE_PATH=config["INSTANCE_PATH"],
         OPENDATA_DATASETS_PATH=config["DATASETS_PATH"],
         OPENDATA_DATABASE_URL=config["DATABASE_URL"],
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        TMPDIR=str(tmp_path),
     )
     log_path = tmp_path / "gunicorn.log"
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -276,6 +277,7 @@ def test_gunicorn_workers_add_up(
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
+    metrics_dir = tmp_path / f"opendata-prometheus-{server.pid}"  # the master's own
     try:
         _wait_for(f"{base}/healthz", log_path)
         rows = f"{base}/api/v1/datasets/example_catalog/resources/entries/rows?_size=3"
@@ -309,6 +311,7 @@ def test_gunicorn_workers_add_up(
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    assert not metrics_dir.exists(), "the master removes the folder it chose when it exits"
 
 
 def _two_workers(port: int) -> list[str]:
