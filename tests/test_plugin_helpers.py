@@ -327,6 +327,42 @@ def test_published_rows_come_back_as_values(tmp_path: Path) -> None:
         list(published_rows(run.package_dir, "other"))
 
 
+def _published(run: Any, typed: bool) -> dict[str, list[Row]]:
+    names = [
+        r["name"]
+        for r in json.loads((run.package_dir / "datapackage.json").read_text())["resources"]
+    ]
+    if typed:
+        return {name: list(published_rows(run.package_dir, name)) for name in names}
+    return {name: list(run.rows(name)) for name in names}
+
+
+def test_the_annual_report_reads_typed_rows_as_it_reads_published_text(tmp_path: Path) -> None:
+    """The core's derived source gives the same tables whether its datasets come typed or not."""
+    from opendata.report.source import AnnualReports
+
+    runs = {}
+    for ep in PLUGINS:
+        if ep.name in AnnualReports.depends_on:
+            runs[ep.name] = run_source(ep.load(), tmp_path / ep.name)
+            assert runs[ep.name].ok, runs[ep.name].error
+    config = {"last_year": 2024}
+    built = {
+        typed: run_source(
+            AnnualReports,
+            tmp_path / f"report-{typed}",
+            config,
+            datasets={name: _published(run, typed) for name, run in runs.items()},
+        )
+        for typed in (False, True)
+    }
+    assert built[True].ok, built[True].error
+    assert built[True].row_counts == built[False].row_counts
+    assert sum(built[True].row_counts.values()) > 100
+    for resource in built[True].row_counts:
+        assert built[True].rows(resource) == built[False].rows(resource), resource
+
+
 def test_typed_rows_name_a_cell_that_is_not_its_type() -> None:
     rows = typed_rows(TYPED_SCHEMA, [{"id": "1"}, {"id": "一"}], "typed/items")
     assert next(rows) == {"id": 1}
