@@ -136,7 +136,7 @@ def count_limited(cls: str) -> None:
 
     counter = getattr(metrics, "count_rate_limited", None)
     if callable(counter):
-        counter(cls)
+        counter()  # labelled with the metrics' own endpoint class of the current request
 
 
 def _api_body(cls: str, limit: RequestLimit, wait: int) -> bytes:

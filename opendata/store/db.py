@@ -193,7 +193,19 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # Fail fast when PostgreSQL is down or unreachable: a connection attempt gives up after
+    # connect_timeout and a request waits at most pool_timeout for a pooled connection, so a
+    # web request answers 503 (opendata.outage) in seconds instead of hanging; pre-ping drops
+    # the pool's dead connections after a restart, so the service recovers by itself.
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=10,
+        connect_args=connect_args,
+    )
 
 
 def init_db(engine: Engine) -> None:
