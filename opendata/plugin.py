@@ -10,11 +10,13 @@ A source plugin imports only this module and :mod:`opendata.testing`; everything
         title = "档案室"
         ...
         resources = (ResourceSpec("catalogue", "开放档案目录", "schemas/catalogue.json"),)
+        samples = {"register_csv": "sample/register.csv"}  # the shipped sample origin
 
         class Config(Source.Config):
-            database_url = fields.String(load_default=...)
+            register_csv = fields.String(load_default=None, allow_none=True)
 
         def rows(self, resource: str) -> Iterator[Row]:
+            path = self.origin("register_csv")  # the configured file, or the sample
             ...
 
 The core discovers it through the entry-point group ``opendata.sources`` (entry name equal to
@@ -384,7 +386,7 @@ class Source:
     @classmethod
     def sample_problems(cls) -> list[str]:
         """Contract problems of :attr:`samples`: an option Config lacks, a file not shipped."""
-        options = cls.Config._declared_fields
+        options = getattr(cls.Config, "_declared_fields", {})  # not a Schema: reported apart
         problems = [
             f"samples names {key!r}, which is not an option of Config"
             for key in cls.samples
