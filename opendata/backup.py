@@ -62,7 +62,10 @@ def libpq_command(url: URL) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    # URL.set(password=None) keeps the password (None means "unchanged"): build it anew.
+    plain = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, url.query
+    )
     args = ["pg_dump", "-Fc", "--no-owner", "--dbname", plain.render_as_string(hide_password=False)]
     options = " ".join(parse_qs(f"o={url.query.get('options', '')}").get("o", []))
     for part in options.split():

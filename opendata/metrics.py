@@ -225,6 +225,10 @@ def metrics_view() -> Response:
 
 def init_app(app: Flask) -> None:
     """Count every request (the clock starts before any other hook) and serve ``/metrics``."""
+    folder = multiproc_dir()
+    if folder:
+        # prometheus_client writes a file per worker there and fails every count without it.
+        os.makedirs(folder, exist_ok=True)
     app.extensions[EXTENSION] = Metrics()
     app.before_request_funcs.setdefault(None, []).insert(0, _started)
     app.after_request(_record)
