@@ -76,8 +76,13 @@ def test_excel_csv_gzip_json_xlsx_zip(client: FlaskClient, app: Flask) -> None:
         "entries.csv",
         "channels.csv",
         "validation-report.json",
+        "README.txt",
+        "excel/entries.csv",
+        "excel/channels.csv",
     }
     assert package.read("entries.csv") == original
+    assert package.read("excel/entries.csv") == b"\xef\xbb\xbf" + original
+    assert "excel/" in package.read("README.txt").decode("utf-8")
 
 
 def test_revalidation_answers_304(client: FlaskClient) -> None:

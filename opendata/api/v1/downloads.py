@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from flask import Response, current_app, request, send_file
 
@@ -33,9 +34,9 @@ from opendata.api.v1.http import (
     unchanged,
 )
 from opendata.api.v1.rows import parse_filters, row_query
-from opendata.read import exports
+from opendata.read import exports, links
 from opendata.read.snapshot import Snapshot, read
-from opendata.site import services
+from opendata.site import base_url, services
 from opendata.store import query as rq
 
 blp = ApiBlueprint(
@@ -65,6 +66,57 @@ def _headers(response: Response, snapshot: Snapshot, names: tuple[str, str]) -> 
     return response
 
 
+#: Bumped when a derived format's content changes (XLSX sheets, the zip's README), so that an
+#: ETag revalidated against an older build is not answered 304, and the cache file is new.
+FORMAT_REVISION = "excel-ready-1"
+
+
+def _revision(fmt: str) -> str:
+    return FORMAT_REVISION if fmt == "xlsx" else ""
+
+
+def _sheet(resource: dict[str, Any]) -> str:
+    return str(resource.get("title") or resource["name"])
+
+
+def _licence_text(descriptor: dict[str, Any]) -> str:
+    licence: dict[str, Any] = next(iter(descriptor.get("licenses") or []), {})
+    return " ".join(
+        x for x in (licence.get("title") or licence.get("name"), licence.get("path")) if x
+    )
+
+
+def _publisher(snapshot: Snapshot) -> str:
+    found = [
+        c.get("title", "")
+        for c in snapshot.descriptor.get("contributors") or []
+        if "publisher" in (c.get("roles") or [c.get("role")])
+    ]
+    return "、".join(p for p in found if p) or str(snapshot.dataset.get("publisher", ""))
+
+
+def _about(
+    snapshot: Snapshot, resource: dict[str, Any], filters: str = ""
+) -> list[tuple[str, str]]:
+    """The XLSX 说明 sheet: what the rows are, where they come from, and under which licence."""
+    descriptor = snapshot.descriptor
+    base = base_url()
+    about = [
+        ("数据集", f"{descriptor.get('title') or snapshot.name}（{snapshot.name}）"),
+        ("数据资源", f"{resource.get('title') or resource['name']}（{resource['name']}）"),
+        ("版本", snapshot.id),
+        ("发布时间", snapshot.created.isoformat()),
+        ("发布机构", _publisher(snapshot)),
+        ("许可协议", _licence_text(descriptor)),
+        ("数据来源", "；".join(s.get("title", "") for s in descriptor.get("sources") or [])),
+        ("网址", links.landing_page(base, snapshot.name)),
+        ("数据文件", links.download_url(base, snapshot.name, resource["name"], "csv")),
+    ]
+    if filters:
+        about.append(("筛选条件", filters))
+    return about
+
+
 def _filtered(args: dict[str, Any]) -> bool:
     return bool(
         parse_filters(EXPORT_RESERVED)
@@ -86,7 +138,7 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
     resource = snapshot.resource(res)
     gz = fmt in ("csv", "json") and accepts_gzip()
     variant = f"{fmt}{'-bom' if bom else ''}{'-gz' if gz else ''}"
-    etag = strong_etag(snapshot.version["hash"], res, variant)
+    etag = strong_etag(snapshot.version["hash"], res, variant, _revision(fmt))
     if unchanged(etag, snapshot.created):
         return with_version(not_modified(etag, snapshot.created, ""), snapshot)
     source = snapshot.file(resource["path"])
@@ -103,7 +155,8 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
             path = _derived(snapshot, f"{res}.json.gz", exports.gzip_of(path))
     else:
         try:
-            path = _derived(snapshot, f"{res}.xlsx", exports.xlsx_file(source, schema, res))
+            build = exports.xlsx_file(source, schema, _sheet(resource), _about(snapshot, resource))
+            path = _derived(snapshot, f"{res}.book.xlsx", build)
         except exports.TooManyRows as exc:
             raise ApiError(
                 422, "too_many_rows", f"{exc}; download the CSV instead", resource=res
@@ -138,7 +191,12 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
         raise ApiError.from_query(exc) from None
     gz = fmt in ("csv", "json") and accepts_gzip()
     etag = strong_etag(
-        snapshot.version["hash"], res, fmt, request.query_string.decode(), "gz" if gz else ""
+        snapshot.version["hash"],
+        res,
+        fmt,
+        request.query_string.decode(),
+        "gz" if gz else "",
+        _revision(fmt),
     )
     if unchanged(etag, snapshot.created):
         return with_version(not_modified(etag, snapshot.created, ""), snapshot)
@@ -153,7 +211,9 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
         spooled = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it
         by_name = {f["name"]: f for f in table.fields}
         try:
-            exports.write_xlsx(spooled, res, [by_name[n] for n in names], every)
+            about = _about(snapshot, resource, unquote_plus(request.query_string.decode()))
+            fields = [by_name[n] for n in names]
+            exports.write_xlsx(spooled, _sheet(resource), fields, every, about)
         except exports.TooManyRows as exc:
             spooled.close()
             raise ApiError(
@@ -230,7 +290,7 @@ def get_zip(name: str, version: str | None = None) -> Response:
     """The whole package: datapackage.json, every resource's CSV, the validation report."""
 
     def work(snapshot: Snapshot) -> Response:
-        etag = strong_etag(snapshot.version["hash"], "package.zip")
+        etag = strong_etag(snapshot.version["hash"], "package.zip", FORMAT_REVISION)
         if unchanged(etag, snapshot.created):
             return with_version(not_modified(etag, snapshot.created, ""), snapshot)
         files = [
@@ -238,7 +298,8 @@ def get_zip(name: str, version: str | None = None) -> Response:
             *[r["path"] for r in snapshot.descriptor.get("resources", [])],
             "validation-report.json",
         ]
-        path = _derived(snapshot, "package.zip", exports.zip_file(snapshot.directory, files))
+        build = exports.zip_file(snapshot.directory, files, snapshot.descriptor)
+        path = _derived(snapshot, "package.excel.zip", build)
         ignore_unusable_range()
         response = send_file(
             path,
