@@ -113,25 +113,33 @@ def multiproc_dir() -> str | None:
     return os.environ.get(MULTIPROC_ENV) or os.environ.get(MULTIPROC_ENV.lower()) or None
 
 
+#: (class, endpoint prefixes, path prefixes, path suffixes): the first rule that matches wins;
+#: a rule with suffixes needs a prefix and a suffix (the report's documents are downloads).
+_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    ("metrics", ("metrics",), (), ()),
+    ("health", ("health.",), (), ()),
+    ("api_v1_rows", ("rows.",), (), ()),
+    ("download", _DOWNLOAD_ENDPOINTS, ("/datastore/dump/",), ()),
+    ("download", ("reports.",), (), _DOWNLOAD_SUFFIXES),
+    ("api_v1_other", (), ("/api/v1/",), ()),
+    ("ckan", (), ("/api/3", "/api/action"), ()),
+    ("dcat", ("dcat.",), ("/catalog.", "/dataset/"), ()),
+)
+
+
+_EXACT = {"/metrics": "metrics", "/healthz": "health", "/api/v1": "api_v1_other", "/api": "ckan"}
+
+
 def endpoint_class(path: str, endpoint: str | None) -> str:
     """The ``endpoint`` label of a request: a fixed, small set, whatever the URL."""
     endpoint = endpoint or ""
-    if endpoint == "metrics" or path == "/metrics":
-        return "metrics"
-    if endpoint.startswith("health.") or path == "/healthz":
-        return "health"
-    if endpoint.startswith("rows."):
-        return "api_v1_rows"
-    if endpoint.startswith(_DOWNLOAD_ENDPOINTS) or path.startswith("/datastore/dump/"):
-        return "download"
-    if endpoint.startswith("reports.") and path.endswith(_DOWNLOAD_SUFFIXES):
-        return "download"
-    if path == "/api/v1" or path.startswith("/api/v1/"):
-        return "api_v1_other"
-    if path == "/api" or path.startswith(("/api/3", "/api/action")):
-        return "ckan"
-    if endpoint.startswith("dcat.") or path.startswith(("/catalog.", "/dataset/")):
-        return "dcat"
+    if path in _EXACT:
+        return _EXACT[path]
+    for name, endpoints, paths, suffixes in _RULES:
+        prefixed = endpoint.startswith(endpoints) if endpoints else False
+        prefixed = prefixed or (path.startswith(paths) if paths else False)
+        if prefixed and (not suffixes or path.endswith(suffixes)):
+            return name
     return "portal"
 
 

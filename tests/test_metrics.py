@@ -364,3 +364,33 @@ def test_run_totals_follow_runs_that_start_and_finish(app: Flask, config: dict[s
         third
     )
     services_of(fresh).close()
+
+
+@pytest.mark.parametrize(
+    ("path", "endpoint", "expected"),
+    [
+        ("/metrics", "metrics", "metrics"),
+        ("/healthz", "health.healthz", "health"),
+        ("/api/v1/datasets/x/resources/y/rows", "rows.rows", "api_v1_rows"),
+        ("/api/v1/datasets/x/resources/y.csv", "downloads.resource_csv", "download"),
+        ("/datastore/dump/abc", None, "download"),  # even when no rule matched
+        ("/reports/annual/2022.pdf", "reports.pdf", "download"),
+        ("/reports/annual/2022", "reports.annual", "portal"),
+        ("/api/v1/no/such/path", None, "api_v1_other"),
+        ("/api/v1", None, "api_v1_other"),
+        ("/api", "ckan.api", "ckan"),
+        ("/api/3/action/package_list", "ckan.action_v3", "ckan"),
+        ("/api/action/whatever", None, "ckan"),
+        ("/catalog.ttl", "dcat.catalog_ttl", "dcat"),
+        ("/dataset/x.jsonld", "dcat.dataset_jsonld", "dcat"),
+        ("/datasets/x", "web.dataset", "portal"),
+        ("/metricsx", None, "portal"),
+        ("/healthz/../x", None, "portal"),
+        ("/任意/路径", None, "portal"),
+    ],
+)
+def test_every_request_falls_in_one_endpoint_class(
+    path: str, endpoint: str | None, expected: str
+) -> None:
+    assert od_metrics.endpoint_class(path, endpoint) == expected
+    assert expected in od_metrics.ENDPOINT_CLASSES
