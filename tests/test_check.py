@@ -23,6 +23,7 @@ from opendata.pipeline.refresh import refresh
 from opendata.services import Services
 from opendata.sources.sync import sync
 from opendata.store import datastore, db
+from opendata.store.catalog import DatasetMeta
 from opendata.store.leases import lease
 
 NAME = "example_catalog"
@@ -248,3 +249,32 @@ def test_check_is_documented() -> None:
 
     missing = [kind for kind in KINDS if f"`{kind}`" not in docs]
     assert not missing, f"kinds not described in docs/operations.md: {missing}"
+
+
+def test_descriptor_marker_and_run_records(deployment: Services) -> None:
+    root = deployment.datasets_root
+    _, older = _versions(deployment)
+    (root / NAME / older / "datapackage.json").unlink()  # missing_descriptor: repaired
+    deployment.catalog.upsert_dataset(
+        DatasetMeta("never_published", "从未发布", "", NAME, "测试机关", "", (), "")
+    )
+    (root / "never_published").mkdir()
+    (root / "never_published" / "current").write_text(f"{older}\n", encoding="utf-8")
+    with deployment.engine.begin() as conn:  # version_run_missing: reported only
+        conn.execute(update(db.versions).where(db.versions.c.id == older).values(run_id=987654))
+    assert kinds(deployment) == [
+        "marker_without_current",
+        "missing_descriptor",
+        "version_run_missing",
+    ]
+    result = CliRunner().invoke(main, ["check", "--repair", "--json"], env=_env(deployment))
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert [f["kind"] for f in report["findings"]] == ["version_run_missing"]
+    assert {r["kind"]: r["ok"] for r in report["repairs"]} == {
+        "marker_without_current": True,
+        "missing_descriptor": True,
+    }
+    assert not (root / "never_published" / "current").exists()
+    written = json.loads((root / NAME / older / "datapackage.json").read_text(encoding="utf-8"))
+    assert written == (deployment.catalog.version(NAME, older) or {})["descriptor"]
