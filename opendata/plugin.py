@@ -130,6 +130,9 @@ class ResourceSpec:
 
     ``disclosure_field`` names the field holding the 公开属性; rows whose value is not
     ``主动公开`` are withheld by the core. The field itself is published unless marked private.
+
+    ``charts`` declares chart views of the resource (kind, x, y, series, filter; see
+    :mod:`opendata.chartspec`); they are published as the resource's ``views``.
     """
 
     name: str
@@ -137,6 +140,7 @@ class ResourceSpec:
     schema: str | Mapping[str, Any]
     description: str = ""
     disclosure_field: str | None = None
+    charts: tuple[Mapping[str, Any], ...] = ()
 
 
 #: Request headers, e.g. ``{"Authorization": f"Bearer {token}"}`` (the token from config or
