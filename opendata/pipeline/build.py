@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from opendata import codec, csvtext
+from opendata.chartspec import chart_views
 from opendata.licenses import LICENSES
 from opendata.limits import DEFAULT as DEFAULT_LIMITS
 from opendata.pipeline.cellsize import oversized_cells
@@ -274,6 +275,8 @@ class PackageBuilder:
                     "schema": build.schema,
                 }
             )
+        for built in resources:  # the charts a source declares (portal views)
+            built.update(chart_views(self.source_cls, built))
         descriptor = package_descriptor(self.source_cls, version, created, resources)
         # Titles, descriptions and keywords are published as much as the cells are.
         in_texts = scan_descriptor(descriptor)
