@@ -394,3 +394,34 @@ def test_every_request_falls_in_one_endpoint_class(
 ) -> None:
     assert od_metrics.endpoint_class(path, endpoint) == expected
     assert expected in od_metrics.ENDPOINT_CLASSES
+
+
+_CLOCKED = (
+    "opendata_source_seconds_since_last_success",
+    "opendata_scheduler_heartbeat_age_seconds",
+)
+
+
+def _catalog_figures(found: Samples) -> Samples:
+    return {
+        k: v
+        for k, v in found.items()
+        if not k[0].startswith(("opendata_http_", "opendata_download_", "opendata_rate_"))
+        and not k[0].startswith(_CLOCKED)
+        and not k[0].endswith("_created")
+    }
+
+
+def test_two_nodes_report_the_same_catalog_figures(app: Flask, config: dict[str, Any]) -> None:
+    """What comes from the catalog is the same whichever node is scraped, whatever each served."""
+    url = services_of(app).engine.url.render_as_string(False)
+    other = create_app({**config, "DATABASE_URL": url, "TESTING": True})
+    heartbeat.beat(services_of(app).engine, "test-scheduler", {})
+    for _ in range(3):
+        app.test_client().get("/api/v1/datasets")  # only this node serves
+    one, two = scrape(app), scrape(other)
+    assert _catalog_figures(one) == _catalog_figures(two)
+    assert len(_catalog_figures(one)) > 10
+    assert value(one, "opendata_http_requests_total", endpoint="api_v1_other", status="200") == 3
+    assert value(two, "opendata_http_requests_total", endpoint="api_v1_other", status="200") is None
+    services_of(other).close()
