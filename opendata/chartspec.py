@@ -5,8 +5,9 @@ mappings::
 
     {"name": "monthly_received", "title": "每月收到申请", "title_en": "Applications by month",
      "kind": "bar",                   # bar | line
-     "x": ["year", "month"],          # one field, or several joined (2021-03)
-     "y": "received",                 # a numeric field summed per x (or a list of them)
+     "x": ["year", "month"],          # one field, or several joined (2021-03); a date's
+                                      # "published:year" or "published:month"
+     "y": "received",                 # a numeric field summed per x (a list; "_count": rows)
      "series": "outcome",             # optional: one series per value of this field
      "filter": {"code_system": "功能分类"},  # optional: equality filters of the row API
      "stack": True,                   # optional: stacked bars
@@ -25,11 +26,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 KINDS = ("bar", "line")
+#: ``y`` that counts rows instead of summing a field.
+COUNT = "_count"
+#: Parts of a date usable as x: ``published:year`` (2021), ``published:month`` (2021-03).
+PARTS = ("year", "month")
 _KEYS = {"name", "title", "title_en", "kind", "x", "y", "series", "filter", "stack", "layers"}
 
 
 class ChartSpecError(ValueError):
     """A chart declaration that cannot be drawn (names the chart and the problem)."""
+
+
+def _field(name: str) -> str:
+    """``published`` of ``published:year`` (a date field's year or month as the x value)."""
+    field, _, part = name.partition(":")
+    if part and part not in PARTS:
+        raise ChartSpecError(f"{name!r}: the part after ':' is one of {', '.join(PARTS)}")
+    return field
 
 
 def _names(value: str | Sequence[str]) -> list[str]:
@@ -49,7 +62,7 @@ def check(resource: str, chart: Mapping[str, Any], fields: Sequence[str]) -> Non
     named = _names(chart["x"]) + _names(chart["y"]) + _names(chart.get("series") or [])
     if not chart.get("layers"):
         named += list(chart.get("filter") or {})
-    missing = [n for n in named if n not in fields]
+    missing = [n for n in (_field(n) for n in named) if n != COUNT and n not in fields]
     if missing:
         raise ChartSpecError(f"{where}: no field(s) {missing}")
 

@@ -275,8 +275,9 @@ class PackageBuilder:
                     "schema": build.schema,
                 }
             )
-        for built in resources:  # the charts a source declares (portal views)
-            built.update(chart_views(self.source_cls, built))
+        for built in resources:  # the charts a source declares (portal views), hashed:
+            built.update(chart_views(self.source_cls, built))  # new charts, new version
+            digest.update(orjson.dumps(built["views"]) if "views" in built else b"")
         descriptor = package_descriptor(self.source_cls, version, created, resources)
         # Titles, descriptions and keywords are published as much as the cells are.
         in_texts = scan_descriptor(descriptor)

@@ -65,6 +65,16 @@ class ArchiveRoom(Source):
                 "按月份、查阅者类别和利用目的汇总的查阅次数、页数和收费；"
                 "由查阅登记簿汇总而来，不含任何查阅者的个人信息。"
             ),
+            charts=(
+                {
+                    "name": "monthly_lookups",
+                    "title": "每月查阅人次",
+                    "title_en": "Look-ups per month",
+                    "kind": "line",
+                    "x": ["year", "month"],
+                    "y": "lookups",
+                },
+            ),
         ),
     )
 

@@ -64,6 +64,17 @@ class DisclosureCatalog(Source):
             "schemas/publications.json",
             description="每条目录信息在各公开渠道上的发布记录，一条信息在一个渠道上一行。",
             disclosure_field="disclosure",
+            charts=(
+                {
+                    "name": "publications_by_channel_year",
+                    "title": "各渠道每年发布条数",
+                    "title_en": "Publications per channel and year",
+                    "kind": "bar",
+                    "x": "published:year",
+                    "y": "_count",
+                    "series": "channel",
+                },
+            ),
         ),
         ResourceSpec(
             "responses",

@@ -83,6 +83,18 @@ class DisclosureRequests(Source):
             "依申请公开月度统计",
             "schemas/monthly.json",
             description="按收到月份、申请方式、申请人类型和办理结果汇总的申请件数。",
+            charts=(
+                {
+                    "name": "monthly_outcomes",
+                    "title": "每月收到的申请及办理结果",
+                    "title_en": "Applications received per month, by outcome",
+                    "kind": "bar",
+                    "stack": True,
+                    "x": ["year", "month"],
+                    "y": "received",
+                    "series": "outcome",
+                },
+            ),
         ),
         ResourceSpec(
             "annual_table3",

@@ -32,6 +32,29 @@ FINAL = "决算"
 BUDGET = "预算"
 
 
+#: The portal's chart: expenditure budget (公开03表) against final accounts (决算公开03表),
+#: per function class (功能分类, 类), one series per report and year.
+_BY_FUNCTION = {"table_code": "公开03表", "code_system": "功能分类", "item_level": "类"}
+BUDGET_VS_FINAL = {
+    "name": "budget_vs_final_by_function",
+    "title": "支出预算与决算（按功能分类科目，类级）",
+    "title_en": "Expenditure: budget and final accounts by function",
+    "kind": "bar",
+    "x": "item_name",
+    "y": "amount",
+    "series": "year",
+    "layers": [
+        {"label": "预算", "label_en": "Budget", "filter": {**_BY_FUNCTION, "column_name": "合计"}},
+        {
+            "resource": "final_accounts",
+            "label": "决算",
+            "label_en": "Final accounts",
+            "filter": {**_BY_FUNCTION, "column_name": "本年支出合计"},
+        },
+    ],
+}
+
+
 class FiscalData(Source):
     """Budgets, final accounts, 三公 expenses and the fee list of the 管委会."""
 
@@ -75,6 +98,7 @@ class FiscalData(Source):
             "schemas/budgets.json",
             description="部门预算公开表的每个金额单元格一行（万元）。",
             disclosure_field="disclosure",
+            charts=(BUDGET_VS_FINAL,),
         ),
         ResourceSpec(
             "three_public",
