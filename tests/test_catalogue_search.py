@@ -112,7 +112,7 @@ def test_relevance_prefers_the_name_to_a_field() -> None:
     [
         ("budgt", "budgets"),
         ("fiscl", "fiscal"),
-        ("档案馆", "档案室"),
+        ("档案馆", "档案"),
         ("fiscl 预算", "fiscal 预算"),
     ],
 )
