@@ -78,18 +78,33 @@ def run_stages(
     """
     streamed: float | None = None
     try:
-        count = 0
-        for batch in extract.stream(make_source(), float(config.get("timeout", 600))):
-            builder.add(batch)
-            count += len(batch)
-            if progress is not None:
-                progress(count)
+        _extract_into(make_source, builder, float(config.get("timeout", 600)), progress)
         streamed = time.perf_counter()
         staged, report = builder.finish(version=version, created=created)
     except Exception as exc:  # MemoryError included: it is an Exception
         failure = classify(exc, builder.source_cls.name, config)
         return StageOutcome(None, failure.report or ValidationReport([], {}), failure, streamed)
     return StageOutcome(staged, report, _invalid(staged, report), streamed)
+
+
+def _extract_into(
+    make_source: Callable[[], Source],
+    builder: PackageBuilder,
+    timeout: float,
+    progress: RowCount | None,
+) -> None:
+    """Stream the source's rows into ``builder``; the source is closed however it ends (it
+    removes what :meth:`~opendata.plugin.Source.origin` extracted from a zipped install)."""
+    source = make_source()
+    try:
+        count = 0
+        for batch in extract.stream(source, timeout):
+            builder.add(batch)
+            count += len(batch)
+            if progress is not None:
+                progress(count)
+    finally:
+        source.close()
 
 
 def _invalid(staged: StagedPackage, report: ValidationReport) -> StageFailure | None:

@@ -7,11 +7,11 @@ never staging.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from opendata.plugin import Row, SourceError
 from opendata.services import Services
+from opendata.typed_rows import published_rows
 
 __all__ = ["PublishedReader"]
 
@@ -28,11 +28,12 @@ class PublishedReader:
         return None if current is None else str(current["id"])
 
     def rows(self, dataset: str, resource: str) -> Iterator[Row]:
+        """The resource's rows as values (int, Decimal, date, bool, None for empty), read by the
+        one codec from the published file."""
         current = self.services.catalog.current_version(dataset)
         if current is None:
             raise SourceError(f"dataset {dataset!r} has no published version to read yet")
-        path = self.services.version_dir(dataset, current["id"]) / f"{resource}.csv"
-        if not path.exists():
+        folder = self.services.version_dir(dataset, current["id"])
+        if not (folder / f"{resource}.csv").exists():
             raise SourceError(f"dataset {dataset!r} has no resource {resource!r}")
-        with path.open(encoding="utf-8", newline="") as fh:
-            yield from csv.DictReader(fh)
+        yield from published_rows(folder, resource)
