@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 from opendata.app import create_app, services_of
 from opendata.pipeline.refresh import refresh
 
-GENERATOR = Path(sys.executable).parent / "openapi-python-client"
+#: The generator of this interpreter's environment (the test extra), whatever PATH holds.
+GENERATOR = [sys.executable, "-m", "openapi_python_client"]
 CONFIG = """\
 post_hooks: []
 content_type_overrides:
@@ -56,7 +57,7 @@ def generate(document_url: str, package: str, folder: Path) -> ModuleType:
     settings.write_text(CONFIG, encoding="utf-8")
     done = subprocess.run(
         [
-            str(GENERATOR),
+            *GENERATOR,
             "generate",
             "--path",
             str(document),
