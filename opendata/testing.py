@@ -21,8 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from opendata.pipeline.build import PackageBuilder
-from opendata.pipeline.stages import ErrorKind, StageFailure, StageOutcome, run_stages
+from opendata.pipeline.stages import (
+    ErrorKind,
+    StageFailure,
+    StageOutcome,
+    new_builder,
+    run_stages,
+)
 from opendata.plugin import Row, Source, SourceContext, SourceError
 from opendata.recorded import find_recorded
 from opendata.sources.contract import check_contract
@@ -111,7 +116,7 @@ def run_source(
         warnings=warnings,
     )
     directory = Path(workdir) / source_cls.name
-    builder = PackageBuilder(source_cls, directory)
+    builder = new_builder(source_cls, directory)
     try:
         # The very runner a refresh calls; only publishing is left out.
         outcome = run_stages(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from opendata.pipeline import extract
@@ -58,6 +59,12 @@ class StageOutcome:
 
 #: Called with the number of rows taken in so far.
 RowCount = Callable[[int], None]
+
+
+def new_builder(source_cls: type[Source], directory: Path, **options: Any) -> PackageBuilder:
+    """The builder :func:`run_stages` fills: the test kit makes its own here, so that it reaches
+    the build stage only through the runner."""
+    return PackageBuilder(source_cls, directory, **options)
 
 
 def run_stages(
