@@ -76,12 +76,15 @@ def column_check(
             return None
         if not want:
             return []
-        if not has_null:
-            return typed
-        it = iter(typed)
-        return [None if c in missing else next(it) for c in cells]
+        return _with_nulls(cells, typed, missing) if has_null else typed
 
     return column
+
+
+def _with_nulls(cells: Sequence[str], typed: list[Any], missing: frozenset[str]) -> list[Any]:
+    """The column's values with None where a cell was missing (once per chunk, not per row)."""
+    it = iter(typed)
+    return [None if c in missing else next(it) for c in cells]
 
 
 Convert = Callable[[list[str]], list[Any] | None]
