@@ -35,6 +35,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from opendata.metrics_catalog import CatalogCollector, RunTotals
+
 EXTENSION = "opendata_metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -81,8 +83,8 @@ class Metrics:
             ["endpoint"],
             registry=self.registry,
         )
-        #: The catalog's run totals, added up once per process (metrics_catalog.RunTotals).
-        self.run_totals: Any = None
+        #: The catalog's run totals, added up once per process and topped up at each scrape.
+        self.run_totals = RunTotals()
         self.rate_limited = Counter(
             "opendata_rate_limited_requests",
             "Requests refused with 429 by the rate limits, by endpoint class",
@@ -93,16 +95,12 @@ class Metrics:
     def exposition(self, services: Any) -> bytes:
         """The text a scrape gets: this process's (or, under gunicorn, every worker's) figures
         and the catalog's."""
-        from opendata.metrics_catalog import CatalogCollector, RunTotals
-
         if multiproc_dir():
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         else:
             registry = self.registry
         catalog = CollectorRegistry()
-        if self.run_totals is None:
-            self.run_totals = RunTotals()
         catalog.register(CatalogCollector(services, self.run_totals))
         # Two registries, one text: the format is a sequence of independent families.
         return generate_latest(registry) + generate_latest(catalog)
