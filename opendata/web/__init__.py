@@ -11,8 +11,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the portal pages, their templates, stylesheet and filters."""
-    from opendata.web import formatting, reports, views
+    from opendata.web import formatting, reports, table, versions, views
 
+    del table, versions  # their routes are on views.bp; importing them registers them
     formatting.register(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reports.bp)

@@ -26,7 +26,7 @@ from opendata.read.freshness import dataset_freshness
 from opendata.run_summary import public_runs
 from opendata.services import Services
 from opendata.site import services
-from opendata.web import jsonld, search
+from opendata.web import charts, jsonld, search
 from opendata.web.formatting import constraints_text, duration
 from opendata.web.i18n import HTML_LANG, LANGS, negotiate, translate
 from opendata.web.preview import PREVIEW_ROWS, Preview, read_preview
@@ -172,6 +172,8 @@ def dataset(name: str) -> str:
         fresh=_freshness(row, datetime.now(UTC)),
         jsonld=jsonld.dataset_jsonld(svc, name),
         api=f"/api/v1/datasets/{name}",
+        figures=lambda res: charts.figures(res, g.get("lang", "zh")),
+        has_charts=any(r.get("views") for r in descriptor.get("resources", [])),
     )
 
 
