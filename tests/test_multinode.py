@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from netns import Network, Proc, wait_for
 from sqlalchemy import create_engine, text
@@ -156,6 +157,16 @@ class Deployment:
     @staticmethod
     def _healthy(base: str) -> bool:
         return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+
+    def connections(self) -> int:
+        """Connections to the catalog database now (the sizing note in docs/operations.md)."""
+        engine = create_engine(self.pg_url)
+        try:
+            with engine.connect() as conn:
+                query = "SELECT count(*) - 1 FROM pg_stat_activity WHERE datname = 'opendata'"
+                return int(conn.execute(text(query)).scalar() or 0)
+        finally:
+            engine.dispose()
 
     def runs(self) -> list[tuple[float, str]]:
         """(started, status) of the test source's scheduled runs, oldest first."""
@@ -408,7 +419,11 @@ def test_a_web_node_dies_under_load(deployment: Deployment, tmp_path: Path) -> N
     thread = threading.Thread(target=checker.run, daemon=True)
     thread.start()
     wrk = _wrk(dep.tools, dep.nginx_url, 20, script)
-    time.sleep(7)
+    peak = 0
+    for _ in range(5):  # sampled while wrk runs and refreshes publish
+        time.sleep(1)
+        peak = max(peak, dep.connections())
+    time.sleep(2)
     killed = dep.net.kill_host("web1")
     output, _ = wrk.communicate(timeout=60)
     checker.stop.set()
@@ -419,7 +434,8 @@ def test_a_web_node_dies_under_load(deployment: Deployment, tmp_path: Path) -> N
         f"{result.non_2xx} non-2xx, {result.socket_errors} socket errors, "
         f"p99 {result.p99_ms:.1f} ms; {killed} processes killed in web1; "
         f"{checker.pages} pages checked against the {len(checker.ticks)} versions they showed "
-        f"(published and pruned meanwhile, keeping 2)"
+        f"(published and pruned meanwhile, keeping 2); at most {peak} PostgreSQL connections "
+        f"under load (2 web nodes × 2 workers, 2 schedulers)"
     )
     assert result.requests > 0, output
     assert result.non_2xx == 0 and result.socket_errors == 0, output
@@ -527,9 +543,11 @@ def test_a_rate_limit_in_redis_holds_across_both_nodes(deployment: Deployment) -
     ]
     # Through nginx, all test requests are one client (127.0.0.1): its own six.
     via_nginx = [requests.get(dep.nginx_url + path, timeout=10).status_code for _ in range(8)]
+    info = redis.Redis(host=dep.net.hosts["db"].address).info("memory")
+    keys = redis.Redis(host=dep.net.hosts["db"].address).dbsize()
     print(
         f"\ndownloads (limit 6/minute in Redis) alternating web1/web2: {codes}; "
-        f"through nginx: {via_nginx}"
+        f"through nginx: {via_nginx}; Redis holds {keys} keys in {info['used_memory']} bytes"
     )
     assert codes == [200] * 6 + [429] * 4
     assert via_nginx == [200] * 6 + [429] * 2

@@ -11,6 +11,7 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -19,6 +20,8 @@ from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.util import datetime_to_utc_timestamp
+from sqlalchemy import update
 
 from opendata.scheduler import jobs
 from opendata.schedules.settings import SchedulerSettings
@@ -42,6 +45,34 @@ class CatalogJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 
 
     def start(self, scheduler: Any, alias: str) -> None:
         BaseJobStore.start(self, scheduler, alias)
+
+    def get_due_jobs(self, now: datetime) -> list[Any]:
+        """The due jobs this scheduler has claimed: each due time is run by one scheduler.
+
+        APScheduler reads the due jobs, submits them, and only then stores their next run
+        time; two schedulers on one store (a stand-by on another host) that woke together both
+        ran the job, and a refresh quick enough to release its lease before the second began
+        was made twice (seen in tests/test_multinode.py). Claiming is one conditional UPDATE to
+        the next run time APScheduler is about to store: the database lets one scheduler win.
+        """
+        return [job for job in super().get_due_jobs(now) if self._claim(job, now)]
+
+    def _claim(self, job: Any, now: datetime) -> bool:
+        run_times = job._get_run_times(now)
+        if not run_times:
+            return True  # nothing to run now; APScheduler only stores the next time
+        following = job.trigger.get_next_fire_time(run_times[-1], now)
+        table = self.jobs_t
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(table)
+                .where(
+                    table.c.id == job.id,
+                    table.c.next_run_time <= datetime_to_utc_timestamp(now),
+                )
+                .values(next_run_time=datetime_to_utc_timestamp(following))
+            )
+        return bool(claimed.rowcount == 1)
 
 
 def build(
