@@ -169,4 +169,6 @@ def test_dataset_openapi_documents_each_fields_filters(
         resp = client.get(f"/api/v1/datasets/example_catalog/resources/entries/rows?{name}={value}")
         assert resp.status_code == 200, (name, resp.json)
     assert client.get("/api/v1/datasets/nosuch/openapi.json").status_code == 404
+    link = client.get("/api/v1/datasets/example_catalog").json["links"]["openapi"]
+    assert client.get(link).json["paths"] == paths
     services_of(app).close()

@@ -188,6 +188,7 @@ def get_dataset(name: str) -> Response:
     body["links"] = {
         "self": base,
         "datapackage": f"{base}/datapackage.json",
+        "openapi": f"{base}/openapi.json",
         "download_zip": f"{base}/download.zip",
         "versions": f"{base}/versions",
         "runs": f"/api/v1/runs?dataset={name}",
