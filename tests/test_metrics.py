@@ -265,6 +265,8 @@ def test_gunicorn_workers_add_up(
         OPENDATA_DATASETS_PATH=config["DATASETS_PATH"],
         OPENDATA_DATABASE_URL=config["DATABASE_URL"],
         TMPDIR=str(tmp_path),
+        OPENDATA_LOGS__FORMAT="json",
+        OPENDATA_LOGS__REQUESTS="true",
     )
     log_path = tmp_path / "gunicorn.log"
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -296,6 +298,19 @@ def test_gunicorn_workers_add_up(
                 value(found, "opendata_http_requests_total", endpoint="api_v1_rows", status="200")
                 == sent
             )
+        # The request id sent is echoed and is in the worker's JSON log line of the request.
+        asked = urllib.request.Request(f"{base}/healthz", headers={"X-Request-Id": "probe-7f3a"})
+        with urllib.request.urlopen(asked, timeout=10) as response:
+            assert response.headers["X-Request-Id"] == "probe-7f3a"
+        logged = [
+            json.loads(line)
+            for line in log_path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("{")
+        ]
+        probe = [r for r in logged if r.get("request_id") == "probe-7f3a"]
+        assert [(r["logger"], r["path"], r["status"]) for r in probe] == [
+            ("opendata.request", "/healthz", 200)
+        ]
         # A worker that dies keeps its counts; its replacement adds to them.
         os.kill(int(sorted(workers)[0]), signal.SIGKILL)
         time.sleep(1.5)
