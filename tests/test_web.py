@@ -286,10 +286,10 @@ def test_preview_shows_the_first_rows_of_the_published_csv(
 def test_download_and_api_links(client: FlaskClient) -> None:
     doc, _ = page(client, "/datasets/example_catalog")
     api = "/api/v1/datasets/example_catalog"
-    csv_links = doc.hrefs("CSV")
+    csv_links = doc.hrefs("CSV（供程序读取）")
     assert f"{api}/resources/entries.csv" in csv_links
     assert f"{api}/resources/channels.csv" in csv_links
-    assert f"{api}/resources/entries.csv?bom=1" in doc.hrefs("CSV（用 Excel 打开）")
+    assert f"{api}/resources/entries.csv?bom=1" in doc.hrefs("CSV（适用于 Excel）")
     assert f"{api}/resources/entries.json" in doc.hrefs("JSON")
     assert f"{api}/resources/entries.xlsx" in doc.hrefs("XLSX")
     assert doc.hrefs("整个数据包（ZIP）") == [f"{api}/download.zip"]
@@ -417,3 +417,19 @@ def test_stylesheet_is_served_locally(client: FlaskClient) -> None:
     assert 'href="http' not in head and "<script src" not in html  # offline: nothing remote
     response = client.get("/portal-static/portal.css")
     assert response.status_code == 200 and b"font-family" in response.data
+
+
+def test_first_csv_button_is_the_excel_one_and_each_resource_has_a_table_view(
+    client: FlaskClient,
+) -> None:
+    doc, html = page(client, "/datasets/example_catalog")
+    formats = [
+        link.get("data-format")
+        for link in doc.links
+        if link.get("data-format", "").startswith("csv")
+    ]
+    assert formats[:2] == ["csv-excel", "csv"]
+    assert "CSV（适用于 Excel）" in html
+    for res in ("entries", "channels"):
+        assert f"/datasets/example_catalog/{res}" in doc.hrefs("浏览、筛选数据")
+        assert client.get(f"/datasets/example_catalog/{res}").status_code == 200
