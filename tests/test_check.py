@@ -278,3 +278,13 @@ def test_descriptor_marker_and_run_records(deployment: Services) -> None:
     assert not (root / "never_published" / "current").exists()
     written = json.loads((root / NAME / older / "datapackage.json").read_text(encoding="utf-8"))
     assert written == (deployment.catalog.version(NAME, older) or {})["descriptor"]
+
+
+def test_a_lost_dataset_folder_is_reported_and_nothing_crashes(deployment: Services) -> None:
+    shutil.rmtree(deployment.datasets_root / NAME)
+    assert kinds(deployment) == ["marker_missing", "missing_folder", "missing_folder"]
+    result = CliRunner().invoke(main, ["check", "--repair"], env=_env(deployment))
+    assert result.exit_code == 1, result.output
+    assert "left      marker_missing" in result.output
+    assert "folder example_catalog/" in result.output and "is missing" in result.output
+    assert kinds(deployment) == ["marker_missing", "missing_folder", "missing_folder"]

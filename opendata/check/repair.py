@@ -90,6 +90,8 @@ def _attempt(services: Services, finding: Finding) -> Done:
         return Done(finding, REPAIRS[finding.kind](services, finding))
     except RepairRefused as exc:
         return Done(finding, f"not repaired: {exc}", ok=False)
+    except Exception as exc:  # one repair that fails must not stop the others
+        return Done(finding, f"failed: {exc.__class__.__name__}: {exc}", ok=False)
 
 
 class RepairRefused(Exception):
@@ -224,6 +226,8 @@ def rewrite_marker(services: Services, finding: Finding) -> str:
     dataset = finding.dataset
     assert dataset is not None
     current = (services.catalog.dataset(dataset) or {}).get("current_version")
+    if current and not services.version_dir(dataset, current).is_dir():
+        raise RepairRefused(f"the current version's folder {dataset}/{current} is missing")
     write_marker(services.datasets_root, dataset, current)
     return f"the marker names {current}" if current else "removed the marker"
 
