@@ -32,8 +32,16 @@ def _body() -> tuple[bytes, str]:
         error = {"code": "unavailable", "message": MESSAGE, "details": {}}
         return orjson.dumps({"error": error}), "application/json"
     if path.startswith(("/api/action/", "/api/3/action/")):
+        from opendata.site import base_url
+
+        action = (request.view_args or {}).get("logic_function", "")
         error = {"__type": "Service Unavailable", "message": f"Service unavailable: {MESSAGE}"}
-        return orjson.dumps({"success": False, "error": error}), "application/json"
+        body = {
+            "help": f"{base_url()}/api/3/action/help_show?name={action}",
+            "success": False,
+            "error": error,
+        }
+        return orjson.dumps(body), "application/json"
     return f"服务暂时不可用 Service unavailable: {MESSAGE}\n".encode(), "text/plain"
 
 
@@ -57,11 +65,27 @@ def is_outage(exc: DBAPIError) -> bool:
     return str(state).startswith("08") or state in _SHUTDOWN_STATES
 
 
+def answer(exc: BaseException) -> Response | None:
+    """The 503 when ``exc`` means the database is out of reach, else None.
+
+    For views that catch every exception to answer in their own envelope (CKAN's actions).
+    """
+    if not isinstance(exc, OperationalError | PoolTimeout):
+        return None
+    if isinstance(exc, DBAPIError) and not is_outage(exc):
+        return None
+    return _respond()
+
+
 def unavailable(exc: Exception) -> Response:
     """The 503 for a database error that means the database cannot be reached."""
     if isinstance(exc, DBAPIError) and not is_outage(exc):
         raise exc  # a statement's own error (a budget that ran out, a missing table): not ours
     log.warning("database unavailable serving %s: %s", request.path, exc.__class__.__name__)
+    return _respond()
+
+
+def _respond() -> Response:
     body, mimetype = _body()
     response = Response(body, 503, mimetype=mimetype)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -79,6 +79,17 @@ def test_the_portal_answers_503_without_server_details(app: Flask, client: Flask
     assert "127.0.0.1" not in resp.text and "psycopg" not in resp.text
 
 
+def test_ckan_answers_503_in_its_envelope(app: Flask, client: FlaskClient) -> None:
+    path = "/api/3/action/package_show?id=example_catalog"
+    assert client.get(path).status_code == 200
+    _cut_off(app)
+    resp = client.get(path)
+    assert resp.status_code == 503, resp.data[:300]
+    assert resp.headers["Retry-After"]
+    assert resp.json["success"] is False
+    assert "127.0.0.1" not in resp.text
+
+
 def test_healthz_says_the_database_is_down(app: Flask, client: FlaskClient) -> None:
     _cut_off(app)
     resp = client.get("/healthz")

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, current_app, request
 
+from opendata import outage
 from opendata.api.ckan.actions import ACTIONS, ActionContext
 from opendata.api.ckan.errors import BadRequest, CkanError
 from opendata.read import exports
@@ -126,7 +127,9 @@ def action_view(logic_function: str) -> Response:
             "message": exc.message,
         }
         return _respond({"help": help_url, "success": False, "error": body}, exc.status)
-    except Exception:  # a bug still answers in CKAN's envelope, and is logged
+    except Exception as exc:  # a bug still answers in CKAN's envelope, and is logged
+        if (down := outage.answer(exc)) is not None:
+            return down  # the database out of reach: 503 with Retry-After, not a bug
         log.exception("CKAN action %s failed", logic_function)
         body = {"__type": "Internal Server Error", "message": "Internal Server Error"}
         return _respond({"help": help_url, "success": False, "error": body}, 500)
