@@ -113,7 +113,6 @@ def plant_repairable(svc: Services) -> set[str]:
     (root / NAME / "20200101T000000000000Z" / "entries.csv").write_text("id\n1\n")
     (root / NAME / ".staging-x1y2").mkdir()  # staging_folder
     (root / "ghost" / "20200101T000000Z").mkdir(parents=True)  # orphan_dataset_folder
-    write_marker(root, NAME, older)  # marker_wrong
     datastore.drop(engine, [_table(svc, newest, "channels")])  # missing_table
     with engine.begin() as conn:  # table_rows_differ
         conn.execute(text(f'DELETE FROM "{_table(svc, older, "channels")}" WHERE _id = 1'))
@@ -123,6 +122,8 @@ def plant_repairable(svc: Services) -> set[str]:
             )
         )
     svc.catalog.start_run(NAME, "cli")  # stale_running_run: no refresh holds the lease
+    (root / NAME / newest / "datapackage.json").write_bytes(b"{not json")  # descriptor_differs
+    (root / NAME / "current").write_bytes(b"\xff\xfe")  # marker_wrong, not even UTF-8
     package = root / NAME / older / "datapackage.json"  # descriptor_differs
     data = json.loads(package.read_text(encoding="utf-8"))
     data["title"] = "被改动的标题"

@@ -158,7 +158,7 @@ def package_files(
     package = folder / "datapackage.json"
     if not package.is_file():
         out.append(Finding("missing_descriptor", "no datapackage.json", name, version, path=where))
-    elif orjson.loads(package.read_bytes()) != descriptor:
+    elif _json_or_none(package) != descriptor:
         text = "datapackage.json differs from the catalog's descriptor"
         out.append(Finding("descriptor_differs", text, name, version, path=where))
     for resource in descriptor.get("resources", []):
@@ -168,6 +168,13 @@ def package_files(
             path = f"{where}/{resource['path']}"
             out.append(Finding(kind, text, name, version, resource["name"], path=path))
     return out
+
+
+def _json_or_none(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        return None  # not JSON: differs from any descriptor
 
 
 def file_problem(path: Path, resource: dict[str, Any], quick: bool) -> tuple[str, str] | None:

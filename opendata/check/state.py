@@ -101,7 +101,7 @@ def dataset_disk(folder: Path) -> DatasetDisk:
     for child in sorted(folder.iterdir()):
         name = child.name
         if name == MARKER and child.is_file():
-            found.marker = child.read_text(encoding="utf-8").strip() or None
+            found.marker = child.read_bytes().decode("utf-8", "replace").strip() or None
         elif name.startswith(STAGING_PREFIX):
             found.staging.append(name)
         elif child.is_dir() and VERSION_ID.fullmatch(name):
