@@ -32,17 +32,21 @@ import binascii
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from functools import partial
+from typing import Any
 
 import orjson
-from sqlalchemy import Column, ColumnElement, Engine, Table, and_, func, or_, select, text, true
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import DBAPIError
 
 from opendata.limits import DEFAULT as DEFAULT_LIMITS
 from opendata.limits import LimitError, Limits
-from opendata.store import datastore, rowload
-from opendata.store.budget import ran_out, time_budget
+from opendata.store import datastore, dbapi, rowload
+from opendata.store.budget import ran_out
 from opendata.store.fts import postgres_tsquery, sqlite_match
+from opendata.store.query_sql import Cond, count_statement, like_escape, page_statement
+from opendata.store.query_sql import bound as bound_values
+from opendata.store.query_sql import shapes as cond_shapes
 from opendata.store.query_values import TEXT_TYPES, QueryError, check_text, coerce
 
 __all__ = [
@@ -163,13 +167,13 @@ def _bounded(check: Any, value: str, parameter: str) -> str:
 
 
 def _filter(
-    col: Column[Any],
     spec: Mapping[str, Any],
     op: str,
     value: Any,
     parameter: str,
     limits: Limits = DEFAULT_LIMITS,
-) -> ColumnElement[bool]:
+) -> Cond:
+    name = spec["name"]
     if op not in OPS:
         raise QueryError(
             f"unknown operator {op!r} in parameter {parameter!r}; operators are: " + ", ".join(OPS),
@@ -177,73 +181,57 @@ def _filter(
             parameter=parameter,
         )
     if op == "isnull":
-        flag = coerce({"name": spec["name"], "type": "boolean"}, value, parameter)
-        return col.is_(None) if flag else col.is_not(None)
+        flag = coerce({"name": name, "type": "boolean"}, value, parameter)
+        return Cond("null" if flag else "notnull", name)
     if op == "in":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not items or len(items) > MAX_IN_VALUES:
             raise QueryError(
                 f"parameter {parameter!r} needs 1 to {MAX_IN_VALUES} comma-separated values",
                 parameter=parameter,
-                field=spec["name"],
+                field=name,
             )
-        return col.in_([coerce(spec, item, parameter) for item in items])
+        return Cond("in", name, tuple(coerce(spec, item, parameter) for item in items))
     if op == "contains":
         if spec.get("type", "string") not in TEXT_TYPES:
             raise QueryError(
-                f"__contains applies to text fields; {spec['name']!r} is {spec.get('type')}",
+                f"__contains applies to text fields; {name!r} is {spec.get('type')}",
                 parameter=parameter,
-                field=spec["name"],
+                field=name,
             )
         needle = check_text(str(value), f"parameter {parameter!r}", parameter)
         # SQLite refuses LIKE patterns over 50,000 bytes (a 500); bound them well below.
         _bounded(limits.check_text, needle, parameter)
-        return col.icontains(needle, autoescape=True)
+        return Cond("contains", name, (like_escape(needle),))
     typed = coerce(spec, value, parameter)
-    if typed is None:
-        return col.is_(None)
-    compare = {
-        "eq": col.__eq__,
-        "gt": col.__gt__,
-        "gte": col.__ge__,
-        "lt": col.__lt__,
-        "lte": col.__le__,
-    }[op]
-    return compare(typed)
+    return Cond("null", name) if typed is None else Cond(op, name, (typed,))
 
 
 def _full_text(
-    engine: Engine, ref: TableRef, table: Table, q: str, limits: Limits = DEFAULT_LIMITS
-) -> ColumnElement[bool] | None:
+    engine: Engine, ref: TableRef, q: str, limits: Limits = DEFAULT_LIMITS
+) -> Cond | None:
     check_text(q, "parameter 'q'", "q")
     # Each phrase token reads a posting list: the bound on terms and their length bounds the time.
     _bounded(limits.check_q, q, "q")
     if engine.dialect.name == "sqlite":
         match = sqlite_match(q)
-        if match is None:
-            return None
-        fts = rowload.fts_table(ref.table_name)
-        rowids = text(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH :fts_match')
-        return table.c["_id"].in_(rowids.bindparams(fts_match=match).columns(table.c["_id"]))
+        return (
+            None
+            if match is None
+            else Cond("fts_sqlite", rowload.fts_table(ref.table_name), (match,))
+        )
     tsquery = postgres_tsquery(q)
-    if tsquery is None:
-        return None
-    clause: Any = text(
-        f"to_tsvector('simple', \"{ref.table_name}\".{rowload.FTS_COLUMN}) "
-        "@@ to_tsquery('simple', :fts_query)"
-    ).bindparams(fts_query=tsquery)
-    # A text clause stands in the WHERE like any boolean column expression.
-    return cast("ColumnElement[bool]", clause)
+    return None if tsquery is None else Cond("fts_pg", rowload.FTS_COLUMN, (tsquery,))
 
 
-def _where(engine: Engine, ref: TableRef, table: Table, query: RowQuery) -> list[Any]:
-    where: list[Any] = []
+def _where(engine: Engine, ref: TableRef, query: RowQuery) -> list[Cond]:
+    where: list[Cond] = []
     for name, op, value in query.filters:
         parameter = name if op == "eq" else f"{name}__{op}"
         spec = ref.field(name, parameter)
-        where.append(_filter(table.c[name], spec, op, value, parameter, query.limits))
+        where.append(_filter(spec, op, value, parameter, query.limits))
     if query.q and query.q.strip():
-        clause = _full_text(engine, ref, table, query.q, query.limits)
+        clause = _full_text(engine, ref, query.q, query.limits)
         if clause is not None:
             where.append(clause)
     return where
@@ -314,30 +302,26 @@ def _decode(token: str, order: _Order, ref: TableRef) -> tuple[Any, int]:
     return value, row_id
 
 
-def _segments(
-    table: Table, order: _Order, token: tuple[Any, int] | None
-) -> list[tuple[ColumnElement[bool], list[Any]]]:
-    """(condition, ORDER BY) pairs to read in turn; each keeps an index usable."""
-    rid = table.c["_id"]
-    by_id = rid.desc() if order.desc else rid.asc()
+#: A segment of a keyset read: its conditions and the field it is ordered by before ``_id``
+#: (None: by ``_id`` alone).
+Segment = tuple[list[Cond], str | None]
 
-    def after_id(i: int) -> ColumnElement[bool]:
-        return rid < i if order.desc else rid > i
 
+def _segments(order: _Order, token: tuple[Any, int] | None) -> list[Segment]:
+    """(conditions, ORDER BY field) pairs to read in turn; each keeps an index usable."""
+    after_id = "id_lt" if order.desc else "id_gt"
     if order.sort is None:
-        return [(true() if token is None else after_id(token[1]), [by_id])]
-    col = table.c[order.sort]
-    by_value = [col.desc() if order.desc else col.asc(), by_id]
+        return [([] if token is None else [Cond(after_id, "_id", (token[1],))], None)]
+    sort = order.sort
     if token is None:  # offset mode: one query in the natural order
-        return [(true(), by_value)]
+        return [([], sort)]
     value, row_id = token
-    nulls = (col.is_(None), [by_id])
+    nulls: Segment = ([Cond("null", sort)], None)
     if value is None:
-        first = (and_(col.is_(None), after_id(row_id)), [by_id])
-        return [first, (col.is_not(None), by_value)] if order.nulls_first else [first]
-    beyond = col < value if order.desc else col > value
-    reach = col <= value if order.desc else col >= value
-    values = (and_(reach, or_(beyond, after_id(row_id))), by_value)
+        first: Segment = ([Cond("null", sort), Cond(after_id, "_id", (row_id,))], None)
+        return [first, ([Cond("notnull", sort)], sort)] if order.nulls_first else [first]
+    step = "after_desc" if order.desc else "after_asc"
+    values: Segment = ([Cond(step, sort, (value, row_id))], sort)
     return [values] if order.nulls_first else [values, nulls]
 
 
@@ -367,16 +351,15 @@ def page(
     table = row_table(engine, ref)
     names = _projection(ref, query)
     order = _order(engine, ref, query)
-    where = _where(engine, ref, table, query)
+    where = _where(engine, ref, query)
     token = _decode(query.after, order, ref) if query.after else None
     wanted = list(dict.fromkeys(["_id", *names, *([order.sort] if order.sort else [])]))
-    columns = [table.c[n] for n in wanted]
     try:
-        with engine.connect() as conn, time_budget(conn, query.limits.max_search_seconds):
-            rows = _read_segments(conn, columns, where, table, order, token, query)
+        with dbapi.reader(engine, query.limits.max_search_seconds) as db:
+            rows = _read_segments(db, table, wanted, where, order, token, query)
             more = len(rows) > query.limit
             rows = rows[: query.limit]
-            total, exact = _page_total(conn, ref, table, where, query, count_bound, rows, more)
+            total, exact = _page_total(db, ref, table, where, query, count_bound, rows, more)
     except DBAPIError as exc:
         if table_gone(exc):
             raise TableGone(ref.table_name) from exc
@@ -392,10 +375,10 @@ def page(
 
 
 def _read_segments(
-    conn: Any,
-    columns: list[Any],
-    where: list[Any],
+    db: dbapi.Reader,
     table: Table,
+    wanted: list[str],
+    where: list[Cond],
     order: _Order,
     token: tuple[Any, int] | None,
     query: RowQuery,
@@ -403,22 +386,28 @@ def _read_segments(
     """Up to ``query.limit + 1`` matching rows, segment by segment (one more row tells
     whether a next page exists)."""
     rows: list[dict[str, Any]] = []
-    for condition, order_by in _segments(table, order, token):
+    offset = query.offset if token is None else 0
+    for conditions, sort in _segments(order, token):
         need = query.limit + 1 - len(rows)
         if need <= 0:
             break
-        stmt = select(*columns).where(*where, condition).order_by(*order_by).limit(need)
-        if token is None and query.offset:
-            stmt = stmt.offset(query.offset)
-        rows.extend(dict(r) for r in conn.execute(stmt).mappings())
+        conds = [*where, *conditions]
+        shape = ("page", table, tuple(wanted), cond_shapes(conds), sort, order.desc, bool(offset))
+        stmt = dbapi.compiled(
+            db.engine,
+            shape,
+            partial(page_statement, table, wanted, conds, sort, order.desc, bool(offset)),
+        )
+        values = bound_values(conds) | {"limit": need, "offset": offset}
+        rows.extend(db.rows(stmt, values))
     return rows
 
 
 def _page_total(
-    conn: Any,
+    db: dbapi.Reader,
     ref: TableRef,
     table: Table,
-    where: list[Any],
+    where: list[Cond],
     query: RowQuery,
     bound: int,
     rows: list[dict[str, Any]],
@@ -430,17 +419,17 @@ def _page_total(
         return ref.row_count, True
     if not more and not query.after and not query.offset:
         return len(rows), True
-    return _total(conn, table, where, query, bound, len(rows))
+    return _total(db, table, where, query, bound, len(rows))
 
 
 def _total(
-    conn: Any, table: Table, where: list[Any], query: RowQuery, bound: int, seen: int
+    db: dbapi.Reader, table: Table, where: list[Cond], query: RowQuery, bound: int, seen: int
 ) -> tuple[int, bool]:
     """The filtered total, counted up to ``bound``; when the time budget runs out during the
     count, the rows already read are answered with an inexact total of what was seen."""
     key = (table.name, repr((query.filters, query.q)), bound)
     try:
-        counted = _bounded_count(conn, table, where, bound, key)
+        counted = _bounded_count(db, table, where, bound, key)
     except DBAPIError as exc:
         if not ran_out(exc):
             raise
@@ -467,14 +456,15 @@ _COUNTS_MAX = 4096
 
 
 def _bounded_count(
-    conn: Any, table: Table, where: list[Any], bound: int, key: tuple[str, str, int]
+    db: dbapi.Reader, table: Table, where: list[Cond], bound: int, key: tuple[str, str, int]
 ) -> int:
     """How many rows match, counted up to ``bound + 1``; ``key`` names the table and the
     request's filters and full-text query, which decide the condition."""
     counted = _COUNTS.get(key)
     if counted is None:
-        inner = select(table.c["_id"]).where(*where).limit(bound + 1).subquery()
-        counted = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+        shape = ("count", table, cond_shapes(where))
+        stmt = dbapi.compiled(db.engine, shape, lambda: count_statement(table, where))
+        counted = int(db.rows(stmt, bound_values(where) | {"bound": bound + 1})[0]["n"])
         if len(_COUNTS) >= _COUNTS_MAX:
             _COUNTS.clear()
         _COUNTS[key] = counted
@@ -492,16 +482,20 @@ def stream(
     table = row_table(engine, ref)
     names = _projection(ref, query)
     order = _order(engine, ref, query)
-    where = _where(engine, ref, table, query)
+    where = _where(engine, ref, query)
     keep = (["_id"] if query.include_id else []) + names
-    condition, order_by = _segments(table, order, None)[0]
-    stmt = select(*[table.c[n] for n in keep]).where(*where, condition).order_by(*order_by)
+    conditions, sort = _segments(order, None)[0]
+    conds = [*where, *conditions]
+    stmt = page_statement(table, keep, conds, sort, order.desc, offset=False, limited=False)
+    values = bound_values(conds)
     try:
         with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
-            for values in result:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+                stmt, values
+            )
+            for row in result:
                 # Plain str keys (SQLAlchemy's are quoted_name, which orjson refuses).
-                yield dict(zip(keep, values, strict=True))
+                yield dict(zip(keep, row, strict=True))
     except DBAPIError as exc:
         if table_gone(exc):
             raise TableGone(ref.table_name) from exc
@@ -513,8 +507,7 @@ def check(engine: Engine, ref: TableRef, query: RowQuery) -> list[str]:
 
     Lets a streaming response fail with a 400 before its first byte is sent.
     """
-    table = row_table(engine, ref)
     names = _projection(ref, query)
     _order(engine, ref, query)
-    _where(engine, ref, table, query)
+    _where(engine, ref, query)
     return (["_id"] if query.include_id else []) + names
