@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,7 @@ from prometheus_client import (
 
 from opendata.metrics_catalog import CatalogCollector, RunTotals
 
+log = logging.getLogger(__name__)
 EXTENSION = "opendata_metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -223,7 +225,15 @@ def metrics_view() -> Response:
             content_type="text/plain; charset=utf-8",
         )
     metrics: Metrics = current_app.extensions[EXTENSION]
-    body = metrics.exposition(current_app.extensions["opendata"])
+    try:
+        body = metrics.exposition(current_app.extensions["opendata"])
+    except Exception:  # e.g. a worker's file in the multiprocess folder that cannot be read
+        log.exception("/metrics could not be collected")
+        return Response(
+            "/metrics could not be collected; see the server log\n",
+            503,
+            content_type="text/plain; charset=utf-8",
+        )
     response = Response(body, 200, content_type=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response

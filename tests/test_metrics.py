@@ -444,3 +444,16 @@ def test_two_nodes_report_the_same_catalog_figures(app: Flask, config: dict[str,
     assert value(one, "opendata_http_requests_total", endpoint="api_v1_other", status="200") == 3
     assert value(two, "opendata_http_requests_total", endpoint="api_v1_other", status="200") is None
     services_of(other).close()
+
+
+def test_a_multiprocess_folder_that_cannot_be_read_is_a_503_in_plain_text(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    (folder / "counter_1.db").write_bytes(b"\x00\x01 not a prometheus_client file")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 503
+    assert response.mimetype == "text/plain"
+    assert str(tmp_path).encode() not in response.get_data()
