@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from opendata.store import db
+from opendata.store import db, dbapi
 
 
 def utcnow() -> datetime:
@@ -86,11 +86,12 @@ class Catalog:
             )
 
     def dataset(self, name: str) -> dict[str, Any] | None:
-        # Every API request reads its dataset row: the statement is built once (with a bound
-        # parameter), so a request pays for the query, not for building and caching it again.
-        with self.engine.connect() as conn:
-            found = conn.execute(_DATASET_BY_NAME, {"name": name}).mappings().first()
-        return _fix_times(dict(found)) if found else None
+        # Every API request reads its dataset row: the statement is compiled once and run on
+        # the DBAPI cursor (opendata.store.dbapi), so a request pays for the query itself.
+        stmt = dbapi.compiled(self.engine, "catalog.dataset", lambda: _DATASET_BY_NAME)
+        with dbapi.reader(self.engine) as reader:
+            found = reader.rows(stmt, {"name": name})
+        return _fix_times(found[0]) if found else None
 
     def datasets(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

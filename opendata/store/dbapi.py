@@ -133,7 +133,10 @@ def reader(engine: Engine, budget_seconds: float | None = None) -> Iterator[Read
     back, at the end). With ``budget_seconds`` the database stops the block's statements after
     that long in all, as :func:`opendata.store.budget.time_budget` does."""
     dialect = engine.dialect
-    raw = engine.raw_connection()
+    try:
+        raw = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as exc:  # the database out of reach, as Connection says
+        raise _wrapped(engine, exc, dialect.is_disconnect(exc, None, None)) from exc
     try:
         with _budget(raw, dialect.name, budget_seconds):
             yield Reader(engine, raw)
@@ -141,16 +144,23 @@ def reader(engine: Engine, budget_seconds: float | None = None) -> Iterator[Read
         lost = dialect.is_disconnect(exc, raw.dbapi_connection, None)
         if lost:
             raw.invalidate(exc)
-        raise DBAPIError.instance(
-            None,
-            None,
-            exc,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from exc
+        raise _wrapped(engine, exc, lost) from exc
     finally:
         raw.close()
+
+
+def _wrapped(engine: Engine, exc: Exception, lost: bool) -> BaseException:
+    """The ``DBAPIError`` subclass SQLAlchemy's ``Connection`` raises for ``exc``."""
+    dialect = engine.dialect
+    return DBAPIError.instance(
+        None,
+        None,
+        exc,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=engine.hide_parameters,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
 
 
 @contextmanager
