@@ -302,6 +302,9 @@ class Source:
 
     name: ClassVar[str]
     title: ClassVar[str]
+    #: The dataset's title in English, optional: published as the descriptor's ``title_en``,
+    #: shown by the portal in English and found by catalogue search ("budget" → 财政预决算).
+    title_en: ClassVar[str] = ""
     description: ClassVar[str] = ""
     publisher: ClassVar[str] = ""
     #: An SPDX-style id understood by :data:`opendata.licenses`, e.g. ``"CC-BY-4.0"``.

@@ -144,3 +144,25 @@ def test_api_search_by_name_prefix_and_suggestions(
     missed = client.get("/api/v1/datasets?q=exmple").json
     assert missed["total"] == 0 and "example" in missed["suggestions"]
     services_of(app).close()
+
+
+class EnglishTitled(ExampleCatalog):
+    name = "example_titled"
+    title_en = "Procurement notices"
+
+
+def test_a_declared_english_title_is_published_and_found(
+    config: dict[str, Any], make_services: Any
+) -> None:
+    svc = make_services(ExampleCatalog, EnglishTitled, options={"example_titled": {"rows": 5}})
+    assert refresh(svc, "example_titled").ok and refresh(svc, "example_catalog").ok
+    assert svc.catalog.current_version("example_titled")["descriptor"]["title_en"] == (
+        "Procurement notices"
+    )
+    assert "title_en" not in svc.catalog.current_version("example_catalog")["descriptor"]
+    app = create_app({**config, "TESTING": True})
+    client: FlaskClient = app.test_client()
+    for q in ("procurement", "notice"):  # words only the English title holds
+        body = client.get(f"/api/v1/datasets?q={q}").json
+        assert [i["name"] for i in body["items"]] == ["example_titled"], q
+    services_of(app).close()

@@ -325,10 +325,12 @@ def package_descriptor(
 ) -> dict[str, Any]:
     """A Data Package v2 descriptor for one version of ``cls``'s dataset."""
     lic = LICENSES[cls.license]
+    english = {"title_en": cls.title_en} if cls.title_en else {}  # only when declared
     return {
         "$schema": DATAPACKAGE_PROFILE,
         "name": cls.name,
         "title": cls.title,
+        **english,
         "description": cls.description,
         "version": version,
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),

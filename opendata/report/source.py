@@ -54,6 +54,7 @@ class AnnualReports(Source):
 
     name = "annual_reports"
     title = "政府信息公开工作年度报告数据"
+    title_en = "Annual reports on government information disclosure (data)"
     description = (
         "按年度报告格式（国办公开办函〔2021〕30号；2019–2020年为〔2019〕60号试行格式；2019年以前为"
         "文字报告及统计表）由本平台已发布的数据计算的年度报告各表，每个单元格一行：年度、表、"

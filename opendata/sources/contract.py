@@ -32,6 +32,8 @@ def check_contract(cls: type) -> list[str]:
         value = getattr(cls, attr, "")
         if not isinstance(value, str) or not value.strip():
             problems.append(f"{attr} is empty; declare it as a class attribute")
+    if not isinstance(getattr(cls, "title_en", ""), str):
+        problems.append("title_en must be text (the dataset's English title) or left out")
     if cls.license not in LICENSES:
         problems.append(f"license {cls.license!r} is not one of {sorted(LICENSES)}")
     from apscheduler.triggers.cron import CronTrigger  # only where plugins are checked

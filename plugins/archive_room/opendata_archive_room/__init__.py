@@ -36,6 +36,7 @@ class ArchiveRoom(Source):
 
     name = "archive_room"
     title = "管委会办公室档案室（信息公开查阅点）"
+    title_en = "Archive room: public look-ups of disclosed information"
     description = (
         "管委会办公室档案室是管委会办公室的政府信息公开查阅点，设专职档案员负责档案的借阅、"
         "归档、收集和整理，免费为经开区企事业单位查找资料。本数据集发布档案室的开放档案目录"

@@ -35,6 +35,7 @@ class DisclosureCatalog(Source):
 
     name = "disclosure_catalog"
     title = "政府信息公开目录"
+    title_en = "Government information disclosure catalogue"
     description = (
         "吉林经济技术开发区管委会主动公开的政府信息目录：每条信息的索引号、信息名称、内容概述、"
         "生成日期、发布日期、发布机构、文号、主题分类、体裁分类和有效性；每条信息在政务公开网、"

@@ -58,6 +58,7 @@ class DisclosureRequests(Source):
 
     name = "disclosure_requests"
     title = "依申请公开政府信息办理情况"
+    title_en = "Requests for government information and their outcomes"
     description = (
         "管委会办公室受理的政府信息公开申请的汇总统计：按收到月份、申请方式（当面、信函、传真、"
         "网络）、申请人类型（自然人；商业企业、科研机构、社会公益组织、法律服务机构、其他）和"

@@ -60,6 +60,7 @@ class FiscalData(Source):
 
     name = "fiscal_data"
     title = "吉林经济技术开发区管委会财政预决算与收费目录清单"
+    title_en = "Fiscal budgets, final accounts and fee schedules"
     description = (
         "吉林经济技术开发区管理委员会部门预算、部门决算（九张决算公开表）、一般公共预算财政拨款"
         "“三公”经费（预算数与决算数）、行政事业性收费目录清单和各年度收费收入。金额单位为万元，"

@@ -38,6 +38,7 @@ class ServiceHall(Source):
 
     name = "service_hall"
     title = "政务服务大厅服务事项清单与办事指南"
+    title_en = "Government service hall: service items and guides"
     description = (
         "吉林经济技术开发区管委会政务服务大厅对外办理的政务服务事项清单及各事项办事指南，"
         "包括事项类型（保留原“非行政许可审批”类型并给出现行类型）、实施主体、设定依据、申请条件、"
