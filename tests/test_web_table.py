@@ -250,3 +250,12 @@ def test_version_page_and_what_changed(client: FlaskClient, app: Flask, make_ser
     assert old in first_page.xpath("string(//table[@class='changes'])")
     html(client, f"/datasets/example_catalog/versions/{second}/changes?resource=nosuch", status=404)
     html(client, "/datasets/example_catalog/versions/20000101T000000000000Z", status=404)
+
+
+def test_full_text_search_agrees_with_the_api(client: FlaskClient) -> None:
+    doc = html(client, f"{PAGE}?q=预算&_size=100")
+    body = api(client, f"{API}/rows?q=预算&_size=100")
+    assert body["rows"] and row_ids(doc) == [r["_id"] for r in body["rows"]]
+    assert doc.xpath("//input[@id='f-q']/@value") == ["预算"]
+    # a narrow search (an exact total) still gets its facet counts
+    assert body["total_exact"] and doc.xpath("//section[@class='facet']")

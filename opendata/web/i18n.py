@@ -168,6 +168,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "apply": {"zh": "应用", "en": "Apply"},
     "rows_total": {"zh": "共 {n} 行", "en": "{n} rows"},
     "rows_at_least": {"zh": "至少 {n} 行", "en": "at least {n} rows"},
+    "facets_skipped": {
+        "zh": "全文检索匹配的行很多；加上筛选条件后显示各取值的行数。",
+        "en": "The search matches many rows; counts per value appear once it is narrowed.",
+    },
     "choose_columns": {"zh": "选择显示的列", "en": "Choose columns"},
     "page_size": {"zh": "每页行数", "en": "Rows per page"},
     "download_view": {"zh": "下载当前结果", "en": "Download this view"},

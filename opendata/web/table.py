@@ -154,6 +154,7 @@ class TableView:
     page: rq.Page | None
     facets: list[rt.Facet]
     error: str | None = None
+    facets_skipped: bool = False
 
 
 def _columns(resource: dict[str, Any]) -> list[Column]:
@@ -190,7 +191,11 @@ def build_view(snapshot: Snapshot, res: str, state: ViewState) -> TableView:
     query = _query(state, shown_names if state.fields else None, state.size)
     try:
         view.page = rt.page(snapshot.services.engine, ref, query)
-        view.facets = _facets(snapshot, res, query)
+        # Each facet value re-runs the search: over a broad full-text match (an inexact total)
+        # that costs a second or more, so facets wait until the search is narrowed.
+        view.facets_skipped = bool(state.q) and not view.page.total_exact
+        if not view.facets_skipped:
+            view.facets = _facets(snapshot, res, query)
     except rq.QueryError as exc:
         view.error = _error_text(exc.code, dict(exc.details), exc.message)
     return view
