@@ -277,6 +277,7 @@ def _bodies(data: bytes) -> Iterator[bytes]:
                 yield archive.read(member)
 
 
+_TABLE_VIEW = re.compile(r"^/datasets/[^/]+/(?!versions/)[^/]+(/rows/\d+)?$")
 _HREF = re.compile(r"""(?:href|src)="([^"#]+)""")
 
 
@@ -298,6 +299,8 @@ def _local(url: str) -> str | None:
         return None  # files shipped in the repository
     if any(int(v) > 100 for k, v in parse_qsl(parts.query) if k == "offset" and v.isdigit()):
         return None  # CKAN's datastore_search links a next page past the end, forever
+    if _TABLE_VIEW.match(parts.path) and (parts.query or "/rows/" in parts.path):
+        return None  # the portal table view's sort/facet/page variants and row pages: seeded
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
@@ -331,6 +334,7 @@ def _seeds(app: Flask, client: FlaskClient, svc: Services) -> list[str]:
         "res": ["entries", "channels", "nosuch"],
         "v": [v["id"] for n in names for v in svc.catalog.versions(n)] + ["20000101T000000Z"],
         "year": ["2018", "2022", "1999"],  # annual reports (API and portal)
+        "row_id": ["1", "7", "999999"],  # the portal's row detail
     }
     urls: list[str] = []
     for rule in app.url_map.iter_rules():

@@ -36,9 +36,9 @@ def _previous(name: str, version: str) -> str | None:
     return max(older) if older else None
 
 
-@bp.get("/datasets/<name>/versions/<version>")
-def version(name: str, version: str) -> str:
-    snapshot = _snapshot(name, version)
+@bp.get("/datasets/<name>/versions/<v>")
+def version(name: str, v: str) -> str:
+    snapshot = _snapshot(name, v)
     current = snapshot.dataset.get("current_version")
     return render_template(
         "version.html",
@@ -82,9 +82,9 @@ def _next_url(old: Snapshot, res: str, token: str | None) -> str | None:
     return request.path + "?" + urlencode(args)
 
 
-@bp.get("/datasets/<name>/versions/<version>/changes")
-def changes(name: str, version: str) -> tuple[str, int]:
-    new = _snapshot(name, version)
+@bp.get("/datasets/<name>/versions/<v>/changes")
+def changes(name: str, v: str) -> tuple[str, int]:
+    new = _snapshot(name, v)
     since = request.args.get("since") or _previous(name, new.id)
     resources = [r["name"] for r in new.descriptor.get("resources", [])]
     res = request.args.get("resource") or (resources[0] if resources else "")
