@@ -45,7 +45,7 @@ def _network(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IP address or network") from exc
 
 
-def _limit(default: str, description: str) -> fields.Field:
+def _limit(default: str, description: str) -> fields.Field[Any]:
     return fields.String(
         load_default=default,
         validate=_limit_text,
