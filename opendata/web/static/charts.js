@@ -214,9 +214,24 @@
     });
   }
 
+  /* A chart reads its rows when it scrolls near the screen: a page with several charts does
+     not read them all up front. */
   function start() {
     if (!window.echarts) { return; }
-    Array.prototype.forEach.call(document.querySelectorAll("figure.chart[data-chart]"), draw);
+    var figures = document.querySelectorAll("figure.chart[data-chart]");
+    if (!("IntersectionObserver" in window)) {
+      Array.prototype.forEach.call(figures, draw);
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          draw(entry.target);
+        }
+      });
+    }, { rootMargin: "400px" });
+    Array.prototype.forEach.call(figures, function (fig) { observer.observe(fig); });
   }
 
   if (document.readyState === "loading") {
