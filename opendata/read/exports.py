@@ -22,17 +22,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from typing import IO, TYPE_CHECKING, Any
 
 from opendata import codec
 from opendata.read import fieldinfo
 from opendata.store import datastore
+
+if TYPE_CHECKING:  # at run time _openpyxl() binds these names on the first XLSX written
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
 
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row
@@ -185,7 +185,28 @@ DICTIONARY_SHEET = "数据字典"
 ABOUT_SHEET = "说明"
 DICTIONARY_HEADER = ("字段", "中文标题", "类型", "单位", "说明")
 ABOUT_HEADER = ("项目", "内容")
-_BOLD = Font(bold=True)
+_BOLD: Any = None  # openpyxl's bold Font, made by _openpyxl()
+
+
+def _openpyxl() -> None:
+    """Import openpyxl on the first XLSX written, not in every web worker at start: it pulls
+    numpy and PIL, ~24 MB of each worker's memory (issue 17). Its names become globals here."""
+    if _BOLD is not None:
+        return
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    globals().update(
+        Workbook=Workbook,
+        Cell=Cell,
+        WriteOnlyCell=WriteOnlyCell,
+        ILLEGAL_CHARACTERS_RE=ILLEGAL_CHARACTERS_RE,
+        get_column_letter=get_column_letter,
+    )
+    globals()["_BOLD"] = Font(bold=True)  # last: it marks the names as bound
 
 
 def sheet_title(title: str, fallback: str = "数据") -> str:
@@ -265,6 +286,7 @@ def write_xlsx(
     number formats from the schema (percent, money with two decimals, dates). A 数据字典 sheet
     lists the fields and a 说明 sheet holds ``about`` (dataset, version, publisher, licence…).
     """
+    _openpyxl()
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet_title(sheet))
     names = [f["name"] for f in fields]

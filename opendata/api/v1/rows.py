@@ -151,7 +151,8 @@ def row_query(
 
 
 @blp.route("/datasets/<name>/resources/<res>/rows")
-@blp.arguments(schemas.RowsArgs, location="query", as_kwargs=True)
+# An instance, not the class: webargs would build the schema (deep-copying its fields) per request.
+@blp.arguments(schemas.RowsArgs(), location="query", as_kwargs=True)
 @blp.response(200, schemas.RowsPage)
 @blp.errors(400, 404)
 def get_rows(name: str, res: str, **args: Any) -> Response:
