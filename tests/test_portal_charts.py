@@ -288,3 +288,45 @@ def test_change_view(browser: Any, base_url: str, published: Services, make_serv
     shot(page, "portal-changes.png")
     assert outside == []
     context.close()
+
+
+@pytest.mark.slow
+def test_page_to_the_end_of_100000_rows(
+    browser: Any, make_services: Any, config: dict[str, Any]
+) -> None:
+    """Every row of a 100,000-row resource is reached by clicking 下一页 (keyset pages)."""
+    rows = 100_000
+    services = make_services(ExampleCatalog, options={"example_catalog": {"rows": rows}})
+    assert refresh(services, "example_catalog").status is RunStatus.PUBLISHED
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        outside = offline_guard(page, base)
+        page.goto(f"{base}/datasets/example_catalog/entries?_size=1000&fields=id,title")
+        total = page.request.get(
+            f"{base}/api/v1/datasets/example_catalog/resources/entries/rows"
+        ).json()["total"]
+        assert page.locator("#row-total").inner_text() == f"共 {total:,} 行"
+        seen: list[int] = []
+        pages = 0
+        while True:
+            seen += shown_ids(page)
+            pages += 1
+            following = page.locator("a[rel=next]")
+            if not following.count():
+                break
+            following.click()
+            page.wait_for_load_state()
+        assert pages == -(-total // 1000)
+        assert seen == sorted(set(seen)) and len(seen) == total
+        shot(page, "portal-table-last-page.png")
+        assert outside == []
+        context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

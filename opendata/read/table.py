@@ -76,6 +76,12 @@ def _is_text(field: Mapping[str, Any]) -> bool:
     return (field.get("type") or "string") == "string"
 
 
+#: Facets by (table, field, filters, q): a published table never changes, so the counts of a
+#: result set hold for the life of the table, and paging through it counts once.
+_FACETS: dict[tuple[str, str, str], Facet | None] = {}
+_FACETS_MAX = 1024
+
+
 def facet(
     engine: Engine,
     ref: rq.TableRef,
@@ -84,6 +90,20 @@ def facet(
 ) -> Facet | None:
     """Counts per value of ``field`` under the query's other filters (so the alternatives to a
     chosen value stay visible), or ``None`` when the field has too many values."""
+    key = (ref.table_name, field["name"], repr((sorted(map(repr, query.filters)), query.q)))
+    if key not in _FACETS:
+        if len(_FACETS) >= _FACETS_MAX:
+            _FACETS.clear()
+        _FACETS[key] = _facet(engine, ref, query, field)
+    return _FACETS[key]
+
+
+def _facet(
+    engine: Engine,
+    ref: rq.TableRef,
+    query: rq.RowQuery,
+    field: Mapping[str, Any],
+) -> Facet | None:
     name = field["name"]
     values = _facet_values(engine, ref, field)
     if values is None:

@@ -31,7 +31,7 @@ from opendata.web.views import bp
 RESERVED = ("q", "_sort", "_sort_desc", "_next", "_size", "fields", "version", "lang")
 #: What the export URLs take of the page's state (no paging, no UI language).
 EXPORT_DROP = ("_next", "_size", "lang")
-PAGE_SIZES = (25, 50, 100, 200)
+PAGE_SIZES = (25, 50, 100, 200, 500, 1000)
 DEFAULT_SIZE = 50
 
 
