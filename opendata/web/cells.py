@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from opendata.read import fieldinfo
 from opendata.web.i18n import translate
 
@@ -87,7 +89,5 @@ def show(value: Any, col: Column, lang: str) -> str:
         except ValueError:
             return value
     if isinstance(value, list | dict):
-        import orjson
-
         return orjson.dumps(value).decode()
     return str(value)
