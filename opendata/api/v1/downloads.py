@@ -273,7 +273,8 @@ def get_json(name: str, res: str, **args: Any) -> Response:
 @blp.arguments(schemas.ExportArgs, location="query", as_kwargs=True)
 @blp.response(
     200,
-    description="an Excel workbook (Chinese field titles as header)",
+    description="an Excel workbook: the rows (Chinese titles as a frozen, filterable header), "
+    "a 数据字典 sheet and a 说明 sheet",
     content_type=exports.MIMETYPES["xlsx"],
 )
 @blp.errors(400, 404, 422)
@@ -287,7 +288,8 @@ def get_xlsx(name: str, res: str, **args: Any) -> Response:
 @blp.response(200, description="the zipped Data Package", content_type="application/zip")
 @blp.errors(400, 404)
 def get_zip(name: str, version: str | None = None) -> Response:
-    """The whole package: datapackage.json, every resource's CSV, the validation report."""
+    """The whole package: datapackage.json, every resource's CSV, the validation report, the
+    CSVs with a BOM for Excel under excel/, and a README.txt saying which is which."""
 
     def work(snapshot: Snapshot) -> Response:
         etag = strong_etag(snapshot.version["hash"], "package.zip", FORMAT_REVISION)
