@@ -28,10 +28,13 @@ ROWS = 130
 
 
 @pytest.fixture
-def app(config: dict[str, Any], make_services: Any) -> Iterator[Flask]:
-    svc = make_services(ExampleCatalog, options={"example_catalog": {"rows": ROWS}})
+def app(config: dict[str, Any], make_services: Any, database_url: str) -> Iterator[Flask]:
+    """The example catalogue published on SQLite and on PostgreSQL (the datastore differs)."""
+    svc = make_services(
+        ExampleCatalog, options={"example_catalog": {"rows": ROWS}}, DATABASE_URL=database_url
+    )
     assert refresh(svc, "example_catalog").ok
-    flask_app = create_app({**config, "TESTING": True})
+    flask_app = create_app({**config, "DATABASE_URL": database_url, "TESTING": True})
     yield flask_app
     services_of(flask_app).close()
 
@@ -207,7 +210,9 @@ def test_version_page_and_what_changed(client: FlaskClient, app: Flask, make_ser
     svc = services_of(app)
     first = (svc.catalog.dataset("example_catalog") or {})["current_version"]
     again = make_services(
-        ExampleCatalog, options={"example_catalog": {"rows": ROWS + 5, "revision": 1}}
+        ExampleCatalog,
+        options={"example_catalog": {"rows": ROWS + 5, "revision": 1}},
+        DATABASE_URL=svc.config["DATABASE_URL"],
     )
     assert refresh(again, "example_catalog").ok
     second = (svc.catalog.dataset("example_catalog") or {})["current_version"]
