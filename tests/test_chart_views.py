@@ -77,8 +77,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
-    services.registry = make_registry(*BUILT_IN.values())
-    for name in BUILT_IN:
+    from opendata.report.source import AnnualReports
+
+    services.registry = make_registry(*BUILT_IN.values(), AnnualReports)
+    for name in [*BUILT_IN, "annual_reports"]:
         assert refresh(services, name).ok, name
     services.close()
     flask_app = create_app({**config, "TESTING": True})
@@ -107,3 +109,17 @@ def test_built_in_charts_find_their_rows(app: Flask, dataset: str) -> None:
         page = client.get(f"/datasets/{dataset}/{resource['name']}")
         assert page.status_code == 200
         assert b"vendor/echarts.common.min.js" in page.data and b'class="chart"' in page.data
+
+
+def test_the_annual_report_links_its_tables_to_table_views(app: Flask) -> None:
+    import lxml.html
+
+    client = app.test_client()
+    page = client.get("/reports/annual/2022")
+    assert page.status_code == 200
+    links = lxml.html.fromstring(page.data).xpath("//p[@class='report-tables']/a/@href")
+    assert "/datasets/annual_reports/table3?year=2022" in links
+    for href in links:
+        view = lxml.html.fromstring(client.get(href).data)
+        years = view.xpath("//table[@class='data']/tbody/tr/td[@data-label='报告年度']//text()")
+        assert years and set(years) == {"2022"}, href

@@ -134,6 +134,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "将鼠标停在表格中的数字上，可看到它来自哪个数据集、版本和筛选条件。",
         "en": "Hover over a figure in a table to see the dataset, version and filter it came from.",
     },
+    "report_tables": {
+        "zh": "在表格中浏览、筛选和下载本年度的报告数据",
+        "en": "Browse, filter and download this year's report data as tables",
+    },
     "dl_docx": {"zh": "Word 文档（DOCX）", "en": "Word (DOCX)"},
     "dl_pdf": {"zh": "PDF", "en": "PDF"},
     "dl_report_json": {"zh": "JSON（API）", "en": "JSON (API)"},

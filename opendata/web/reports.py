@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from opendata.report import render as report_render
@@ -45,6 +45,25 @@ def _built_or_404(year: int) -> Built:
     return build(data, year, paragraphs_root=paragraphs, body=reporting_body(data))
 
 
+#: The dataset the core's annual_reports source publishes the report's tables in (one cell a
+#: row); the portal's table view filters, sorts and downloads them like any resource.
+REPORT_DATASET = "annual_reports"
+
+
+def _table_views(year: int) -> list[tuple[str, str, str]]:
+    """(resource, title, table-view URL for ``year``) of the published report tables."""
+    version = services().catalog.current_version(REPORT_DATASET)
+    if version is None:
+        return []
+    out = []
+    for res in version["descriptor"].get("resources", []):
+        fields = [f["name"] for f in (res.get("schema") or {}).get("fields", [])]
+        if "year" in fields and "value" in fields:
+            url = url_for("web.table", name=REPORT_DATASET, res=res["name"], year=year)
+            out.append((res["name"], res.get("title") or res["name"], url))
+    return out
+
+
 @bp.get("/reports/annual/<int:year>")
 def annual(year: int) -> str:
     built = _built_or_404(year)
@@ -56,6 +75,7 @@ def annual(year: int) -> str:
         year=year,
         article=report_render.html_fragment(report),
         report_css=report_render.stylesheet(),
+        table_views=_table_views(year),
     )
 
 
