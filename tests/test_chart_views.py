@@ -17,6 +17,8 @@ from opendata_fiscal_data import FiscalData
 from opendata.app import create_app, services_of
 from opendata.chartspec import ChartSpecError, check, descriptor_views
 from opendata.pipeline.refresh import refresh
+from opendata.sources.discovery import LoadedSource, Registry
+from opendata.sources.discovery import load_config as load_source_config
 
 BUILT_IN = {
     "fiscal_data": FiscalData,
@@ -79,7 +81,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     services = Services.from_config(config)
     from opendata.report.source import AnnualReports
 
-    services.registry = make_registry(*BUILT_IN.values(), AnnualReports)
+    services.registry = Registry()
+    for cls in [*BUILT_IN.values(), AnnualReports]:
+        services.registry.sources[cls.name] = LoadedSource(cls, load_source_config(cls, {}), "t")
     for name in [*BUILT_IN, "annual_reports"]:
         assert refresh(services, name).ok, name
     services.close()
