@@ -63,7 +63,6 @@ def test_views_are_data_package_views_with_the_declaration() -> None:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    from conftest import make_registry
     from opendata.config import load_config
     from opendata.services import Services
     from opendata.testing import prepare_database
