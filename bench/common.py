@@ -53,10 +53,12 @@ def dataset(rows: int, schema: str = "heavy") -> Path:
     return folder
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory (kB) of ``root`` and all its descendants, summed, from /proc."""
+def _tree_usage(root: int) -> tuple[int, dict[int, int]]:
+    """Resident memory (kB) of ``root`` and all its descendants, summed, and the CPU clock ticks
+    (user + system) each of them has used so far, from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -71,12 +73,14 @@ def _tree_rss_kb(root: int) -> int:
         pid = int(entry.name)
         parents[pid] = int(fields[1])
         rss[pid] = resident * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    total, todo = 0, [root]
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    total, todo, seen = 0, [root], {}
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        seen[pid] = ticks.get(pid, 0)
         todo.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+    return total, seen
 
 
 def run_measured(
@@ -89,11 +93,15 @@ def run_measured(
     """Run ``cmd``: wall seconds, CPU seconds, exit code, stdout, stderr, and two peaks of memory:
     ``peak_rss_mb`` of the biggest single process (``wait4``) and ``peak_tree_rss_mb``, the
     largest sum over the child and its descendants (sampled every 50 ms), which is what a
-    program that runs helper processes really holds."""
+    program that runs helper processes really holds. ``tree_cpu_seconds`` sums the CPU of every
+    process seen in the tree (the last sample of each, so a process's last 50 ms may be
+    missed): ``cpu_seconds`` counts only the processes their parents waited for, and a fork
+    server's children are not among them."""
     out_path = OUT / f".child-{os.getpid()}.out"
     err_path = OUT / f".child-{os.getpid()}.err"
     OUT.mkdir(parents=True, exist_ok=True)
     tree_peak = 0
+    cpu_ticks: dict[int, int] = {}
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -108,7 +116,10 @@ def run_measured(
                 proc.kill()
                 os.wait4(proc.pid, 0)
                 raise TimeoutError(f"{cmd[:3]} ran longer than {timeout} s")
-            tree_peak = max(tree_peak, _tree_rss_kb(proc.pid))
+            rss_kb, ticks = _tree_usage(proc.pid)
+            tree_peak = max(tree_peak, rss_kb)
+            for pid, used in ticks.items():
+                cpu_ticks[pid] = max(cpu_ticks.get(pid, 0), used)
             time.sleep(0.05)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -117,6 +128,7 @@ def run_measured(
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "peak_tree_rss_mb": round(max(tree_peak, usage.ru_maxrss) / 1024, 1),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "tree_cpu_seconds": round(sum(cpu_ticks.values()) / os.sysconf("SC_CLK_TCK"), 2),
         "rc": proc.returncode,
         "stdout": out_path.read_text(encoding="utf-8", errors="replace"),
         "stderr": err_path.read_text(encoding="utf-8", errors="replace")[-4000:],
