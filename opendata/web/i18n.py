@@ -185,7 +185,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "first_page": {"zh": "回到第一页", "en": "First page"},
     "next_page": {"zh": "下一页", "en": "Next page"},
     "last_page": {"zh": "已是最后一页", "en": "Last page"},
-    "row": {"zh": "第", "en": "row"},
+    "row_n": {"zh": "第 {n} 行", "en": "row {n}"},
     "value": {"zh": "值", "en": "Value"},
     "back_to_table": {"zh": "返回表格", "en": "Back to the table"},
     "version_title": {"zh": "版本 {id}", "en": "Version {id}"},
