@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, text
 
 from opendata.store import db
 from opendata.store.catalog import as_utc, utcnow
 
 ENABLED, DISABLED, REFUSED = "enabled", "disabled", "refused"
+#: Arbitrary constant: the advisory lock that serialises syncs on PostgreSQL.
+_PG_LOCK_KEY = 0x0D05
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ def replace_all(engine: Engine, rows: Sequence[SourceRow]) -> None:
         for r in rows
     ]
     with engine.begin() as conn:
+        # Two processes may sync at once (two schedulers starting together): on PostgreSQL the
+        # second waits for the first's commit, then replaces its rows (on SQLite the DELETE's
+        # write lock does the same).
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         conn.execute(delete(db.sources))
         if values:
             conn.execute(insert(db.sources), values)
