@@ -433,3 +433,12 @@ def test_first_csv_button_is_the_excel_one_and_each_resource_has_a_table_view(
     for res in ("entries", "channels"):
         assert f"/datasets/example_catalog/{res}" in doc.hrefs("浏览、筛选数据")
         assert client.get(f"/datasets/example_catalog/{res}").status_code == 200
+
+
+def test_a_pattern_reads_as_an_example_value_when_the_data_give_one() -> None:
+    from opendata.web.formatting import constraints_text
+
+    constraints = {"required": True, "pattern": "^[0-9]{4}-[0-9]{3}$"}
+    assert constraints_text(constraints, "zh", "2018-001") == ["必填", "格式如：2018-001"]
+    assert constraints_text(constraints, "en", "2018-001") == ["required", "looks like: 2018-001"]
+    assert constraints_text(constraints, "zh") == ["必填", "格式：^[0-9]{4}-[0-9]{3}$"]

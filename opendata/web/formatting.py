@@ -53,13 +53,22 @@ def duration(started: datetime | None, finished: datetime | None) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def constraints_text(constraints: Mapping[str, Any] | None, lang: str) -> list[str]:
-    """Each constraint as a short phrase, e.g. ``必填``, ``取值：财政、档案``."""
+def constraints_text(
+    constraints: Mapping[str, Any] | None, lang: str, example: str = ""
+) -> list[str]:
+    """Each constraint as a short phrase, e.g. ``必填``, ``取值：财政、档案``.
+
+    A ``pattern`` reads as an example value when one is given (``格式如：11220000-01-2018-0001``):
+    a regular expression means little to most readers; the page keeps it in a tooltip.
+    """
     out: list[str] = []
     for key, value in (constraints or {}).items():
         if key in ("required", "unique"):
             if value:
                 out.append(translate(lang, key))
+            continue
+        if key == "pattern" and example:
+            out.append(translate(lang, "pattern_like") + translate(lang, "colon") + example)
             continue
         label = translate(lang, key) if key in STRINGS else key
         sep = "、" if lang == "zh" else ", "

@@ -117,6 +117,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "unique": {"zh": "唯一", "en": "unique"},
     "enum": {"zh": "取值", "en": "one of"},
     "pattern": {"zh": "格式", "en": "pattern"},
+    "pattern_like": {"zh": "格式如", "en": "looks like"},
     "minimum": {"zh": "最小值", "en": "minimum"},
     "maximum": {"zh": "最大值", "en": "maximum"},
     "minLength": {"zh": "最短", "en": "min length"},

@@ -89,7 +89,7 @@ def _template_helpers() -> dict[str, Any]:
         "langs": LANGS,
         "site_title": current_app.config.get("SITE_TITLE", "opendata"),
         "site_description": current_app.config.get("SITE_DESCRIPTION", ""),
-        "constraints_text": lambda c: constraints_text(c, lang),
+        "constraints_text": lambda c, example="": constraints_text(c, lang, example),
         "duration": duration,
     }
 
