@@ -13,14 +13,12 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_source import BenchCatalog
 
 from opendata.config import load_config
-from opendata.pipeline import preload
 from opendata.pipeline.refresh import refresh
 from opendata.plugin import ResourceSpec
 from opendata.services import Services
@@ -36,23 +34,7 @@ def source_for(csv_path: str) -> type[BenchCatalog]:
     return type("BenchCatalog", (BenchCatalog,), {"resources": (spec,)})
 
 
-LOADER_TIMINGS: dict[str, float] = {}
-
-
-def _record_loader_timings() -> None:
-    """Keep the loader's stage timings (the run record has only the refresh's own)."""
-    finish = preload.Preloader.finish
-
-    def recorded(self: preload.Preloader, sizes: Any) -> dict[str, int]:
-        counts = finish(self, sizes)
-        LOADER_TIMINGS.update(self.timings)
-        return counts
-
-    preload.Preloader.finish = recorded  # type: ignore[method-assign]
-
-
 def main() -> None:
-    _record_loader_timings()
     csv_path, workdir = sys.argv[1], Path(sys.argv[2])
     url = (
         sys.argv[3]
@@ -86,9 +68,7 @@ def main() -> None:
                 "error": result.error,
                 "rows": result.rows,
                 "seconds": round(elapsed, 2),
-                "timings": {
-                    k: round(v, 2) for k, v in {**result.timings, **LOADER_TIMINGS}.items()
-                },
+                "timings": {k: round(v, 2) for k, v in result.timings.items()},
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "errors": len((result.report or {}).get("errors", [])),
             }

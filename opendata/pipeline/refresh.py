@@ -318,6 +318,7 @@ def _publish(
     t0 = time.perf_counter()
     preloaded = preloader.finish(sizes)
     run.timings["preload_wait"] = time.perf_counter() - t0
+    run.timings.update(preloader.timings)  # the loader's own stages (load_insert, …)
     t0 = time.perf_counter()
     publish(
         catalog=run.services.catalog,
