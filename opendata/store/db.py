@@ -195,12 +195,18 @@ def make_engine(url: str) -> Engine:
         return engine
     # Fail fast when PostgreSQL is down or unreachable: a connection attempt gives up after
     # connect_timeout and a request waits at most pool_timeout for a pooled connection, so a
-    # web request answers 503 (opendata.outage) in seconds instead of hanging; pre-ping drops
-    # the pool's dead connections after a restart, so the service recovers by itself.
+    # web request answers 503 (opendata.outage) in seconds instead of hanging.
+    # No pre-ping: it is one more round trip per check-out (two per API request, 2 of its 5
+    # statements; ~0.6 ms of a 2.7 ms row-by-key request, bench/README.md). A connection that
+    # a restart killed fails its next statement instead; SQLAlchemy then invalidates every
+    # older connection of the pool, so each process answers at most one 503 (which nginx
+    # retries on another node) and serves again. pool_recycle renews connections before
+    # idle-connection timeouts of firewalls or poolers drop them unseen.
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
     return create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
+        pool_recycle=600,
         pool_size=5,
         max_overflow=10,
         pool_timeout=10,
