@@ -97,7 +97,7 @@
       backgroundColor: "#fff",
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 60, right: 20, top: 40, bottom: 70, containLabel: true },
+      grid: { left: 20, right: 20, top: 64, bottom: 20, containLabel: true },
       xAxis: { type: "category", data: data.xs, axisLabel: { rotate: data.xs.length > 8 ? 40 : 0 } },
       yAxis: { type: "value", name: fig.dataset.unit || "" },
       series: data.series.map(function (s) {
