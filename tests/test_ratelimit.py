@@ -203,3 +203,15 @@ def test_bad_limit_text_is_refused_at_start(make_app: AppFactory) -> None:
 
     with pytest.raises(ConfigError, match=r"RATE_LIMITS\.rows = \"lots\""):
         make_app({**LIMITS, "rows": "lots"})
+
+
+def test_requests_are_served_when_redis_is_down(make_app: AppFactory) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    app = make_app({**LIMITS, "storage_uri": f"redis://127.0.0.1:{port}/0"})
+    client = client_at(app, fresh_address())
+    # Counted in this process's memory meanwhile: served, and still limited.
+    assert statuses(client, ROWS, 4) == [200, 200, 200, 429]
