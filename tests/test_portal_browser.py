@@ -201,3 +201,36 @@ def test_language_switch_refresh_log_and_narrow_screen(
     assert shot.stat().st_size > 10_000
     assert outside == []
     context.close()
+
+
+#: Screenshots kept to be looked at (git-ignored build/), or where OPENDATA_TEST_ARTEFACTS says.
+ARTEFACTS = Path(
+    os.environ.get(
+        "OPENDATA_TEST_ARTEFACTS",
+        Path(__file__).resolve().parent.parent / "build" / "test-artefacts",
+    )
+)
+
+
+def test_dataset_page_at_phone_width(browser: Any, base_url: str, published: Services) -> None:
+    """At 390 px the dataset page needs no sideways scrolling and its dictionary is one card per
+    field (the 中文标题 column was squeezed to a character or two a line)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    outside = offline_guard(page, base_url)
+    page.goto(base_url + "/datasets/example_catalog")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    title_cell = (
+        page.locator("#resource-entries table.dictionary tbody tr").nth(1).locator("td").first
+    )
+    assert title_cell.evaluate("td => getComputedStyle(td).display") == "block"
+    assert title_cell.inner_text() == "信息名称"
+    box = title_cell.bounding_box()
+    assert box is not None and box["width"] > 250  # the whole card's width, not a sliver
+    buttons = page.locator("#resource-entries ul.downloads a[data-format^=csv]")
+    assert buttons.first.get_attribute("data-format") == "csv-excel"
+    assert buttons.first.inner_text() == "CSV（适用于 Excel）"
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "portal-dataset-mobile.png"), full_page=True)
+    assert outside == []
+    context.close()
