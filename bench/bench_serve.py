@@ -1,23 +1,31 @@
-"""Serve benchmark: opendata under gunicorn vs Datasette on the same rows, under wrk on loopback.
+"""Serve benchmark: opendata under gunicorn vs Datasette under gunicorn, on the same rows, same
+number of processes, under wrk on loopback (issue 17).
 
-    .venv/bin/python bench/bench_serve.py --rows 1000000 [--duration 10] [--repeat 1]
+    .venv/bin/python bench/bench_serve.py --rows 1000000 [--duration 10] [--repeat 3]
 
-opendata runs as the README's production section documents (``gunicorn --workers 4
---timeout 60 --no-control-socket --access-logfile - wsgi:app``; only the port differs: a free
-one on 127.0.0.1) over the work folder the refresh benchmark published (``bench/out/work-<rows>/``;
-refreshed here if it is missing). Datasette serves a database built with ``sqlite-utils insert
---csv`` (types detected) plus an index on every column opendata indexes, in two configurations:
+Servers (``--workers`` processes each, 2 by default: one per core of this project's machines):
 
-- ``datasette``: default settings (``--setting max_csv_mb 0`` only, so that the CSV is whole);
-- ``datasette_tuned``: what an operator of a 1M-row table would do — immutable (``-i``) with a
-  ``datasette inspect`` counts file and ``--setting suggest_facets off`` (plus ``max_csv_mb 0``).
+- ``opendata``: ``gunicorn --workers 2 --worker-class sync --bind 127.0.0.1:<port> --timeout 60
+  --no-control-socket --access-logfile - wsgi:app``, the README's production command (the
+  access log goes to ``bench/out/opendata-<rows>.log``), over a work folder the refresh
+  benchmark's code published (``bench/out/serve-work-<rows>/``, made once: a refresh benchmark
+  running meanwhile does not pull it away); ``--worker-class gthread --threads N`` for the other;
+- ``datasette_1`` and ``datasette_2``: Datasette under gunicorn with 1 and ``--workers`` uvicorn
+  workers (``-k uvicorn.workers.UvicornWorker``, uvloop and httptools installed), tuned as an
+  operator of a 1M-row table would tune it (``bench/datasette_asgi.py``: immutable, counts from
+  ``datasette inspect``, no suggested facets, whole CSV), over a database built with
+  ``sqlite-utils insert --csv`` plus an index on every column opendata indexes.
 
 Queries (both JSON with row objects, 100 rows a page): one category, sorted by date descending,
 a deep keyset page in table order (``next`` followed ``--pages`` times), the same deep in date
-order, one row by primary key; each under ``wrk -t2 -c16 --latency`` for ``--duration`` s, the
-peers interleaved. Then whole CSV downloads (opendata's file vs Datasette's ``_stream=on``), and
-opendata's unloaded latency (``wrk -t1 -c1``) for the growth table. Writes
-``bench/out/serve-<rows>.json``.
+order, one row by primary key; each under ``wrk -t2 -c<--connections> --latency`` for
+``--duration`` s, ``--repeat`` rounds with the servers interleaved (a different one first each
+round), the machine left to go idle between runs. Reported per query and server: the median and
+range of the successful requests per second and of the p99 latency, and the median and range of
+the per-round ratios opendata / Datasette (each ratio from runs of one round, minutes apart at
+most). Then each server's memory (RSS and PSS per process, after the runs), whole CSV downloads
+(opendata's file vs Datasette's ``_stream=on``) and opendata's unloaded latency (``wrk -t1
+-c1``). Writes ``bench/out/serve-<rows>.json``; :func:`table` makes the README's table.
 """
 
 from __future__ import annotations
@@ -25,13 +33,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import statistics
 import subprocess
-import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from common import (
+    BENCH,
     OUT,
     ROOT,
     VENV_BIN,
@@ -41,15 +51,32 @@ from common import (
     free_port,
     get_json,
     machine,
-    settle,
     write_json,
     wrk,
 )
+from procstat import server_memory, tree_cpu_seconds
 
 from opendata.store.datastore import indexed_fields
 
 DATASET, RESOURCE, TABLE, DB = "bench_catalog", "entries", "entries", "catalog"
-PEERS = ("opendata", "datasette", "datasette_tuned")
+OPENDATA = "opendata"
+DATASETTE = ("datasette_1", "datasette_2")
+PEERS = (OPENDATA, *DATASETTE)
+#: What opendata must reach against Datasette with as many processes (issue 17): req/s ratio.
+TARGETS = {
+    "by_key": 1.5,
+    "filtered": 5.0,
+    "sorted_date_desc": 5.0,
+    "deep_keyset": 5.0,
+    "deep_keyset_date_desc": 5.0,
+}
+QUERY_TITLES = {
+    "filtered": "one category, 100 rows",
+    "sorted_date_desc": "sorted by date desc",
+    "deep_keyset": "deep keyset page (table order)",
+    "deep_keyset_date_desc": "deep keyset page (date desc)",
+    "by_key": "one row by primary key",
+}
 
 
 def datasette_db(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -75,7 +102,9 @@ def datasette_db(folder: Path, rows: int) -> tuple[Path, Path]:
     return db, inspect
 
 
-def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Server]:
+def servers(
+    rows: int, workdir: Path, db: Path, inspect: Path, options: argparse.Namespace
+) -> dict[str, Server]:
     env = {
         **os.environ,
         "OPENDATA_INSTANCE_PATH": str(workdir / "instance"),
@@ -83,15 +112,19 @@ def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Serv
     }
     env.pop("OPENDATA_DATABASE_URL", None)
     env.pop("OPENDATA_CONFIG", None)
-    od_port, ds_port, dt_port = free_port(), free_port(), free_port()
-    datasette = str(VENV_BIN / "datasette")
-    return {
-        "opendata": Server(
+    gunicorn = str(VENV_BIN / "gunicorn")
+    od_port = free_port()
+    worker = ["--worker-class", options.worker_class]
+    if options.worker_class == "gthread":
+        worker += ["--threads", str(options.threads)]
+    found = {
+        OPENDATA: Server(
             f"opendata-{rows}",
             [
-                str(VENV_BIN / "gunicorn"),
+                gunicorn,
                 "--workers",
-                "4",
+                str(options.workers),
+                *worker,
                 "--bind",
                 f"127.0.0.1:{od_port}",
                 "--timeout",
@@ -105,48 +138,37 @@ def servers(rows: int, workdir: Path, db: Path, inspect: Path) -> dict[str, Serv
             cwd=ROOT,
             env=env,
             ready_path="/healthz",
-        ),
-        "datasette": Server(
-            f"datasette-{rows}",
-            [
-                datasette,
-                "serve",
-                str(db),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(ds_port),
-                "--setting",
-                "max_csv_mb",
-                "0",
-            ],
-            ds_port,
-            ready_path="/-/versions.json",
-        ),
-        "datasette_tuned": Server(
-            f"datasette-tuned-{rows}",
-            [
-                datasette,
-                "serve",
-                "-i",
-                str(db),
-                "--inspect-file",
-                str(inspect),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(dt_port),
-                "--setting",
-                "suggest_facets",
-                "off",
-                "--setting",
-                "max_csv_mb",
-                "0",
-            ],
-            dt_port,
-            ready_path="/-/versions.json",
-        ),
+        )
     }
+    ds_env = {
+        **os.environ,
+        "BENCH_DATASETTE_DB": str(db),
+        "BENCH_DATASETTE_INSPECT": str(inspect),
+    }
+    for peer in DATASETTE:
+        workers = 1 if peer == "datasette_1" else options.workers
+        port = free_port()
+        found[peer] = Server(
+            f"{peer}-{rows}",
+            [
+                gunicorn,
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "uvicorn.workers.UvicornWorker",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--no-control-socket",
+                "datasette_asgi:app",
+            ],
+            port,
+            cwd=BENCH,
+            env=ds_env,
+            ready_path="/-/versions.json",
+        )
+    return found
 
 
 def middle_key(folder: Path, rows: int) -> str:
@@ -206,119 +228,338 @@ def check(url: str) -> dict[str, Any]:
     return {
         "status": status,
         "rows": len(rows) if isinstance(rows, list) else None,
-        "object_rows": bool(rows) and isinstance(rows[0], dict),
+        "object_rows": isinstance(rows, list) and bool(rows) and isinstance(rows[0], dict),
     }
 
 
-def bench(rows: int, duration: int, repeat: int, pages: int) -> dict[str, Any]:
-    folder = dataset(rows)
-    workdir = OUT / f"work-{rows}"
+def spread(values: list[float]) -> dict[str, float] | None:
+    """Median, lowest and highest of ``values`` (None when there are none)."""
+    if not values:
+        return None
+    return {
+        "median": round(statistics.median(values), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def first_urls(
+    base: dict[str, str], key: str, pages: int
+) -> tuple[dict[str, dict[str, str | None]], dict[str, dict[str, Any]]]:
+    """Per query and server, the URL to load (the deep pages followed first) and its checks."""
+    urls: dict[str, dict[str, str | None]] = {}
+    notes: dict[str, dict[str, Any]] = {}
+    for name, by_peer in paths(key).items():
+        urls[name], notes[name] = {}, {}
+        for peer in PEERS:
+            path = by_peer[OPENDATA if peer == OPENDATA else "datasette"]
+            if name.startswith("deep_"):
+                found = follow(base[peer], path, pages)
+                urls[name][peer] = found["url"]
+                notes[name][peer] = found
+            else:
+                urls[name][peer] = base[peer] + path
+            url = urls[name][peer]
+            if url:
+                notes[name][peer] = {**notes[name].get(peer, {}), **check(url)}
+    return urls, notes
+
+
+def load(
+    name: str,
+    urls: dict[str, str | None],
+    pids: dict[str, int],
+    rows: int,
+    options: argparse.Namespace,
+) -> dict[str, Any]:
+    """``--repeat`` interleaved wrk rounds of one query on every server, summarised. Each run
+    also records the CPU time the server's processes spent per request: on a machine shared
+    with other work, the share of the cores a server gets depends on how many threads it runs,
+    and CPU per request is what it costs per core, whatever share it got."""
+    runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
+    # A short unrecorded run per server first: every worker opens its connections and caches.
+    for peer in PEERS:
+        if urls[peer]:
+            wrk(str(urls[peer]), duration=2, connections=options.connections)
+            quiet(pids[peer], options.settle)
+    for i in range(options.repeat):
+        order = PEERS[i % len(PEERS) :] + PEERS[: i % len(PEERS)]
+        for peer in order:
+            url = urls[peer]
+            if url is None:
+                continue
+            load_avg = os.getloadavg()[0]
+            cpu = tree_cpu_seconds(pids[peer])
+            run = wrk(url, duration=options.duration, connections=options.connections)
+            cpu = tree_cpu_seconds(pids[peer]) - cpu
+            run["cpu_ms_per_request"] = round(1000 * cpu / max(run["requests"], 1), 3)
+            run["round"], run["load_average"] = i, round(load_avg, 2)
+            runs[peer].append(run)
+            run["settle_s"] = round(quiet(pids[peer], options.settle), 1)
+            print(
+                f"  {rows:>9,} {name:<22} {peer:<12} {run['ok_rps']:9.1f} req/s  "
+                f"p99 {run['p99_ms']} ms  cpu/request {run['cpu_ms_per_request']} ms  "
+                f"non-2xx {run['non_2xx']} errors {run['socket_errors']}  load {load_avg:.1f}",
+                flush=True,
+            )
+    return {"runs": runs, **summary(runs)}
+
+
+def quiet(pid: int, max_wait: float) -> float:
+    """Wait until the server ``pid`` stops working (its processes use under a tenth of a core
+    over half a second), at most ``max_wait`` s; returns the seconds waited. A server that
+    timed out on wrk keeps working through its queue after wrk stops: without this, that work
+    would land in the next server's run. (``settle``, which waits for the whole machine to go
+    idle, never returns early on a machine shared with other work.)"""
+    start = time.monotonic()
+    used = tree_cpu_seconds(pid)
+    while time.monotonic() - start < max_wait:
+        time.sleep(0.5)
+        now = tree_cpu_seconds(pid)
+        if now - used < 0.05:
+            break
+        used = now
+    return time.monotonic() - start
+
+
+def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Median and range per server, and of the per-round ratios opendata / each Datasette."""
+    out: dict[str, Any] = {
+        "rps": {p: spread([r["ok_rps"] for r in rs]) for p, rs in runs.items()},
+        "p99_ms": {
+            p: spread([r["p99_ms"] for r in rs if r["p99_ms"] is not None])
+            for p, rs in runs.items()
+        },
+        "cpu_ms": {p: spread([r["cpu_ms_per_request"] for r in rs]) for p, rs in runs.items()},
+        "ratios": {},
+        "per_core_ratios": {},
+    }
+    own = {r["round"]: r for r in runs[OPENDATA]}
+    for peer in DATASETTE:
+        # Requests per CPU-second, opendata over the peer: the peer's CPU per request over ours.
+        out["per_core_ratios"][peer] = spread(
+            [
+                r["cpu_ms_per_request"] / own[r["round"]]["cpu_ms_per_request"]
+                for r in runs[peer]
+                if r["round"] in own and own[r["round"]]["cpu_ms_per_request"]
+            ]
+        )
+        pairs = [
+            (own[r["round"]]["ok_rps"] / r["ok_rps"], own[r["round"]]["p99_ms"], r["p99_ms"])
+            for r in runs[peer]
+            if r["round"] in own and r["ok_rps"]
+        ]
+        out["ratios"][peer] = spread([ratio for ratio, _, _ in pairs])
+        out.setdefault("p99_lower_rounds", {})[peer] = sum(
+            1 for _, a, b in pairs if a is not None and b is not None and a < b
+        )
+    return out
+
+
+def served_folder(rows: int) -> Path:
+    """The published work folder opendata serves, made once per size."""
+    workdir = OUT / f"serve-work-{rows}"
     if not (workdir / "instance" / "opendata.sqlite3").is_file():
         from bench_refresh import opendata_run
 
         print(f"publishing {rows:,} rows for opendata …", flush=True)
-        opendata_run(folder, workdir)
+        opendata_run(dataset(rows), workdir)
+    return workdir
+
+
+def bench(
+    rows: int,
+    duration: int = 10,
+    repeat: int = 3,
+    pages: int = 50,
+    options: argparse.Namespace | None = None,
+) -> dict[str, Any]:
+    options = options or parser().parse_args([])
+    options.duration, options.repeat, options.pages = duration, repeat, pages
+    folder = dataset(rows)
+    workdir = served_folder(rows)
     db, inspect = datasette_db(folder, rows)
     key = middle_key(folder, rows)
-    first = paths(key)
-    procs = servers(rows, workdir, db, inspect)
+    procs = servers(rows, workdir, db, inspect, options)
     result: dict[str, Any] = {
         "rows": rows,
         "machine": machine(),
         "duration_s": duration,
-        "wrk": "-t2 -c16 --latency --timeout 10s",
+        "repeat": repeat,
+        "wrk": f"-t2 -c{options.connections} --latency --timeout 10s",
+        "servers": {
+            peer: " ".join(Path(c).name if i == 0 else c for i, c in enumerate(p.cmd))
+            for peer, p in procs.items()
+        },
         "queries": {},
+        "memory": {},
         "downloads": {},
         "unloaded_ms": {},
     }
-    with procs["opendata"], procs["datasette"], procs["datasette_tuned"]:
+    with procs[OPENDATA], procs["datasette_1"], procs["datasette_2"]:
         base = {peer: procs[peer].base for peer in PEERS}
-        urls: dict[str, dict[str, str | None]] = {}
-        notes: dict[str, dict[str, Any]] = {}
-        for name, by_peer in first.items():
-            urls[name], notes[name] = {}, {}
-            for peer in PEERS:
-                path = by_peer["opendata" if peer == "opendata" else "datasette"]
-                if name.startswith("deep_"):
-                    # The same rows for both Datasette set-ups: follow on each (its own host).
-                    found = follow(base[peer], path, pages)
-                    urls[name][peer] = found["url"]
-                    notes[name][peer] = found
-                else:
-                    urls[name][peer] = base[peer] + path
-                if urls[name][peer]:
-                    notes[name][peer] = {
-                        **notes[name].get(peer, {}),
-                        **check(str(urls[name][peer])),
-                    }
-        for name in first:
-            runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
-            # A short unrecorded run per peer first, the same for all: every worker process
-            # opens its connections and caches before the measured runs.
-            for peer in PEERS:
-                if urls[name][peer]:
-                    wrk(str(urls[name][peer]), duration=2)
-                    settle()
-            for i in range(repeat):
-                order = PEERS[i % 3 :] + PEERS[: i % 3]
-                for peer in order:
-                    url = urls[name][peer]
-                    if url is None:
-                        continue
-                    run = wrk(url, duration=duration)
-                    runs[peer].append(run)
-                    run["settle_s"] = round(settle(), 1)
-                    print(
-                        f"  {rows:>9,} {name:<22} {peer:<16} {run['ok_rps']:9.1f} req/s  "
-                        f"p99 {run['p99_ms']} ms  non-2xx {run['non_2xx']} "
-                        f"errors {run['socket_errors']}",
-                        flush=True,
-                    )
-            best = {
-                peer: max(rs, key=lambda r: r["ok_rps"]) if rs else None
-                for peer, rs in runs.items()
+        pids = {peer: procs[peer].proc.pid for peer in PEERS}  # type: ignore[union-attr]
+        urls, notes = first_urls(base, key, pages)
+        for name in urls:
+            result["queries"][name] = {
+                **load(name, urls[name], pids, rows, options),
+                "checks": notes[name],
             }
-            result["queries"][name] = {"best": best, "runs": runs, "checks": notes[name]}
-        csv_urls = {
-            "opendata": f"{base['opendata']}/api/v1/datasets/{DATASET}/resources/{RESOURCE}.csv",
-            "datasette": f"{base['datasette']}/{DB}/{TABLE}.csv?_stream=on&_size=max",
-            "datasette_tuned": f"{base['datasette_tuned']}/{DB}/{TABLE}.csv?_stream=on&_size=max",
-        }
-        downloads: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
-        for _ in range(repeat):
-            for peer in PEERS:
-                run = download(csv_urls[peer])
-                downloads[peer].append(run)
-                print(
-                    f"  {rows:>9,} full CSV download       {peer:<16} {run['seconds']:8.2f} s "
-                    f"{run['bytes'] / 1e6:8.1f} MB  {run['mb_per_s']} MB/s",
-                    flush=True,
-                )
-        result["downloads"] = {
-            peer: {"best": min(rs, key=lambda r: r["seconds"]), "runs": rs}
-            for peer, rs in downloads.items()
-        }
-        for name in first:
-            url = urls[name]["opendata"]
+        for peer in PEERS:
+            result["memory"][peer] = server_memory(pids[peer])
+        result["downloads"] = downloads(base, repeat)
+        for name in urls:
+            url = urls[name][OPENDATA]
             if url:
                 result["unloaded_ms"][name] = wrk(
                     url, duration=max(3, duration // 2), threads=1, connections=1
                 )
+    loads = [
+        r["load_average"]
+        for q in result["queries"].values()
+        for rs in q["runs"].values()
+        for r in rs
+    ]
+    result["load_average"] = spread(loads)
     write_json(OUT / f"serve-{rows}.json", result)
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
+def downloads(base: dict[str, str], repeat: int) -> dict[str, Any]:
+    """The whole table as CSV: opendata's published file vs Datasette's ``_stream=on``."""
+    csv_urls = {
+        OPENDATA: f"{base[OPENDATA]}/api/v1/datasets/{DATASET}/resources/{RESOURCE}.csv",
+        **{p: f"{base[p]}/{DB}/{TABLE}.csv?_stream=on&_size=max" for p in DATASETTE},
+    }
+    found: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
+    for _ in range(max(1, min(repeat, 2))):
+        for peer in PEERS:
+            run = download(csv_urls[peer])
+            found[peer].append(run)
+            print(
+                f"  full CSV download {peer:<12} {run['seconds']:8.2f} s "
+                f"{run['bytes'] / 1e6:8.1f} MB  {run['mb_per_s']} MB/s",
+                flush=True,
+            )
+    return {
+        peer: {"best": min(rs, key=lambda r: r["seconds"]), "runs": rs}
+        for peer, rs in found.items()
+    }
+
+
+def _range(s: dict[str, float] | None, pattern: str = "{:,.0f}") -> str:
+    if s is None:
+        return "—"
+    return f"{pattern.format(s['median'])} ({pattern.format(s['min'])}–{pattern.format(s['max'])})"
+
+
+def _server_cell(q: dict[str, Any], peer: str) -> str:
+    check = q["checks"].get(peer) or {}
+    if check.get("failed_at_page"):
+        return f"fails (HTTP {check.get('status')} at page {check['failed_at_page']})"
+    failed = sum(r["non_2xx"] + r["socket_errors"] for r in q["runs"][peer])
+    text = f"{_range(q['rps'][peer])} / {_range(q['p99_ms'][peer], '{:,.1f}')}"
+    return text + (f" ({failed} failed)" if failed else "")
+
+
+def _holds(name: str, q: dict[str, Any]) -> tuple[str, str]:
+    """(per core, as served): opendata's requests per CPU-second over Datasette ×2's, and its
+    requests per second with a lower p99, each against the target."""
+    peer = "datasette_2"
+    ratio, per_core = q["ratios"].get(peer), q["per_core_ratios"].get(peer)
+    if ratio is None:
+        fails = "yes (Datasette fails)" if q["rps"][OPENDATA] else "—"
+        return fails, fails
+    p99 = q["p99_ms"]
+    lower = bool(p99[OPENDATA] and p99[peer] and p99[OPENDATA]["median"] < p99[peer]["median"])
+    target = TARGETS[name]
+    core = per_core is not None and per_core["median"] >= target
+    served = ratio["median"] >= target and lower
+    return ("yes" if core else "**no**"), ("yes" if served else "**no**")
+
+
+def _ratio(q: dict[str, Any], key: str) -> str:
+    r2, r1 = q[key].get("datasette_2"), q[key].get("datasette_1")
+    return "—" if r2 is None else f"{_range(r2, '{:.2f}')} ({_range(r1, '{:.2f}')})"
+
+
+def table(serve: dict[int, dict[str, Any]]) -> list[str]:
+    """The README's serve tables for the runs in ``serve`` (by rows)."""
+    lines = [
+        "| rows | query | opendata req/s / p99 ms | Datasette ×1 req/s / p99 ms "
+        "| Datasette ×2 req/s / p99 ms | req/s ÷ Datasette ×2 (×1) "
+        "| CPU ms a request: opendata / ×1 / ×2 | per core ÷ Datasette ×2 (×1) | target "
+        "| holds per core / as served |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for rows, s in sorted(serve.items()):
+        for name, q in s["queries"].items():
+            cpu = " / ".join(_range(q["cpu_ms"][p], "{:.2f}") for p in PEERS)
+            core, served = _holds(name, q)
+            lines.append(
+                f"| {rows:,} | {QUERY_TITLES.get(name, name)} | "
+                + " | ".join(_server_cell(q, p) for p in PEERS)
+                + f" | {_ratio(q, 'ratios')} | {cpu} | {_ratio(q, 'per_core_ratios')} "
+                f"| ≥ {TARGETS[name]}× | {core} / {served} |"
+            )
+    lines += [
+        "",
+        "| rows | server | processes | RSS per worker MB | PSS per worker MB | RSS all MB "
+        "| PSS all MB |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for rows, s in sorted(serve.items()):
+        for peer, m in s.get("memory", {}).items():
+            lines.append(
+                f"| {rows:,} | {peer} | {len(m['processes'])} | {m['rss_per_worker_mb']:.1f} "
+                f"| {m['pss_per_worker_mb']:.1f} | {m['rss_total_mb']:.0f} "
+                f"| {m['pss_total_mb']:.0f} |"
+            )
+    lines += [
+        "",
+        "| rows | full CSV download | opendata s (MB/s) | Datasette ×1 s (MB/s) "
+        "| Datasette ×2 s (MB/s) | speed-up (budget ≥ 10×) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for rows, s in sorted(serve.items()):
+        d = {peer: v["best"] for peer, v in s["downloads"].items()}
+        fastest_peer = min(d[p]["seconds"] for p in DATASETTE)
+        speedup = fastest_peer / d[OPENDATA]["seconds"]
+        cells = " | ".join(
+            f"{d[p]['seconds']:.2f} ({d[p]['mb_per_s']}; {d[p]['bytes'] / 1e6:.0f} MB)"
+            for p in PEERS
+        )
+        ok = "yes" if speedup >= 10 else "**no**"
+        lines.append(f"| {rows:,} | whole table | {cells} | {speedup:.1f}× {ok} |")
+    return lines
+
+
+def parser() -> argparse.ArgumentParser:
+    found = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs per peer")
-    parser.add_argument("--pages", type=int, default=50, help="how deep the keyset pages go")
-    args = parser.parse_args()
-    bench(args.rows, args.duration, args.repeat, args.pages)
+    found.add_argument("--rows", type=int, default=1_000_000)
+    found.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    found.add_argument("--repeat", type=int, default=3, help="interleaved rounds")
+    found.add_argument("--pages", type=int, default=50, help="how deep the keyset pages go")
+    found.add_argument("--connections", type=int, default=32, help="wrk connections")
+    found.add_argument("--workers", type=int, default=2, help="processes of each server")
+    found.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    found.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    found.add_argument(
+        "--settle",
+        type=float,
+        default=60,
+        help="longest wait (s) for a server to finish its queue after each run",
+    )
+    return found
+
+
+def main() -> None:
+    args = parser().parse_args()
+    result = bench(args.rows, args.duration, args.repeat, args.pages, args)
+    print("\n".join(table({args.rows: result})))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

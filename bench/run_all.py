@@ -77,61 +77,9 @@ def refresh_table(extra: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _beats(od: dict[str, Any] | None, peer: dict[str, Any] | None) -> bool:
-    if od is None:
-        return False
-    if peer is None or peer["ok_rps"] == 0:
-        return od["ok_rps"] > 0
-    faster = od["ok_rps"] >= peer["ok_rps"]
-    peer_failed = peer["non_2xx"] + peer["socket_errors"] > 0
-    tail = peer_failed or (od["p99_ms"] or 0) <= (peer["p99_ms"] or 0)
-    return faster and tail
-
-
-def _cell(run: dict[str, Any] | None, check: dict[str, Any] | None) -> str:
-    if run is None:
-        failed = (check or {}).get("failed_at_page")
-        status = (check or {}).get("status")
-        return f"fails (HTTP {status} at page {failed})" if failed else "—"
-    text = f"{run['ok_rps']:,.1f} / {_fmt(run['p99_ms'])}"
-    bad = run["non_2xx"] + run["socket_errors"]
-    return text + (f" ({bad} failed)" if bad else "")
-
-
 def serve_table(serve: dict[int, dict[str, Any]]) -> list[str]:
-    lines = [
-        "| rows | query | opendata req/s / p99 ms | Datasette default req/s / p99 ms "
-        "| Datasette tuned req/s / p99 ms | opendata ≥ both, p99 no worse |",
-        "|---:|---|---:|---:|---:|---|",
-    ]
-    for rows, s in sorted(serve.items()):
-        for name, q in s["queries"].items():
-            best, checks = q["best"], q["checks"]
-            od = best["opendata"]
-            holds = _beats(od, best["datasette"]) and _beats(od, best["datasette_tuned"])
-            lines.append(
-                f"| {rows:,} | {QUERY_TITLES.get(name, name)} "
-                f"| {_cell(od, checks.get('opendata'))} "
-                f"| {_cell(best['datasette'], checks.get('datasette'))} "
-                f"| {_cell(best['datasette_tuned'], checks.get('datasette_tuned'))} "
-                f"| {_ok(holds)} |"
-            )
-    lines += [
-        "",
-        "| rows | full CSV download | opendata s (MB/s) | Datasette `_stream=on` s (MB/s) "
-        "| Datasette tuned s (MB/s) | speed-up (budget ≥ 10×) |",
-        "|---:|---|---:|---:|---:|---:|",
-    ]
-    for rows, s in sorted(serve.items()):
-        d = {peer: v["best"] for peer, v in s["downloads"].items()}
-        slowest_peer = min(d["datasette"]["seconds"], d["datasette_tuned"]["seconds"])
-        speedup = slowest_peer / d["opendata"]["seconds"]
-        cells = " | ".join(
-            f"{d[p]['seconds']:.2f} ({d[p]['mb_per_s']}; {d[p]['bytes'] / 1e6:.0f} MB)"
-            for p in ("opendata", "datasette", "datasette_tuned")
-        )
-        lines.append(f"| {rows:,} | whole table | {cells} | {speedup:.1f}× {_ok(speedup >= 10)} |")
-    return lines
+    """bench_serve's tables: req/s and p99, CPU per request, memory, downloads (issue 17)."""
+    return bench_serve.table(serve)
 
 
 def growth_table(refresh: dict[int, dict[str, Any]], serve: dict[int, dict[str, Any]]) -> list[str]:
@@ -171,7 +119,7 @@ def main() -> None:
     )
     parser.add_argument("--refresh-repeat", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--repeat", type=int, default=1, help="interleaved wrk runs per peer")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved wrk rounds per query")
     parser.add_argument("--pages", type=int, default=50, help="depth of the keyset pages")
     parser.add_argument(
         "--skip-refresh",
