@@ -108,16 +108,16 @@ class Reader:
                 stmt.results = self._processors(stmt, cursor.description)
         finally:
             cursor.close()
-        keys, processors = stmt.keys, stmt.results
-        if not any(processors):
-            return [dict(zip(keys, row, strict=True)) for row in found]
-        return [
-            {
-                k: v if p is None or v is None else p(v)
-                for k, p, v in zip(keys, processors, row, strict=True)
-            }
-            for row in found
-        ]
+        keys = stmt.keys
+        rows = [dict(zip(keys, row, strict=True)) for row in found]
+        # Only the columns that have a processor are touched (most are text, passed as is).
+        active = [(k, p) for k, p in zip(keys, stmt.results, strict=True) if p is not None]
+        for row in rows if active else ():
+            for key, process in active:
+                value = row[key]
+                if value is not None:
+                    row[key] = process(value)
+        return rows
 
     def _processors(self, stmt: Compiled, description: Any) -> list[Processor]:
         dialect = self.engine.dialect

@@ -371,7 +371,9 @@ def page(
         last = rows[-1]
         following = _encode(order, last[order.sort] if order.sort else None, last["_id"])
     keep = (["_id"] if query.include_id else []) + names
-    return Page([{k: r[k] for k in keep} for r in rows], following, total, exact, keep)
+    if keep != wanted:  # the sort field or _id read but not asked for
+        rows = [{k: r[k] for k in keep} for r in rows]
+    return Page(rows, following, total, exact, keep)
 
 
 def _read_segments(
