@@ -19,7 +19,7 @@ import shutil
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -104,7 +104,13 @@ def copy_with_bom(src: Path) -> Callable[[Path], None]:
 
 def gzip_of(src: Path) -> Callable[[Path], None]:
     def build(dst: Path) -> None:
-        with src.open("rb") as fin, gzip.GzipFile(dst, "wb", compresslevel=6, mtime=0) as fout:
+        # No name and no time in the gzip header (the build writes a temporary file): the same
+        # file gives the same bytes on every node.
+        with (
+            src.open("rb") as fin,
+            dst.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fout,
+        ):
             shutil.copyfileobj(fin, fout, 1 << 20)
 
     return build
@@ -186,6 +192,46 @@ ABOUT_SHEET = "说明"
 DICTIONARY_HEADER = ("字段", "中文标题", "类型", "单位", "说明")
 ABOUT_HEADER = ("项目", "内容")
 _BOLD: Any = None  # openpyxl's bold Font, made by _openpyxl()
+
+
+class FixedTimeZip(zipfile.ZipFile):
+    """A zip whose every member carries one time (the version's), so that every node, and a
+    node after a restore, builds the same bytes for the same version: strong ETags and range
+    requests hold across nodes. openpyxl writes through ``writestr`` and ``write``."""
+
+    def __init__(self, file: Any, when: datetime, **kwargs: Any) -> None:
+        super().__init__(file, "w", compression=zipfile.ZIP_DEFLATED, **kwargs)
+        self.when = _zip_time(when)
+
+    def _info(self, arcname: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(arcname, date_time=self.when)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        name = str(arcname if arcname is not None else Path(filename).name)
+        with Path(filename).open("rb") as src, self.open(self._info(name), "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _zip_time(when: datetime) -> tuple[int, int, int, int, int, int]:
+    # Zip times start in 1980; the version's time in UTC, to the second.
+    when = when.astimezone(UTC) if when.tzinfo else when
+    return (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+
+
+def version_time(descriptor: Mapping[str, Any]) -> datetime:
+    """The version's publication time from its descriptor (``created``), else the zip epoch."""
+    try:
+        return datetime.fromisoformat(str(descriptor.get("created", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime(1980, 1, 1, tzinfo=UTC)
 
 
 def _openpyxl() -> None:
@@ -278,6 +324,7 @@ def write_xlsx(
     fields: Sequence[Mapping[str, Any]],
     rows: Iterable[Mapping[str, Any]],
     about: Sequence[tuple[str, str]] = (),
+    when: datetime | None = None,
 ) -> None:
     """A write-only workbook (constant memory) ready for Excel.
 
@@ -309,7 +356,17 @@ def write_xlsx(
         ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
     _table_sheet(book, DICTIONARY_SHEET, DICTIONARY_HEADER, dictionary_rows(fields))
     _table_sheet(book, ABOUT_SHEET, ABOUT_HEADER, list(about))
-    book.save(out)
+    _save(book, out, when or datetime(1980, 1, 1, tzinfo=UTC))
+
+
+def _save(book: Any, out: IO[bytes] | Path, when: datetime) -> None:
+    """``book.save`` with the version's time in the document properties and on every member,
+    where openpyxl would stamp the time of writing: the same version gives the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    naive = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    book.properties.created = book.properties.modified = naive
+    ExcelWriter(book, FixedTimeZip(out, when, allowZip64=True)).save()
 
 
 def _converters(ws: Any, fields: Sequence[Mapping[str, Any]]) -> list[Callable[[Any], Any]]:
@@ -405,10 +462,15 @@ def _xlsx_value(value: Any, is_date: bool) -> Any:
 
 
 def xlsx_file(
-    csv_path: Path, schema: Mapping[str, Any], sheet: str, about: Sequence[tuple[str, str]] = ()
+    csv_path: Path,
+    schema: Mapping[str, Any],
+    sheet: str,
+    about: Sequence[tuple[str, str]] = (),
+    when: datetime | None = None,
 ) -> Callable[[Path], None]:
     def build(dst: Path) -> None:
-        write_xlsx(dst, sheet, schema.get("fields", []), csv_rows(csv_path, schema), about)
+        rows = csv_rows(csv_path, schema)
+        write_xlsx(dst, sheet, schema.get("fields", []), rows, about, when)
 
     return build
 
@@ -451,8 +513,10 @@ def zip_file(
     ``descriptor``, also each CSV with a BOM under ``excel/`` and a README.txt saying which is
     which."""
 
+    when = version_time(descriptor or {})
+
     def build(dst: Path) -> None:
-        with zipfile.ZipFile(dst, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        with FixedTimeZip(dst, when, compresslevel=6) as z:
             for name in names:
                 path = version_dir / name
                 if not path.is_file() and name == "validation-report.json":
@@ -463,7 +527,8 @@ def zip_file(
             csvs = [n for n in names if n.endswith(".csv")]
             z.writestr("README.txt", zip_readme(descriptor, csvs).encode("utf-8"))
             for name in csvs:
-                with (version_dir / name).open("rb") as fin, z.open(f"excel/{name}", "w") as out:
+                member = z.open(z._info(f"excel/{name}"), "w")
+                with (version_dir / name).open("rb") as fin, member as out:
                     out.write(BOM)
                     shutil.copyfileobj(fin, out, 1 << 20)
 

@@ -33,10 +33,10 @@ from opendata.api.v1.http import (
     strong_etag,
     unchanged,
 )
-from opendata.api.v1.rows import parse_filters, row_query
+from opendata.api.v1.rows import check_filters, parse_filters, row_query
 from opendata.read import exports, links
 from opendata.read.snapshot import Snapshot, read
-from opendata.site import base_url, services
+from opendata.site import services
 from opendata.store import query as rq
 
 blp = ApiBlueprint(
@@ -68,11 +68,13 @@ def _headers(response: Response, snapshot: Snapshot, names: tuple[str, str]) -> 
 
 #: Bumped when a derived format's content changes (XLSX sheets, the zip's README), so that an
 #: ETag revalidated against an older build is not answered 304, and the cache file is new.
-FORMAT_REVISION = "excel-ready-1"
+#: Part of the ETags and cache names of the files built here: bumped when their bytes change
+#: (2: one time on every zip member and in the workbook's properties, no name in gzip headers).
+FORMAT_REVISION = "2"
 
 
 def _revision(fmt: str) -> str:
-    return FORMAT_REVISION if fmt == "xlsx" else ""
+    return FORMAT_REVISION
 
 
 def _sheet(resource: dict[str, Any]) -> str:
@@ -100,7 +102,9 @@ def _about(
 ) -> list[tuple[str, str]]:
     """The XLSX 说明 sheet: what the rows are, where they come from, and under which licence."""
     descriptor = snapshot.descriptor
-    base = base_url()
+    # SITE_URL when set; else links relative to the site: the cached workbook is shared by every
+    # node and request, so it must not carry the host of whichever request built it first.
+    base = str(current_app.config.get("SITE_URL") or "").rstrip("/")
     about = [
         ("数据集", f"{descriptor.get('title') or snapshot.name}（{snapshot.name}）"),
         ("数据资源", f"{resource.get('title') or resource['name']}（{resource['name']}）"),
@@ -148,15 +152,16 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
         if bom:
             path = _derived(snapshot, f"{res}.bom.csv", exports.copy_with_bom(source))
         if gz:
-            path = _derived(snapshot, f"{path.name}.gz", exports.gzip_of(path))
+            path = _derived(snapshot, f"{path.name}.r{FORMAT_REVISION}.gz", exports.gzip_of(path))
     elif fmt == "json":
         path = _derived(snapshot, f"{res}.json", exports.json_file(source, schema))
         if gz:
-            path = _derived(snapshot, f"{res}.json.gz", exports.gzip_of(path))
+            path = _derived(snapshot, f"{res}.json.r{FORMAT_REVISION}.gz", exports.gzip_of(path))
     else:
         try:
-            build = exports.xlsx_file(source, schema, _sheet(resource), _about(snapshot, resource))
-            path = _derived(snapshot, f"{res}.book.xlsx", build)
+            about = _about(snapshot, resource)
+            build = exports.xlsx_file(source, schema, _sheet(resource), about, snapshot.created)
+            path = _derived(snapshot, f"{res}.book.r{FORMAT_REVISION}.xlsx", build)
         except exports.TooManyRows as exc:
             raise ApiError(
                 422, "too_many_rows", f"{exc}; download the CSV instead", resource=res
@@ -184,6 +189,7 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
     table = snapshot.table(res)
     resource = snapshot.resource(res)
     query = row_query(args, limit=1, reserved=EXPORT_RESERVED, include_id=False)
+    check_filters(query, resource)  # an out-of-enum value or unknown operator is a 400 here too
     engine = snapshot.services.engine
     try:
         names = rq.check(engine, table, query)
@@ -213,7 +219,7 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
         try:
             about = _about(snapshot, resource, unquote_plus(request.query_string.decode()))
             fields = [by_name[n] for n in names]
-            exports.write_xlsx(spooled, _sheet(resource), fields, every, about)
+            exports.write_xlsx(spooled, _sheet(resource), fields, every, about, snapshot.created)
         except exports.TooManyRows as exc:
             spooled.close()
             raise ApiError(
@@ -301,7 +307,7 @@ def get_zip(name: str, version: str | None = None) -> Response:
             "validation-report.json",
         ]
         build = exports.zip_file(snapshot.directory, files, snapshot.descriptor)
-        path = _derived(snapshot, "package.excel.zip", build)
+        path = _derived(snapshot, f"package.r{FORMAT_REVISION}.zip", build)
         ignore_unusable_range()
         response = send_file(
             path,
