@@ -79,7 +79,9 @@ def services_for(root: Path, options: Mapping[str, Any], sources: Iterable[str])
     config = config_for(root, options, sources)
     prepare_database(config["DATABASE_URL"])  # as `opendata db upgrade` does; no-op when current
     services = Services.from_config(config)
-    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
+    assert not registry_of(services).refused, {
+        k: str(v) for k, v in registry_of(services).refused.items()
+    }
     return services
 
 

@@ -55,7 +55,9 @@ def refresh_all(config: dict[str, Any], options: dict[str, Any] | None = None) -
     services = Services.from_config(
         {**config, "SOURCES_ENABLED": BUILT_IN, "SOURCES": options or {}}
     )
-    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
+    assert not registry_of(services).refused, {
+        k: str(v) for k, v in registry_of(services).refused.items()
+    }
     for name in refresh_order(registry_of(services).sources):
         result = refresh(services, name)
         assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"

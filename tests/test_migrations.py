@@ -27,18 +27,17 @@ from alembic.runtime.migration import MigrationContext
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
-from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text
 from scheduler_kit import scheduler_env
+from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text
 
 from opendata.app import create_app
 from opendata.auth import create_token, verify_token
 from opendata.cli import main
 from opendata.config import load_config
 from opendata.scheduler import jobs
-from opendata.store import refresh_queue
 from opendata.scheduler.process import JOBS_TABLE
 from opendata.services import Services
-from opendata.store import db, schema
+from opendata.store import db, refresh_queue, schema
 from opendata.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +98,9 @@ def test_upgrade_makes_exactly_the_declared_schema_and_then_has_nothing_to_do(
     again = schema.upgrade(engine)
     assert (again.before, again.after, again.changed) == (schema.head(), schema.head(), False)
     # The list every process checks against without importing Alembic is Alembic's own.
-    assert schema.known_revisions() == schema.shipped_revisions() == ["0001", "0002", "0003", "0004"]
+    assert (
+        schema.known_revisions() == schema.shipped_revisions() == ["0001", "0002", "0003", "0004"]
+    )
 
 
 # -- refusing to start ---------------------------------------------------------------------------

@@ -401,7 +401,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     prepare_database(config["DATABASE_URL"])
     services = Services.from_config(config)
-    assert not registry_of(services).refused, {k: str(v) for k, v in registry_of(services).refused.items()}
+    assert not registry_of(services).refused, {
+        k: str(v) for k, v in registry_of(services).refused.items()
+    }
     for name in refresh_order(registry_of(services).sources):
         result = refresh(services, name)
         assert result.status is RunStatus.PUBLISHED, f"{name}: {result.error}"

@@ -14,12 +14,12 @@ from scheduler_kit import Webhook
 
 from conftest import make_registry
 from opendata.pipeline.refresh import RunStatus
-from opendata.scheduler import jobs, state
-from opendata.store import refresh_queue
-from opendata.scheduler.runner import Runner
 from opendata.read.freshness import overdue
+from opendata.scheduler import jobs, state
+from opendata.scheduler.runner import Runner
 from opendata.schedules.settings import SchedulerSettings
 from opendata.schedules.triggers import ScheduleError, make_trigger
+from opendata.store import refresh_queue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 from scheduler_kit import (
     Webhook,
     config_for,
@@ -18,11 +17,12 @@ from scheduler_kit import (
     scheduler_process,
     wait_for,
 )
+from sqlalchemy import text
 
 from opendata.auth import create_token
+from opendata.scheduler import state
 from opendata.scheduler.process import JOBS_TABLE
 from opendata.services import Services
-from opendata.scheduler import state
 from opendata.store import heartbeat, refresh_queue
 
 FAST = {"jitter": 0, "poll_seconds": 0.3, "heartbeat_seconds": 0.5}

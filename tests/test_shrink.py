@@ -31,13 +31,12 @@ from opendata.pipeline.shrink import ShrinkPolicy, shrunk
 from opendata.plugin import PluginValidationError
 from opendata.read.published import PublishedReader
 from opendata.scheduler import jobs
-from opendata.store import refresh_queue
 from opendata.scheduler.runner import Runner
 from opendata.schedules.settings import SchedulerSettings
 from opendata.services import Services
 from opendata.sources.discovery import load_config as load_source_config
 from opendata.sources.sync import registry_of
-from opendata.store import db
+from opendata.store import db, refresh_queue
 from opendata.testing import prepare_database
 
 BUILT_IN = [

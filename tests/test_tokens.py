@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 from scheduler_kit import config_for, make_app
+from sqlalchemy import select
 
 from opendata.auth import TokenError, create_token, list_tokens, revoke_token, verify_token
 from opendata.cli import main

@@ -330,7 +330,9 @@ def test_every_surface_agrees_with_frictionless(deployment: tuple[Services, Flas
         checked += 1
     # Every resource the sources declare was compared (none skipped by a published descriptor
     # that left one out).
-    declared = sum(len(registry_of(services).get(d).cls.resources) for d in [*BUILT_IN, "every_option"])
+    declared = sum(
+        len(registry_of(services).get(d).cls.resources) for d in [*BUILT_IN, "every_option"]
+    )
     assert checked == declared and declared > len(BUILT_IN)
 
 
