@@ -166,3 +166,15 @@ def test_a_declared_english_title_is_published_and_found(
         body = client.get(f"/api/v1/datasets?q={q}").json
         assert [i["name"] for i in body["items"]] == ["example_titled"], q
     services_of(app).close()
+
+
+def test_the_english_portal_shows_the_english_title(
+    config: dict[str, Any], make_services: Any
+) -> None:
+    svc = make_services(EnglishTitled, options={"example_titled": {"rows": 5}})
+    assert refresh(svc, "example_titled").ok
+    app = create_app({**config, "TESTING": True})
+    client: FlaskClient = app.test_client()
+    assert "Procurement notices" in client.get("/datasets/example_titled?lang=en").text
+    assert "Procurement notices" not in client.get("/datasets/example_titled").text
+    services_of(app).close()
