@@ -31,6 +31,7 @@ most). Then each server's memory (RSS and PSS per process, after the runs), whol
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import statistics
@@ -60,6 +61,8 @@ from opendata.store.datastore import indexed_fields
 
 DATASET, RESOURCE, TABLE, DB = "bench_catalog", "entries", "entries", "catalog"
 OPENDATA = "opendata"
+#: opendata with the other worker class (``--compare``), to show which the README advises.
+OTHER = "opendata_other"
 DATASETTE = ("datasette_1", "datasette_2")
 PEERS = (OPENDATA, *DATASETTE)
 #: What opendata must reach against Datasette with as many processes (issue 17): req/s ratio.
@@ -102,9 +105,7 @@ def datasette_db(folder: Path, rows: int) -> tuple[Path, Path]:
     return db, inspect
 
 
-def servers(
-    rows: int, workdir: Path, db: Path, inspect: Path, options: argparse.Namespace
-) -> dict[str, Server]:
+def _opendata(name: str, workdir: Path, options: argparse.Namespace, worker_class: str) -> Server:
     env = {
         **os.environ,
         "OPENDATA_INSTANCE_PATH": str(workdir / "instance"),
@@ -112,34 +113,42 @@ def servers(
     }
     env.pop("OPENDATA_DATABASE_URL", None)
     env.pop("OPENDATA_CONFIG", None)
-    gunicorn = str(VENV_BIN / "gunicorn")
-    od_port = free_port()
-    worker = ["--worker-class", options.worker_class]
-    if options.worker_class == "gthread":
+    port = free_port()
+    worker = ["--worker-class", worker_class]
+    if worker_class == "gthread":
         worker += ["--threads", str(options.threads)]
-    found = {
-        OPENDATA: Server(
-            f"opendata-{rows}",
-            [
-                gunicorn,
-                "--workers",
-                str(options.workers),
-                *worker,
-                "--bind",
-                f"127.0.0.1:{od_port}",
-                "--timeout",
-                "60",
-                "--no-control-socket",
-                "--access-logfile",
-                "-",
-                "wsgi:app",
-            ],
-            od_port,
-            cwd=ROOT,
-            env=env,
-            ready_path="/healthz",
+    return Server(
+        name,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(options.workers),
+            *worker,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--no-control-socket",
+            "--access-logfile",
+            "-",
+            "wsgi:app",
+        ],
+        port,
+        cwd=ROOT,
+        env=env,
+        ready_path="/healthz",
+    )
+
+
+def servers(
+    rows: int, workdir: Path, db: Path, inspect: Path, options: argparse.Namespace
+) -> dict[str, Server]:
+    gunicorn = str(VENV_BIN / "gunicorn")
+    found = {OPENDATA: _opendata(f"opendata-{rows}", workdir, options, options.worker_class)}
+    if options.compare:
+        found[OTHER] = _opendata(
+            f"opendata-{options.compare}-{rows}", workdir, options, options.compare
         )
-    }
     ds_env = {
         **os.environ,
         "BENCH_DATASETTE_DB": str(db),
@@ -251,8 +260,8 @@ def first_urls(
     notes: dict[str, dict[str, Any]] = {}
     for name, by_peer in paths(key).items():
         urls[name], notes[name] = {}, {}
-        for peer in PEERS:
-            path = by_peer[OPENDATA if peer == OPENDATA else "datasette"]
+        for peer in base:
+            path = by_peer[OPENDATA if peer.startswith(OPENDATA) else "datasette"]
             if name.startswith("deep_"):
                 found = follow(base[peer], path, pages)
                 urls[name][peer] = found["url"]
@@ -276,14 +285,15 @@ def load(
     also records the CPU time the server's processes spent per request: on a machine shared
     with other work, the share of the cores a server gets depends on how many threads it runs,
     and CPU per request is what it costs per core, whatever share it got."""
-    runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in PEERS}
+    peers = tuple(urls)
+    runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in peers}
     # A short unrecorded run per server first: every worker opens its connections and caches.
-    for peer in PEERS:
+    for peer in peers:
         if urls[peer]:
             wrk(str(urls[peer]), duration=2, connections=options.connections)
             quiet(pids[peer], options.settle)
     for i in range(options.repeat):
-        order = PEERS[i % len(PEERS) :] + PEERS[: i % len(PEERS)]
+        order = peers[i % len(peers) :] + peers[: i % len(peers)]
         for peer in order:
             url = urls[peer]
             if url is None:
@@ -356,6 +366,10 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
+def _worker_label(worker_class: str, threads: int) -> str:
+    return f"gthread, {threads} threads" if worker_class == "gthread" else worker_class
+
+
 def served_folder(rows: int) -> Path:
     """The published work folder opendata serves, made once per size."""
     workdir = OUT / f"serve-work-{rows}"
@@ -391,21 +405,27 @@ def bench(
             peer: " ".join(Path(c).name if i == 0 else c for i, c in enumerate(p.cmd))
             for peer, p in procs.items()
         },
+        "worker_classes": {
+            OPENDATA: _worker_label(options.worker_class, options.threads),
+            **({OTHER: _worker_label(options.compare, options.threads)} if options.compare else {}),
+        },
         "queries": {},
         "memory": {},
         "downloads": {},
         "unloaded_ms": {},
     }
-    with procs[OPENDATA], procs["datasette_1"], procs["datasette_2"]:
-        base = {peer: procs[peer].base for peer in PEERS}
-        pids = {peer: procs[peer].proc.pid for peer in PEERS}  # type: ignore[union-attr]
+    with contextlib.ExitStack() as running:
+        for server in procs.values():
+            running.enter_context(server)
+        base = {peer: server.base for peer, server in procs.items()}
+        pids = {peer: server.proc.pid for peer, server in procs.items()}  # type: ignore[union-attr]
         urls, notes = first_urls(base, key, pages)
         for name in urls:
             result["queries"][name] = {
                 **load(name, urls[name], pids, rows, options),
                 "checks": notes[name],
             }
-        for peer in PEERS:
+        for peer in procs:
             result["memory"][peer] = server_memory(pids[peer])
         result["downloads"] = downloads(base, repeat)
         for name in urls:
@@ -483,6 +503,27 @@ def _ratio(q: dict[str, Any], key: str) -> str:
     return "—" if r2 is None else f"{_range(r2, '{:.2f}')} ({_range(r1, '{:.2f}')})"
 
 
+def _classes_table(serve: dict[int, dict[str, Any]]) -> list[str]:
+    """opendata with both worker classes, when the run compared them (``--compare``)."""
+    runs = {rows: s for rows, s in serve.items() if OTHER in s.get("worker_classes", {})}
+    if not runs:
+        return []
+    lines = [
+        "",
+        "| rows | query | opendata worker class | req/s | p99 ms | CPU ms a request |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for rows, s in sorted(runs.items()):
+        for name, q in s["queries"].items():
+            for peer in (OPENDATA, OTHER):
+                lines.append(
+                    f"| {rows:,} | {QUERY_TITLES.get(name, name)} | {s['worker_classes'][peer]} "
+                    f"| {_range(q['rps'].get(peer))} | {_range(q['p99_ms'].get(peer), '{:,.1f}')} "
+                    f"| {_range(q['cpu_ms'].get(peer), '{:.2f}')} |"
+                )
+    return lines
+
+
 def table(serve: dict[int, dict[str, Any]]) -> list[str]:
     """The README's serve tables for the runs in ``serve`` (by rows)."""
     lines = [
@@ -502,6 +543,7 @@ def table(serve: dict[int, dict[str, Any]]) -> list[str]:
                 + f" | {_ratio(q, 'ratios')} | {cpu} | {_ratio(q, 'per_core_ratios')} "
                 f"| ≥ {TARGETS[name]}× | {core} / {served} |"
             )
+    lines += _classes_table(serve)
     lines += [
         "",
         "| rows | server | processes | RSS per worker MB | PSS per worker MB | RSS all MB "
@@ -544,8 +586,13 @@ def parser() -> argparse.ArgumentParser:
     found.add_argument("--pages", type=int, default=50, help="how deep the keyset pages go")
     found.add_argument("--connections", type=int, default=32, help="wrk connections")
     found.add_argument("--workers", type=int, default=2, help="processes of each server")
-    found.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    found.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
     found.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    found.add_argument(
+        "--compare",
+        choices=("sync", "gthread"),
+        help="also run opendata with this worker class (the README's advice comes from it)",
+    )
     found.add_argument(
         "--settle",
         type=float,
