@@ -170,6 +170,34 @@ PLAIN_SCHEMA: dict[str, Any] = {
 }
 
 
+def _load_plain(engine: Any, rows: list[list[str]], connections: bool) -> int:
+    """Load ``rows`` into a prepared ``ods_plain`` the way the loader child does."""
+    spec = datastore.prepare(engine, "ods_plain", PLAIN_SCHEMA)
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            return rowload.load_sqlite(raw, spec, iter([list(r) for r in rows]))
+
+        def connect() -> Any:
+            import psycopg
+
+            return psycopg.connect(preload.child_database(engine))
+
+        timings: dict[str, float] = {}
+        count = rowload.load_postgres(
+            raw,
+            spec,
+            iter([list(r) for r in rows]),
+            None,
+            timings,
+            connect if connections else None,
+        )
+        assert timings["load_indexes"] >= 0
+        return count
+    finally:
+        raw.close()
+
+
 @pytest.mark.parametrize("connections", [False, True])
 def test_plain_fields_load_as_copy_text_and_odd_cells_still_load_exactly(
     database_url: str, monkeypatch: pytest.MonkeyPatch, connections: bool
@@ -188,27 +216,7 @@ def test_plain_fields_load_as_copy_text_and_odd_cells_still_load_exactly(
         else [str(i), f"预算第{i}号", f"{i}.25", f"2020-01-{1 + i % 28:02d}"]
         for i in range(1, 41)
     ]
-    spec = datastore.prepare(engine, "ods_plain", PLAIN_SCHEMA)
-    raw = engine.raw_connection()
-    try:
-        if engine.dialect.name == "sqlite":
-            assert rowload.load_sqlite(raw, spec, iter([list(r) for r in rows])) == 40
-        else:
-            timings: dict[str, float] = {}
-            connect = None
-            if connections:
-
-                def connect() -> Any:
-                    import psycopg
-
-                    return psycopg.connect(preload.child_database(engine))
-
-            count = rowload.load_postgres(
-                raw, spec, iter([list(r) for r in rows]), None, timings, connect
-            )
-            assert count == 40 and timings["load_indexes"] >= 0
-    finally:
-        raw.close()
+    assert _load_plain(engine, rows, connections) == 40
     ref = rq.TableRef("ods_plain", datastore.field_info(PLAIN_SCHEMA), 40)
     got = rq.page(engine, ref, rq.RowQuery(limit=100)).rows
     assert [r["_id"] for r in got] == list(range(1, 41))
