@@ -4,9 +4,10 @@ When PostgreSQL restarts or fails over, every request that needs it raises SQLAl
 ``OperationalError`` (connection refused, server closed the connection, the pool's connect
 timeout). That is the service being unavailable for a moment, not a bug: the answer says so,
 in the envelope of the protocol asked, tells the client when to come back, and names nothing
-of the server (no URL, no host). The pool's pre-ping and ``connect_timeout`` (opendata.store.db)
-make such a request fail within seconds, and the next one after the database returns succeeds
-without a restart.
+of the server (no URL, no host). ``connect_timeout`` and ``pool_timeout`` (opendata.store.db)
+make such a request fail within seconds; after the database returns, a process's first request
+may still meet a connection the restart killed (it too is answered 503, and SQLAlchemy drops
+the pool's older connections with it), and the next ones succeed without a restart.
 """
 
 from __future__ import annotations
