@@ -118,7 +118,7 @@ class Network:
     ) -> Proc:
         """Start ``argv`` in ``host`` (None: the root namespace), its output to a log file."""
         log = self.logs / f"{name}.log"
-        prefix = [] if host is None else ["ip", "netns", "exec", self.hosts[host].namespace]
+        prefix = [] if host is None else self._in_host(host)
         with log.open("ab") as out:
             popen = subprocess.Popen(
                 [*prefix, *argv],
@@ -133,10 +133,29 @@ class Network:
         self.procs.append(proc)
         return proc
 
+    def _in_host(self, host: str) -> list[str]:
+        """The prefix that runs a command in ``host``: its network namespace and a hostname of
+        its own (a UTS namespace), so that what tells hosts apart by name (lease holders are
+        ``host:pid:…``) sees different hosts, as on separate machines."""
+        namespace = self.hosts[host].namespace
+        set_name = 'hostname "$0" && exec "$@"'
+        return [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            "unshare",
+            "--uts",
+            "sh",
+            "-c",
+            set_name,
+            namespace,
+        ]
+
     def run(self, host: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
         """Run ``argv`` in ``host`` to its end; its output, or an error naming it."""
         done = subprocess.run(
-            ["ip", "netns", "exec", self.hosts[host].namespace, *argv],
+            [*self._in_host(host), *argv],
             env=dict(env),
             cwd=cwd,
             capture_output=True,
