@@ -41,7 +41,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # After the routes: it classifies requests by endpoint; ProxyFix for trusted proxies only.
     ratelimit.init_app(app)
     outage.init_app(app)  # the database out of reach: 503, not 500
-    outage.init_app(app)  # the database out of reach: 503, not 500
     return app
 
 
