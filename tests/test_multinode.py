@@ -2,7 +2,8 @@
 
 Hosts are network namespaces on a bridge (tests/netns.py), each with its own address: ``db``
 (a private PostgreSQL and Redis, so that PostgreSQL can be stopped without touching the
-machine's), ``web1`` and ``web2`` (gunicorn, after ``opendata db upgrade``), ``sch1`` and
+machine's), ``web1`` and ``web2`` (gunicorn with deploy/gunicorn.conf.py, after ``opendata db
+upgrade``), ``sch1`` and
 ``sch2`` (``opendata scheduler`` each), one shared datasets folder, and nginx in the root
 namespace on loopback with deploy/nginx.conf, both web nodes its upstreams. A source publishes a
 new version every 3 s (keeping 2, so versions are pruned all the time) while:
@@ -144,9 +145,8 @@ class Deployment:
 
     def start_web(self, host: str) -> None:
         argv = [
-            str(VENV_BIN / "gunicorn"), "-w", "2",
-            "-b", f"{self.net.hosts[host].address}:8000",
-            "--timeout", "60", "--no-control-socket", "wsgi:app",
+            str(VENV_BIN / "gunicorn"), "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+            "-w", "2", "-b", f"{self.net.hosts[host].address}:8000", "--timeout", "60",
         ]  # fmt: skip
         self.procs[host] = self.net.start(host, host, argv, env=self.node_env(host), cwd=REPO)
         wait_for(lambda: self._healthy(self.host_url(host)), 60, f"gunicorn in {host}")
