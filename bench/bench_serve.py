@@ -20,9 +20,10 @@ Queries (both JSON with row objects, 100 rows a page): one category, sorted by d
 a deep keyset page in table order (``next`` followed ``--pages`` times), the same deep in date
 order, one row by primary key; each under ``wrk -t2 -c<--connections> --latency`` for
 ``--duration`` s, ``--repeat`` rounds with the servers interleaved (a different one first each
-round), the machine left to go idle between runs. Reported per query and server: the median and
-range of the successful requests per second and of the p99 latency, and the median and range of
-the per-round ratios opendata / Datasette (each ratio from runs of one round, minutes apart at
+round), each server's queue drained between runs (:func:`quiet`). Reported per query and
+server: the median and range of the successful requests per second, of the p99 latency and of
+the CPU time per request, and the median and range of the per-round ratios opendata / Datasette
+(req/s, and per core: CPU per request; each ratio from runs of one round, minutes apart at
 most). Then each server's memory (RSS and PSS per process, after the runs), whole CSV downloads
 (opendata's file vs Datasette's ``_stream=on``) and opendata's unloaded latency (``wrk -t1
 -c1``). Writes ``bench/out/serve-<rows>.json``; :func:`table` makes the README's table.
@@ -343,27 +344,36 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "cpu_ms": {p: spread([r["cpu_ms_per_request"] for r in rs]) for p, rs in runs.items()},
         "ratios": {},
         "per_core_ratios": {},
+        "p99_lower_rounds": {},
     }
     own = {r["round"]: r for r in runs[OPENDATA]}
     for peer in DATASETTE:
-        # Requests per CPU-second, opendata over the peer: the peer's CPU per request over ours.
-        out["per_core_ratios"][peer] = spread(
-            [
-                r["cpu_ms_per_request"] / own[r["round"]]["cpu_ms_per_request"]
-                for r in runs[peer]
-                if r["round"] in own and own[r["round"]]["cpu_ms_per_request"]
-            ]
-        )
-        pairs = [
-            (own[r["round"]]["ok_rps"] / r["ok_rps"], own[r["round"]]["p99_ms"], r["p99_ms"])
-            for r in runs[peer]
-            if r["round"] in own and r["ok_rps"]
-        ]
-        out["ratios"][peer] = spread([ratio for ratio, _, _ in pairs])
-        out.setdefault("p99_lower_rounds", {})[peer] = sum(
-            1 for _, a, b in pairs if a is not None and b is not None and a < b
-        )
+        pairs = [(own[r["round"]], r) for r in runs[peer] if r["round"] in own]
+        versus = _versus(pairs)
+        for key in ("ratios", "per_core_ratios", "p99_lower_rounds"):
+            out[key][peer] = versus[key]
     return out
+
+
+def _versus(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Per-round comparisons of opendata's run (first) with a peer's (second)."""
+    return {
+        "ratios": spread([a["ok_rps"] / b["ok_rps"] for a, b in pairs if b["ok_rps"]]),
+        # Requests per CPU-second, opendata over the peer: the peer's CPU per request over ours.
+        "per_core_ratios": spread(
+            [
+                b["cpu_ms_per_request"] / a["cpu_ms_per_request"]
+                for a, b in pairs
+                if a["cpu_ms_per_request"]
+            ]
+        ),
+        "p99_lower_rounds": sum(1 for a, b in pairs if _lower_p99(a, b)),
+    }
+
+
+def _lower_p99(own: dict[str, Any], peer: dict[str, Any]) -> bool:
+    mine, theirs = own["p99_ms"], peer["p99_ms"]
+    return mine is not None and theirs is not None and mine < theirs and peer["ok_rps"] > 0
 
 
 def _worker_label(worker_class: str, threads: int) -> str:
@@ -381,6 +391,29 @@ def served_folder(rows: int) -> Path:
     return workdir
 
 
+def _header(rows: int, procs: dict[str, Server], options: argparse.Namespace) -> dict[str, Any]:
+    """What a run measured, and with what: the result's fields before the measurements."""
+    classes = {OPENDATA: _worker_label(options.worker_class, options.threads)}
+    if options.compare:
+        classes[OTHER] = _worker_label(options.compare, options.threads)
+    return {
+        "rows": rows,
+        "machine": machine(),
+        "duration_s": options.duration,
+        "repeat": options.repeat,
+        "wrk": f"-t2 -c{options.connections} --latency --timeout 10s",
+        "servers": {
+            peer: " ".join(Path(c).name if i == 0 else c for i, c in enumerate(p.cmd))
+            for peer, p in procs.items()
+        },
+        "worker_classes": classes,
+        "queries": {},
+        "memory": {},
+        "downloads": {},
+        "unloaded_ms": {},
+    }
+
+
 def bench(
     rows: int,
     duration: int = 10,
@@ -395,25 +428,7 @@ def bench(
     db, inspect = datasette_db(folder, rows)
     key = middle_key(folder, rows)
     procs = servers(rows, workdir, db, inspect, options)
-    result: dict[str, Any] = {
-        "rows": rows,
-        "machine": machine(),
-        "duration_s": duration,
-        "repeat": repeat,
-        "wrk": f"-t2 -c{options.connections} --latency --timeout 10s",
-        "servers": {
-            peer: " ".join(Path(c).name if i == 0 else c for i, c in enumerate(p.cmd))
-            for peer, p in procs.items()
-        },
-        "worker_classes": {
-            OPENDATA: _worker_label(options.worker_class, options.threads),
-            **({OTHER: _worker_label(options.compare, options.threads)} if options.compare else {}),
-        },
-        "queries": {},
-        "memory": {},
-        "downloads": {},
-        "unloaded_ms": {},
-    }
+    result = _header(rows, procs, options)
     with contextlib.ExitStack() as running:
         for server in procs.values():
             running.enter_context(server)
