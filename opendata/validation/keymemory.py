@@ -13,13 +13,19 @@ new small array; arrays of similar size are merged (a log-structured merge), so 
 O(log n) arrays and each key is copied O(log n) times. A chunk with a repeated key — rare,
 and an error — takes a slow path that answers key by key.
 
+Integer keys that arrive as a counter does (each chunk consecutive, rows consecutive, above
+every key seen so far: ``id`` 1, 2, 3 …) are kept as intervals (first key, first row, length),
+so that a table numbered from 1 costs a few bytes however many rows it has; a key seen again
+inside an interval keeps its latest row in a small dict. Other integer keys take the hashed runs.
+
 What is reported matches frictionless: a repeated key names the latest earlier row that had it.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import add
 from typing import Any
 
@@ -85,9 +91,12 @@ class KeyMemory:
         self.hashed = hashed
         self._exact: dict[Any, int] = {}
         self._runs: list[_Run] = []
+        self._spans = _Intervals()
 
     def __len__(self) -> int:
-        return sum(map(len, self._runs)) if self.hashed else len(self._exact)
+        if not self.hashed:
+            return len(self._exact)
+        return sum(map(len, self._runs)) + self._spans.size
 
     def add(self, keys: Sequence[Any], rows: Sequence[int]) -> list[Hit]:
         """Remember ``keys`` (none of them null), seen in ``rows``, in row order. Returns one
@@ -96,6 +105,12 @@ class KeyMemory:
             return []
         if not self.hashed:
             return self._add_exact(keys, rows)
+        ints = _int64s(keys)
+        if ints is not None:
+            if self._spans.take(ints, rows):
+                return []  # a counter's next keys: above all seen, so none is a repeat
+            if self._spans.holds_any(ints):
+                return self._add_slowly(keys, rows, *_hashes(keys))
         texts = keys if _STR.issuperset(map(type, keys)) else list(map(str, keys))
         n = len(texts)
         h1 = np.fromiter(map(hash, texts), np.int64, n)
@@ -128,6 +143,10 @@ class KeyMemory:
             if earlier is not None:
                 hits.append((row, earlier, key))
                 new[(a, b)] = row
+                continue
+            earlier = self._spans.latest(key, row)  # an interval's key stays there
+            if earlier is not None:
+                hits.append((row, earlier, key))
                 continue
             for run in self._runs:
                 i = run.find(a, b)
@@ -168,3 +187,86 @@ class KeyMemory:
             if earlier is not None:
                 hits.append((row, earlier, key))
         return hits
+
+
+def _int64s(keys: Sequence[Any]) -> npt.NDArray[np.int64] | None:
+    """The keys as int64 when every one is a plain int that fits, else None."""
+    if any(type(k) is not int for k in keys):
+        return None
+    try:
+        return np.fromiter(keys, np.int64, len(keys))
+    except OverflowError:
+        return None
+
+
+def _hashes(keys: Sequence[Any]) -> tuple[_I64, _I64]:
+    texts = list(map(str, keys))
+    n = len(texts)
+    h1 = np.fromiter(map(hash, texts), np.int64, n)
+    h2 = np.fromiter(map(hash, map(add, texts, repeat("\0"))), np.int64, n)
+    return h1, h2
+
+
+class _Intervals:
+    """Integer keys seen as a counter gives them: (first key, first row, length), ascending."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.first_rows: list[int] = []
+        self.lengths: list[int] = []
+        self.size = 0
+        self.top: int | None = None  # the largest integer key seen, in intervals or not
+        self._moved: dict[int, int] = {}  # key inside an interval → its latest row
+        self._arrays: tuple[_I64, _I64] | None = None
+
+    def take(self, keys: npt.NDArray[np.int64], rows: Sequence[int]) -> bool:
+        """Keep ``keys`` as an interval if they continue a counter; False (nothing kept) if not."""
+        n = len(keys)
+        first, last = int(keys[0]), int(keys[-1])
+        above = self.top is None or first > self.top
+        highest = int(keys.max())
+        self.top = highest if self.top is None else max(self.top, highest)
+        if not above or last - first != n - 1 or not _consecutive(rows, n):
+            return False
+        if n > 1 and not bool(np.all(np.diff(keys) == 1)):
+            return False
+        if (
+            self.starts
+            and self.starts[-1] + self.lengths[-1] == first
+            and (self.first_rows[-1] + self.lengths[-1] == rows[0])
+        ):
+            self.lengths[-1] += n
+        else:
+            self.starts.append(first)
+            self.first_rows.append(rows[0])
+            self.lengths.append(n)
+        self.size += n
+        self._arrays = None
+        return True
+
+    def holds_any(self, keys: npt.NDArray[np.int64]) -> bool:
+        if not self.starts:
+            return False
+        if self._arrays is None:
+            self._arrays = (np.array(self.starts, np.int64), np.array(self.lengths, np.int64))
+        starts, lengths = self._arrays
+        at = np.searchsorted(starts, keys, side="right") - 1
+        inside = (at >= 0) & (keys - starts[np.maximum(at, 0)] < lengths[np.maximum(at, 0)])
+        return bool(np.any(inside))
+
+    def latest(self, key: Any, row: int) -> int | None:
+        """The latest row of ``key`` if an interval holds it (now ``row``), else None."""
+        if type(key) is not int or not self.starts:
+            return None
+        i = bisect_right(self.starts, key) - 1
+        if i < 0 or key - self.starts[i] >= self.lengths[i]:
+            return None
+        earlier = self._moved.get(key, self.first_rows[i] + key - self.starts[i])
+        self._moved[key] = row
+        return earlier
+
+
+def _consecutive(rows: Sequence[int], n: int) -> bool:
+    if isinstance(rows, range):
+        return rows.step == 1
+    return rows[-1] - rows[0] == n - 1 and all(b - a == 1 for a, b in pairwise(rows))
