@@ -24,6 +24,7 @@ def _urls(app: Any, dataset: str, version: str) -> list[tuple[str, str]]:
         "run_id": 1,
         "year": 2018,
         "resource_id": f"{dataset}.entries",
+        "row_id": 1,
     }
     found: list[tuple[str, str]] = []
     for rule in app.url_map.iter_rules():
