@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from opendata.schedules.settings import SchedulerSettings
 from opendata.store import heartbeat
@@ -45,14 +46,26 @@ def scheduler_check(services: Any, settings: SchedulerSettings) -> dict[str, Any
     return {**info, "status": "ok", "queued_requests": beat.info.get("queued", 0)}
 
 
+def _select_one(engine: Engine) -> None:
+    """``SELECT 1``, once more on a fresh connection if the pooled one died with a database
+    restart (SQLAlchemy then drops the pool's stale connections): that is not a dead database."""
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     services = current_app.extensions["opendata"]
     checks: dict[str, object] = {}
     ok = True
     try:
-        with services.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        _select_one(services.engine)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from opendata.read.errors import ReadError
 from opendata.services import Services
 from opendata.store.query import TableGone, TableRef
@@ -203,12 +205,20 @@ def retry_pruned(
     read, so that a response comes entirely from one version: never a mix, never an error. A
     response that streams must read its first rows inside ``work`` (see :func:`primed`).
     """
+    reconnected = False
     for _ in range(attempts):
-        target = resolve()
         try:
+            target = resolve()
             return work(target)
         except PRUNED:
             continue
+        except DBAPIError as exc:
+            # A pooled connection that died with a database restart: the pool has dropped the
+            # stale ones, so one more try reads on a fresh connection. A database that is
+            # still down fails again at once and is answered 503 by the outage handler.
+            if not exc.connection_invalidated or reconnected:
+                raise
+            reconnected = True
     raise ReadError(
         503, "unavailable", f"{what} changed {attempts} times during this request; retry"
     )

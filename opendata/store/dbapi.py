@@ -143,7 +143,10 @@ def reader(engine: Engine, budget_seconds: float | None = None) -> Iterator[Read
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw.dbapi_connection, None)
         if lost:
-            raw.invalidate(exc)
+            # As SQLAlchemy's Connection does: every connection pooled before now is stale too
+            # (the server restarted), so the pool replaces them at their next checkout instead
+            # of failing one request for each.
+            engine.pool._invalidate(raw, exc)
         raise _wrapped(engine, exc, lost) from exc
     finally:
         raw.close()
