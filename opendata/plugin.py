@@ -47,6 +47,8 @@ from urllib.parse import unquote
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from opendata.ledger import read_ledger
+from opendata.plugin_errors import PluginValidationError, SourceError, TransientSourceError
 from opendata.recorded import find_recorded, query_text, recorded_name
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "TransientSourceError",
     "ValidationError",
     "fields",
+    "read_ledger",
     "recorded_name",
     "validate",
 ]
@@ -87,31 +90,6 @@ def _memory_limit(mib: int) -> None:
         raise ValidationError(
             f"memory_limit is in MiB: 0 (no limit) or at least {MIN_MEMORY_LIMIT_MIB}, not {mib}"
         )
-
-
-class SourceError(Exception):
-    """The source cannot produce its data; retrying will not help (bad origin file, bad layout).
-
-    The message should say what is wrong and where (file, sheet, cell, URL), so that the person
-    reading the run report can act on it.
-    """
-
-
-class TransientSourceError(SourceError):
-    """A failure that may pass on its own (connection refused, time-out, HTTP 5xx).
-
-    The scheduler retries these with exponential backoff; every other exception fails the run
-    at once.
-    """
-
-
-class PluginValidationError(Exception):
-    """A plugin breaks the contract; raised at registration with the plugin's name and why."""
-
-    def __init__(self, plugin: str, message: str) -> None:
-        super().__init__(f"plugin {plugin!r} refused: {message}")
-        self.plugin = plugin
-        self.reason = message
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ with the amount collected in 元. Published as ``fee_income`` in 元 and in 万�
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
-from opendata.plugin import Row, SourceError
+from opendata.plugin import Row, SourceError, read_ledger
 
 COL_YEAR = "年度"
 COL_ITEM = "收费项目"
@@ -27,36 +27,16 @@ TEN_THOUSAND = Decimal(10_000)
 
 def read_fee_income(path: Path, encoding: str) -> Iterator[Row]:
     """Rows of ``fee_income``; errors name file, line and column."""
-    if not path.is_file():
-        raise SourceError(f"fee income {path}: file not found")
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip().lstrip("\ufeff") for name in reader.fieldnames or []]
-            if header != list(COLUMNS):
-                raise SourceError(
-                    f"fee income {path}, line 1: headings {header} are not the export's "
-                    f"{list(COLUMNS)}; a renamed or moved column would be misread"
-                )
-            reader.fieldnames = header
-            seen: dict[tuple[int, str], int] = {}
-            for record in reader:
-                if not any((value or "").strip() for value in record.values()):
-                    continue
-                row = _parse(path, reader.line_num, record)
-                key = (row["year"], row["item_name"])
-                if key in seen:
-                    raise SourceError(
-                        f"fee income {path}, line {reader.line_num}: {key[1]} of {key[0]} "
-                        f"repeats line {seen[key]}"
-                    )
-                seen[key] = reader.line_num
-                yield row
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"fee income {path}: not readable as {encoding} at byte {exc.start}; "
-            "set the source's fee_income_encoding"
-        ) from exc
+    return read_ledger(
+        path,
+        encoding,
+        what="fee income",
+        columns=COLUMNS,
+        parse=partial(_parse, path),
+        key=lambda row: (row["year"], row["item_name"]),
+        describe=lambda key: f"{key[1]} of {key[0]}",
+        encoding_option="fee_income_encoding",
+    )
 
 
 def _parse(path: Path, line: int, record: dict[str, str | None]) -> Row:

@@ -9,12 +9,12 @@ holds counts only: no party to any decision is named.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from opendata.plugin import Row, SourceError
+from opendata.plugin import Row, SourceError, read_ledger
 
 COL_YEAR = "年度"
 COL_KIND = "决定类别"
@@ -29,36 +29,16 @@ _CODE = re.compile(r"^\d{6}-[A-Z]{2}-\d{3}$")
 
 def read_decisions(path: Path, encoding: str) -> Iterator[Row]:
     """Rows of ``decisions`` from the export at ``path``; errors name file, line and column."""
-    if not path.is_file():
-        raise SourceError(f"decision statistics {path}: file not found")
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip().lstrip("\ufeff") for name in reader.fieldnames or []]
-            if header != list(COLUMNS):
-                raise SourceError(
-                    f"decision statistics {path}, line 1: headings {header} are not the "
-                    f"export's {list(COLUMNS)}; a renamed or moved column would be misread"
-                )
-            reader.fieldnames = header
-            seen: dict[tuple[int, str, str], int] = {}
-            for record in reader:
-                if not any((value or "").strip() for value in record.values()):
-                    continue
-                row = _parse(path, reader.line_num, record)
-                key = (row["year"], row["kind"], row["matter_code"])
-                if key in seen:
-                    raise SourceError(
-                        f"decision statistics {path}, line {reader.line_num}: {key} repeats "
-                        f"line {seen[key]}"
-                    )
-                seen[key] = reader.line_num
-                yield row
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"decision statistics {path}: not readable as {encoding} at byte {exc.start}; "
-            "set the source's decisions_encoding"
-        ) from exc
+    return read_ledger(
+        path,
+        encoding,
+        what="decision statistics",
+        columns=COLUMNS,
+        parse=partial(_parse, path),
+        key=lambda row: (row["year"], row["kind"], row["matter_code"]),
+        describe=str,
+        encoding_option="decisions_encoding",
+    )
 
 
 def _parse(path: Path, line: int, record: dict[str, str | None]) -> Row:
