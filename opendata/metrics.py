@@ -205,6 +205,8 @@ def _allowed(settings: dict[str, Any]) -> bool:
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
+    if _forwarded_untrusted():
+        return False
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
@@ -213,6 +215,17 @@ def _allowed(settings: dict[str, Any]) -> bool:
         address in ipaddress.ip_network(net, strict=False)
         for net in settings.get("allowed_networks") or ()
     )
+
+
+_FORWARDING = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
+def _forwarded_untrusted() -> bool:
+    """A request relayed by a proxy not in ``proxy.trusted``: its peer is the proxy (on this
+    host, in the allowed loopback network), not the client, so the address proves nothing. A
+    trusted proxy's request has been rewritten by ProxyFix to the client's own address."""
+    relayed = any(name in request.headers for name in _FORWARDING)
+    return relayed and "werkzeug.proxy_fix.orig" not in request.environ
 
 
 def metrics_view() -> Response:

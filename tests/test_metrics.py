@@ -145,6 +145,31 @@ def test_rate_limited_requests_are_counted(app: Flask) -> None:
     assert value(found, "opendata_rate_limited_requests_total", endpoint="ckan") == 2
 
 
+def test_metrics_through_a_proxy_is_judged_by_the_client_address(
+    config: dict[str, Any], database_url: str
+) -> None:
+    # nginx on the same host relays everyone from 127.0.0.1: unless it is a trusted proxy (whose
+    # X-Forwarded-For then gives the client), a relayed request is not "from loopback".
+    relayed = {"X-Forwarded-For": "203.0.113.9"}
+    untrusted = create_app({**config, "DATABASE_URL": database_url, "TESTING": True})
+    assert untrusted.test_client().get("/metrics", headers=relayed).status_code == 403
+    assert untrusted.test_client().get("/metrics").status_code == 200
+    services_of(untrusted).close()
+    trusted = create_app(
+        {
+            **config,
+            "DATABASE_URL": database_url,
+            "PROXY": {"trusted": ["127.0.0.1/32"], "hops": 1},
+            "TESTING": True,
+        }
+    )
+    client = trusted.test_client()
+    assert client.get("/metrics", headers=relayed).status_code == 403
+    local = {"X-Forwarded-For": "127.0.0.1"}
+    assert client.get("/metrics", headers=local).status_code == 200
+    services_of(trusted).close()
+
+
 def test_metrics_is_restricted_to_networks_or_the_token(
     config: dict[str, Any], database_url: str
 ) -> None:
