@@ -7,7 +7,7 @@ Not a test: prints timings (medians, wall clock, on whatever else the machine is
 - the table view: first page, a page deep in the keyset traversal, a filtered and sorted page
   (with its facet counts), a row's detail, each as a Flask test-client request;
 - the XLSX of the whole resource: ``write_xlsx`` as it stands, and, with ``--xlsx-baseline``,
-  another copy of ``opendata/read/exports.py`` (e.g. ``git show <rev>:opendata/read/exports.py``)
+  another copy of ``opendata/read/xlsx.py`` (e.g. ``git show <rev>:opendata/read/xlsx.py``)
   on the same rows, alternated, in CPU seconds.
 """
 
@@ -96,13 +96,13 @@ def _module(path: Path) -> Any:
 
 
 def bench_xlsx(rows: int, baseline: Path | None) -> dict[str, float]:
-    from opendata.read import exports
+    from opendata.read import xlsx
 
     def data() -> Iterator[dict[str, Any]]:
         for row in PortalBench.rows(None, "entries", rows):  # type: ignore[arg-type]
             yield {**row, "published": row["published"].isoformat()}
 
-    writers = {"now": exports.write_xlsx}
+    writers = {"now": xlsx.write_xlsx}
     if baseline is not None:
         writers["baseline"] = _module(baseline).write_xlsx
     best: dict[str, float] = {}

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from opendata.app import create_app, services_of
 from opendata.pipeline.refresh import refresh
-from opendata.read import exports, fieldinfo
+from opendata.read import fieldinfo, xlsx
 
 FIELDS: list[dict[str, Any]] = [
     {"name": "id", "title": "编号", "type": "integer"},
@@ -64,7 +64,7 @@ def make_rows(n: int) -> Iterator[dict[str, Any]]:
     ],
 )
 def test_sheet_title(title: str, expected: str) -> None:
-    name = exports.sheet_title(title)
+    name = xlsx.sheet_title(title)
     assert name == expected[:31]
     assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
 
@@ -80,7 +80,7 @@ def test_units_and_kinds_from_titles() -> None:
 def test_100000_rows_build_with_formats_widths_dictionary_and_notes() -> None:
     out = io.BytesIO()
     about = [("数据集", "示例（example）"), ("版本", "20260101T000000000000Z")]
-    exports.write_xlsx(out, "公开目录条目:2018/2019", FIELDS, make_rows(100_000), about)
+    xlsx.write_xlsx(out, "公开目录条目:2018/2019", FIELDS, make_rows(100_000), about)
     out.seek(0)
     book = load_workbook(out)
     assert book.sheetnames == ["公开目录条目 2018 2019", "数据字典", "说明"]
@@ -122,7 +122,7 @@ def test_long_integers_stay_exact_as_text_in_a_formatted_column() -> None:
     fields = [{"name": "v", "title": "金额（元）", "type": "number"}]
     out = io.BytesIO()
     rows: list[dict[str, Any]] = [{"v": 2**60}, {"v": 1.5}]
-    exports.write_xlsx(out, "t", fields, rows)
+    xlsx.write_xlsx(out, "t", fields, rows)
     out.seek(0)
     ws = load_workbook(out).active
     assert ws is not None

@@ -34,7 +34,7 @@ from opendata.api.v1.http import (
     unchanged,
 )
 from opendata.api.v1.rows import check_filters, parse_filters, row_query
-from opendata.read import exports, links
+from opendata.read import exports, links, xlsx
 from opendata.read.snapshot import Snapshot, read
 from opendata.site import services
 from opendata.store import query as rq
@@ -160,9 +160,9 @@ def _whole(snapshot: Snapshot, res: str, fmt: str, bom: bool) -> Response:
     else:
         try:
             about = _about(snapshot, resource)
-            build = exports.xlsx_file(source, schema, _sheet(resource), about, snapshot.created)
+            build = xlsx.xlsx_file(source, schema, _sheet(resource), about, snapshot.created)
             path = _derived(snapshot, f"{res}.book.r{FORMAT_REVISION}.xlsx", build)
-        except exports.TooManyRows as exc:
+        except xlsx.TooManyRows as exc:
             raise ApiError(
                 422, "too_many_rows", f"{exc}; download the CSV instead", resource=res
             ) from None
@@ -219,8 +219,8 @@ def _export(snapshot: Snapshot, res: str, fmt: str, args: dict[str, Any]) -> Res
         try:
             about = _about(snapshot, resource, unquote_plus(request.query_string.decode()))
             fields = [by_name[n] for n in names]
-            exports.write_xlsx(spooled, _sheet(resource), fields, every, about, snapshot.created)
-        except exports.TooManyRows as exc:
+            xlsx.write_xlsx(spooled, _sheet(resource), fields, every, about, snapshot.created)
+        except xlsx.TooManyRows as exc:
             spooled.close()
             raise ApiError(
                 422, "too_many_rows", f"{exc}; narrow the filters or use CSV", resource=res
